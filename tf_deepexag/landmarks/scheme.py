@@ -1,0 +1,142 @@
+"""Landmark schemes: the iBUG 68-point markup and the WebCaricature 17-point markup.
+
+Points are float32 `(N, 2)` arrays in (x, y) pixel order, origin at the top-left
+pixel centre, x right, y down (DESIGN.md, Conventions). N is a scheme's point count.
+"""
+
+import dataclasses
+
+import numpy as np
+
+
+
+@dataclasses.dataclass(frozen=True)
+class LandmarkScheme:
+    """A landmark markup: its points, named groups and drawing contours.
+
+    Args:
+        name: str, the scheme's name, e.g. `"ibug68"`.
+        num_points: int, the number of points.
+        groups: tuple of `(name, indices)` pairs; the groups partition the
+            points in index order, so each group is one stroke-5 contour.
+        closed: names of groups drawn as closed polygons (eyes, lips).
+        mirror: tuple of length `num_points`; `mirror[i]` is the point that
+            `i` becomes under a left/right flip of the face.
+        eye_corners: the two outer eye-corner indices whose distance is the
+            inter-ocular unit of error measures.
+    """
+
+    name: str
+    num_points: int
+    groups: tuple
+    closed: tuple
+    mirror: tuple
+    eye_corners: tuple
+
+    def __post_init__(self):
+        flat = [i for _, idx in self.groups for i in idx]
+        if flat != list(range(self.num_points)):
+            raise ValueError(
+                f"Groups of scheme {self.name!r} must cover 0..{self.num_points - 1}"
+                " in order.")
+        if sorted(self.mirror) != list(range(self.num_points)):
+            raise ValueError(f"`mirror` of scheme {self.name!r} is not a permutation.")
+
+    def group(self, name):
+        """Returns the indices of the group called `name`."""
+        for group_name, indices in self.groups:
+            if group_name == name:
+                return indices
+        raise ValueError(f"Scheme {self.name!r} has no group {name!r}.")
+
+    @property
+    def alignment_pair(self):
+        """The two points whose vector fixes rotation and scale: the jaw ends."""
+        first = self.groups[0][1]
+        return first[0], first[-1]
+
+    @property
+    def contour_starts(self):
+        """Indices where a new contour (stroke) begins."""
+        return tuple(idx[0] for _, idx in self.groups)
+
+    def pen_states(self):
+        """Returns the `(T, 3)` float32 one-hot pen flags of this scheme."""
+        pen = np.zeros((self.num_points, 3), np.float32)
+        starts = set(self.contour_starts)
+        for t in range(self.num_points - 1):
+            pen[t, 1 if (t + 1) in starts else 0] = 1.0
+        pen[-1, 2] = 1.0
+        return pen
+
+
+def _ibug68_mirror():
+    pairs = [(j, 16 - j) for j in range(8)]                    # jaw
+    pairs += [(17 + j, 26 - j) for j in range(5)]              # brows
+    pairs += [(31, 35), (32, 34)]                              # lower nose
+    pairs += [(36, 45), (37, 44), (38, 43), (39, 42), (40, 47), (41, 46)]  # eyes
+    pairs += [(48, 54), (49, 53), (50, 52), (59, 55), (58, 56)]  # outer lip
+    pairs += [(60, 64), (61, 63), (67, 65)]                    # inner lip
+    mirror = list(range(68))
+    for a, b in pairs:
+        mirror[a], mirror[b] = b, a
+    return tuple(mirror)
+
+
+# iBUG 300-W 68-point markup (Sagonas et al. 2013), 0-based indices.
+IBUG68 = LandmarkScheme(
+    name="ibug68",
+    num_points=68,
+    groups=(
+        ("jaw", tuple(range(0, 17))),
+        ("right_brow", tuple(range(17, 22))),
+        ("left_brow", tuple(range(22, 27))),
+        ("nose_bridge", tuple(range(27, 31))),
+        ("lower_nose", tuple(range(31, 36))),
+        ("right_eye", tuple(range(36, 42))),
+        ("left_eye", tuple(range(42, 48))),
+        ("outer_lip", tuple(range(48, 60))),
+        ("inner_lip", tuple(range(60, 68))),
+    ),
+    closed=("right_eye", "left_eye", "outer_lip", "inner_lip"),
+    mirror=_ibug68_mirror(),
+    eye_corners=(36, 45),
+)
+
+# WebCaricature 17-point markup (Huo et al. 2018): 4 face-contour points,
+# 4 brow ends, 4 eye corners, nose tip, 2 nostrils-side points, 2 mouth corners.
+# The dataset's own numbering is 1-based; these are 0-based in the file order.
+WEBCARICATURE17 = LandmarkScheme(
+    name="webcaricature17",
+    num_points=17,
+    groups=(
+        ("face_contour", (0, 1, 2, 3)),
+        ("right_brow", (4, 5)),
+        ("left_brow", (6, 7)),
+        ("right_eye", (8, 9)),
+        ("left_eye", (10, 11)),
+        ("nose", (12, 13, 14)),
+        ("mouth", (15, 16)),
+    ),
+    closed=(),
+    mirror=(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 14, 13, 12, 16, 15),
+    eye_corners=(8, 11),
+)
+
+SCHEMES = {s.name: s for s in (IBUG68, WEBCARICATURE17)}
+
+
+def check_points(points, scheme=IBUG68, name="points"):
+    """Validates and returns points as float32 `(..., N, 2)`.
+
+    Raises:
+        ValueError: wrong shape for the scheme, or NaN/inf values.
+    """
+    points = np.asarray(points, dtype=np.float32)
+    if points.ndim < 2 or points.shape[-2:] != (scheme.num_points, 2):
+        raise ValueError(
+            f"`{name}` must have shape (..., {scheme.num_points}, 2) for scheme "
+            f"{scheme.name!r}, got {points.shape}.")
+    if not np.all(np.isfinite(points)):
+        raise ValueError(f"`{name}` contains NaN or inf values.")
+    return points

@@ -1,0 +1,119 @@
+"""Dataset statistics of landmarks: offset scales, the mean face, eye distance.
+
+Shapes: P faces, N points.
+"""
+
+import dataclasses
+
+import numpy as np
+
+from tf_deepexag import fileio
+from tf_deepexag.landmarks import alignment
+from tf_deepexag.landmarks.scheme import IBUG68, check_points
+
+
+def offset_scale(points, scheme=IBUG68):
+    """Standard deviation of all stroke offsets (dx and dy pooled).
+
+    This is sketch-rnn's `calculate_normalizing_scale_factor`: one scalar per
+    domain. Step 0 is left out because it is always `(0, 0)` (the anchor).
+
+    Args:
+        points: `(P, N, 2)` absolute points.
+        scheme: the `LandmarkScheme`.
+
+    Returns:
+        float, the scale.
+    """
+    points = check_points(points, scheme)
+    offsets = np.diff(points.astype(np.float64), axis=-2)  # (P, N-1, 2)
+    scale = float(np.std(offsets))
+    if not scale > 0:
+        raise ValueError("Cannot fit offset statistics: all offsets are zero.")
+    return scale
+
+
+@dataclasses.dataclass(frozen=True)
+class NormalizationStats:
+    """Per-domain stroke offset scales, saved next to a model as JSON.
+
+    Args:
+        photo_scale: float, offset standard deviation of the photo faces.
+        caricature_scale: float, the same for the caricatures.
+        scheme: str, the landmark scheme's name. Defaults to `"ibug68"`.
+    """
+
+    photo_scale: float
+    caricature_scale: float
+    scheme: str = IBUG68.name
+
+    def __post_init__(self):
+        for field in ("photo_scale", "caricature_scale"):
+            value = getattr(self, field)
+            if not (np.isfinite(value) and value > 0):
+                raise ValueError(f"`{field}` must be positive and finite, got {value}.")
+
+    @classmethod
+    def fit(cls, photo_points, caricature_points, scheme=IBUG68):
+        """Fits the scales on `(P, N, 2)` photo and caricature points."""
+        return cls(offset_scale(photo_points, scheme),
+                   offset_scale(caricature_points, scheme), scheme.name)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d):
+        missing = {"photo_scale", "caricature_scale"} - set(d)
+        if missing:
+            raise ValueError(f"Normalisation statistics lack {sorted(missing)}.")
+        return cls(float(d["photo_scale"]), float(d["caricature_scale"]),
+                   str(d.get("scheme", IBUG68.name)))
+
+    def save(self, path):
+        fileio.write_json_atomic(path, self.to_dict())
+
+    @classmethod
+    def load(cls, path):
+        return cls.from_dict(fileio.read_json(path))
+
+
+def interocular_distance(points, scheme=IBUG68):
+    """Distance between the outer eye corners, `(...,)` for `(..., N, 2)`."""
+    points = np.asarray(points, dtype=np.float64)
+    i, j = scheme.eye_corners
+    return np.linalg.norm(points[..., i, :] - points[..., j, :], axis=-1)
+
+
+def mean_shape(points, scheme=IBUG68, iterations=10):
+    """Generalised Procrustes mean of a set of faces.
+
+    Every face is aligned onto the current mean by least squares, the aligned
+    faces are averaged, and the mean is re-normalised (centroid at the origin,
+    root-mean-square radius equal to the faces' average), until it settles.
+
+    Args:
+        points: `(P, N, 2)` absolute points.
+        scheme: the `LandmarkScheme`.
+        iterations: int, the maximum number of alignment rounds.
+
+    Returns:
+        float32 `(N, 2)` mean shape, centred on the origin.
+    """
+    points = check_points(points, scheme).astype(np.float64)
+    if points.ndim != 3 or len(points) == 0:
+        raise ValueError(f"`points` must have shape (P, N, 2), got {points.shape}.")
+    centred = points - points.mean(axis=1, keepdims=True)
+    size = float(np.mean(np.sqrt(np.mean(np.sum(centred ** 2, -1), -1))))
+    mean = centred[0]
+    for _ in range(iterations):
+        target = np.broadcast_to(mean, centred.shape)
+        aligned = alignment.align(centred, target, "procrustes", scheme)
+        new = aligned.mean(axis=0)
+        new = new - new.mean(axis=0)
+        new *= size / np.sqrt(np.mean(np.sum(new ** 2, -1)))
+        if np.max(np.abs(new - mean)) < 1e-6 * size:
+            mean = new
+            break
+        mean = new
+    return mean.astype(np.float32)
