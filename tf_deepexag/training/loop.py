@@ -1,0 +1,190 @@
+"""The custom training loop shared by `train.vae` and `train.style`.
+
+A small `strategy.run` loop, not `model.fit`: in Keras 3.15 / TF 2.21 `fit`
+fails under `MultiWorkerMirroredStrategy`, while this loop runs the same code
+on one device, several local devices, or several workers.
+
+Resume is exact for the data position as well as the weights: the input
+pipeline is deterministic for a seed, so after restoring step `s` the loop
+skips the `s` global batches it has already consumed.
+"""
+
+import dataclasses
+import math
+import os
+import shutil
+import tempfile
+import time
+from typing import Callable
+
+import keras
+import tensorflow as tf
+import tqdm
+from absl import logging
+
+from tf_deepexag.training import strategy as strategy_lib
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A training log became NaN or inf; the last good checkpoint is kept."""
+
+    def __init__(self, step, key, value):
+        super().__init__(
+            f"Non-finite {key}={value} at step {step}; training stopped. The last "
+            "good checkpoint is kept: fix the data or lower the learning rate, "
+            "then run the same command to resume from it.")
+        self.step, self.key, self.value = step, key, value
+
+
+@dataclasses.dataclass(frozen=True)
+class Hook:
+    """A function run on the chief every `every_n` steps and at the last step.
+
+    Args:
+        every_n: int, the period in steps.
+        fn: callable `fn(step: int)`, run inside the default summary writer so
+            it may call `tf.summary.*` directly.
+    """
+
+    every_n: int
+    fn: Callable[[int], None]
+
+
+class TrainLoop:
+    """Trains a model with a per-replica step function under a strategy.
+
+    Args:
+        strategy: the `tf.distribute.Strategy` the model was built under.
+        model_dir: str, where `checkpoints/` and `train/` (TensorBoard) go.
+        step_fn: per-replica `fn(batch) -> dict[str, scalar tensor]`.
+        dataset: `tf.data.Dataset` of global batches; it must repeat.
+        checkpoint_items: dict of trackables saved in each checkpoint.
+        step_counter: the int64 variable `step_fn` increments once a step
+            (usually `optimizer.iterations`).
+        num_steps: int, train until the counter reaches this.
+        log_every: int, steps between console lines and scalar summaries.
+        checkpoint_every: int, steps between checkpoints.
+        max_to_keep: int, checkpoints kept.
+        batch_size: int, global examples per step, for examples/s.
+        hooks: sequence of `Hook`.
+        jit_compile: bool, compile the distributed step with XLA.
+    """
+
+    def __init__(self, *, strategy, model_dir, step_fn, dataset, checkpoint_items,
+                 step_counter, num_steps, log_every=50, checkpoint_every=500,
+                 max_to_keep=3, batch_size=None, hooks=(), jit_compile=False):
+        for name, value in (("num_steps", num_steps), ("log_every", log_every),
+                            ("checkpoint_every", checkpoint_every)):
+            if int(value) <= 0:
+                raise ValueError(f"`{name}` must be positive, got {value}.")
+        self.strategy = strategy
+        self.model_dir = model_dir
+        self.step_fn = step_fn
+        self.dataset = dataset
+        self.step_counter = step_counter
+        self.num_steps = int(num_steps)
+        self.log_every = int(log_every)
+        self.checkpoint_every = int(checkpoint_every)
+        self.batch_size = batch_size
+        self.hooks = tuple(hooks)
+        self.jit_compile = jit_compile
+        self.is_chief = strategy_lib.is_chief(strategy)
+        if self.is_chief:
+            self._work_dir = model_dir
+        else:
+            # Non-chief workers must take part in every save (it is collective)
+            # but their files are thrown away.
+            task_type, task_id = strategy_lib.task_of(strategy)
+            self._work_dir = tempfile.mkdtemp(prefix=f"{task_type}{task_id}-")
+        self._optimizers = {k: v for k, v in checkpoint_items.items()
+                            if isinstance(v, keras.optimizers.Optimizer)}
+        self.checkpoint = tf.train.Checkpoint(**checkpoint_items)
+        self.manager = tf.train.CheckpointManager(
+            self.checkpoint, os.path.join(self._work_dir, "checkpoints"),
+            max_to_keep=max_to_keep)
+
+    @property
+    def step(self):
+        return int(self.step_counter.numpy())
+
+    def _distributed_step(self, batch):
+        per_replica = self.strategy.run(self.step_fn, args=(batch,))
+        return {k: self.strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None)
+                for k, v in per_replica.items()}
+
+    def restore(self):
+        """Restores the latest checkpoint if there is one; returns its path."""
+        path = self.manager.latest_checkpoint
+        if path:
+            self.checkpoint.restore(path).assert_existing_objects_matched()
+            logging.info("Resumed from %s at step %d", path, self.step)
+        return path
+
+    def _write_scalars(self, logs, examples_per_second):
+        step = self.step
+        for key, value in logs.items():
+            tf.summary.scalar(key, value, step=step)
+        for name, optimizer in self._optimizers.items():
+            lr = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+            tf.summary.scalar(f"learning_rate/{name}", lr, step=step)
+        if examples_per_second is not None:
+            tf.summary.scalar("examples_per_second", examples_per_second, step=step)
+
+    def _save(self):
+        self.manager.save(checkpoint_number=self.step)
+
+    def run(self):
+        """Restores, trains to `num_steps`, checkpoints; returns the last logs.
+
+        Raises:
+            NonFiniteLossError: a log value became NaN or inf.
+        """
+        try:
+            return self._run()
+        finally:
+            if not self.is_chief:
+                shutil.rmtree(self._work_dir, ignore_errors=True)
+
+    def _run(self):
+        self.restore()
+        start = self.step
+        if start >= self.num_steps:
+            logging.info("Run in %s already finished at step %d (num_steps=%d).",
+                         self.model_dir, start, self.num_steps)
+            return {}
+        dataset = self.dataset.skip(start) if start else self.dataset
+        iterator = iter(self.strategy.experimental_distribute_dataset(dataset))
+        train_fn = tf.function(self._distributed_step, jit_compile=self.jit_compile)
+        writer = tf.summary.create_file_writer(os.path.join(self._work_dir, "train"))
+        logs, tick, tick_step = {}, time.perf_counter(), start
+        progress = tqdm.tqdm(total=self.num_steps, initial=start, unit="step",
+                             desc="train", disable=None, dynamic_ncols=True)
+        with writer.as_default(), progress:
+            while self.step < self.num_steps:
+                logs = {k: float(v) for k, v in train_fn(next(iterator)).items()}
+                step = self.step
+                for key, value in logs.items():
+                    if not math.isfinite(value):
+                        raise NonFiniteLossError(step, key, value)
+                progress.update(step - progress.n)
+                last = step >= self.num_steps
+                if step % self.log_every == 0 or last:
+                    now = time.perf_counter()
+                    rate = None
+                    if self.batch_size:
+                        rate = self.batch_size * (step - tick_step) / max(now - tick, 1e-9)
+                    tick, tick_step = now, step
+                    if self.is_chief:
+                        self._write_scalars(logs, rate)
+                    progress.set_postfix({k: f"{v:.4g}" for k, v in list(logs.items())[:4]})
+                    logging.info("step %d %s%s", step, " ".join(
+                        f"{k}={v:.4g}" for k, v in logs.items()),
+                        f" examples/s={rate:.1f}" if rate else "")
+                if step % self.checkpoint_every == 0 or last:
+                    self._save()
+                if self.is_chief:
+                    for hook in self.hooks:
+                        if step % hook.every_n == 0 or last:
+                            hook.fn(step)
+            writer.flush()
+        return logs
