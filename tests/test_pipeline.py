@@ -1,0 +1,111 @@
+"""Tests for `tf_deepexag.pipeline` with stand-in stages.
+
+The stand-ins make every expected value computable by hand: a landmarker that
+returns known points, a geometry that scales points about their centroid, an
+identity warp and an identity style. End-to-end tests with the real stages on
+the astronaut photo live in `tests/test_pipeline_astronaut.py`.
+"""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from tf_deepexag import landmarks, pipeline
+
+
+@dataclasses.dataclass
+class _Face:
+    points: np.ndarray
+
+
+def _template(scale=1.0, shift=(0.0, 0.0)):
+    points = landmarks.read_pts(
+        pipeline.__file__.replace("pipeline.py", "assets/astronaut_68.pts"))
+    centre = points.mean(axis=0)
+    return ((points - centre) * scale + centre + np.array(shift)).astype(np.float32)
+
+
+def _scale_geometry(factor):
+    def geometry(points, num_samples, temperature, seed):
+        del temperature
+        centre = points.mean(axis=0)
+        base = (points - centre) * factor + centre
+        rng = np.random.default_rng(seed)
+        jitter = [rng.normal(0, 0.5, points.shape) if k else 0 for k in range(num_samples)]
+        return np.stack([base + j for j in jitter]).astype(np.float32)
+    return geometry
+
+
+def _artist(faces, factor=1.2, mode="largest"):
+    return pipeline.Caricaturist(
+        landmarker=lambda image: [_Face(f) for f in faces],
+        geometry=_scale_geometry(factor),
+        warp=lambda image, src, dst: image,
+        stylizer=lambda image: 255 - image,
+        crop_size=128, faces=mode)
+
+
+def _photo():
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 255, (512, 512, 3), dtype=np.uint8)
+
+
+def test_points_map_into_the_crop_frame():
+    result = _artist([_template()])(_photo())[0]
+    x0, y0, x1, y1 = result.crop_box
+    scale = 128 / (x1 - x0)
+    np.testing.assert_allclose(result.photo_points,
+                               (_template() - [x0, y0]) * scale, atol=1e-3)
+    # The landmarks sit inside the crop with room around them.
+    assert result.photo_points.min() > 5 and result.photo_points.max() < 123
+
+
+@pytest.mark.parametrize("strength", [0.0, 0.5, 1.0, 2.0])
+def test_strength_scales_the_displacement(strength):
+    result = _artist([_template()], factor=1.2)(_photo(), strength=strength)[0]
+    centre = result.photo_points.mean(axis=0)
+    expected = result.photo_points + strength * 0.2 * (result.photo_points - centre)
+    np.testing.assert_allclose(result.generated_points, expected, atol=1e-3)
+
+
+def test_largest_face_is_chosen_and_samples_differ():
+    small, big = _template(0.5, (-120, 150)), _template(1.0)
+    results = _artist([small, big])(_photo(), num_samples=3, seed=7)
+    assert len(results) == 3
+    np.testing.assert_allclose(results[0].crop_box, pipeline.face_crop_box(big, (512, 512)))
+    assert not np.allclose(results[1].generated_points, results[2].generated_points)
+    again = _artist([small, big])(_photo(), num_samples=3, seed=7)
+    np.testing.assert_array_equal(again[2].generated_points, results[2].generated_points)
+
+
+def test_all_faces_are_pasted_back_and_background_is_kept():
+    small, big = _template(0.5, (-120, 170)), _template(1.0)
+    photo = _photo()
+    result = _artist([small, big], mode="all")(photo)[0]
+    assert result.caricature.shape == photo.shape
+    changed = np.any(result.caricature != photo, axis=-1)
+    # Both faces changed (the stand-in style inverts colours) ...
+    for face in (small, big):
+        cx, cy = np.round(face.mean(axis=0)).astype(int)
+        assert changed[cy, cx]
+    # ... and far corners did not.
+    assert not changed[:20, -20:].any() and not changed[-20:, -20:].any()
+
+
+def test_crop_leaving_the_photo_is_padded():
+    face = _template(1.0, (-200, -60))  # partly outside the left/top edge
+    result = _artist([face])(_photo())[0]
+    assert result.photo.shape == (128, 128, 3)
+    assert result.crop_box[0] < 0
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="`faces`"):
+        pipeline.Caricaturist(None, None, None, None, faces="some")
+    with pytest.raises(ValueError, match="`num_samples`"):
+        _artist([_template()])(_photo(), num_samples=0)
+    with pytest.raises(ValueError, match="`strength` must be finite"):
+        _artist([_template()])(_photo(), strength=float("nan"))
+    with pytest.raises(ValueError, match="No face"):
+        _artist([])(_photo())
