@@ -1,0 +1,170 @@
+"""Paired photo/caricature landmark sets and the `pairs.csv` folder reader.
+
+The paired layout (MMC-style; DESIGN.md, Data formats) is a folder with
+`pairs.csv`: `person,photo_image,photo_points,caricature_image,caricature_points`,
+paths relative to the CSV. Points files are `.pts` or N-row `x y` text; the
+image columns may be empty (geometry training needs only points).
+
+Shapes: P pairs, N points.
+"""
+
+import csv
+import dataclasses
+import os
+from typing import Optional
+
+import numpy as np
+from absl import logging
+
+from tf_deepexag import landmarks
+
+PAIRS_FILE = "pairs.csv"
+COLUMNS = ("person", "photo_image", "photo_points", "caricature_image",
+           "caricature_points")
+ON_ERROR = ("skip", "fail")
+
+
+@dataclasses.dataclass(frozen=True)
+class PairedLandmarks:
+    """Photo and caricature landmarks of P pairs.
+
+    Attributes:
+        photo: float32 `(P, N, 2)` photo landmarks (x, y) pixels.
+        caricature: float32 `(P, N, 2)` caricature landmarks.
+        persons: `(P,)` array of str, the identity of each pair.
+        photo_images: list of P image paths or None.
+        caricature_images: list of P image paths or None.
+        rejected: list of `(file, reason)` skipped while reading.
+    """
+
+    photo: np.ndarray
+    caricature: np.ndarray
+    persons: np.ndarray
+    photo_images: list = dataclasses.field(default_factory=list)
+    caricature_images: list = dataclasses.field(default_factory=list)
+    rejected: list = dataclasses.field(default_factory=list)
+
+    def __post_init__(self):
+        p = len(self.photo)
+        if self.caricature.shape != self.photo.shape or len(self.persons) != p:
+            raise ValueError(
+                f"Inconsistent pairs: photo {self.photo.shape}, caricature "
+                f"{self.caricature.shape}, persons {len(self.persons)}.")
+        for name in ("photo_images", "caricature_images"):
+            if not getattr(self, name):
+                object.__setattr__(self, name, [None] * p)
+            elif len(getattr(self, name)) != p:
+                raise ValueError(f"`{name}` has {len(getattr(self, name))} entries for "
+                                 f"{p} pairs.")
+
+    def __len__(self):
+        return len(self.photo)
+
+    @property
+    def num_persons(self):
+        return len(set(self.persons.tolist()))
+
+    def subset(self, indices):
+        """The pairs at `indices` (rejected files are not carried over)."""
+        indices = np.asarray(indices, dtype=np.int64)
+        return PairedLandmarks(
+            self.photo[indices], self.caricature[indices], self.persons[indices],
+            [self.photo_images[i] for i in indices],
+            [self.caricature_images[i] for i in indices])
+
+
+def check_on_error(on_error):
+    if on_error not in ON_ERROR:
+        raise ValueError(f"`on_error` must be one of {ON_ERROR}, got {on_error!r}.")
+
+
+def collect(records, rejected, on_error, source):
+    """Builds `PairedLandmarks` from `(person, photo_pts, car_pts, photo_img,
+    car_img)` records, failing clearly when nothing usable is left."""
+    if not records:
+        reasons = "; ".join(f"{f}: {r}" for f, r in rejected[:5])
+        raise ValueError(f"No usable pairs in {source}" +
+                         (f" ({len(rejected)} rejected: {reasons})" if rejected else "."))
+    persons, photo, caricature, photo_images, caricature_images = zip(*records)
+    return PairedLandmarks(
+        np.stack(photo).astype(np.float32), np.stack(caricature).astype(np.float32),
+        np.asarray(persons, dtype=str), list(photo_images), list(caricature_images),
+        list(rejected))
+
+
+def reject(rejected, on_error, file, reason):
+    """Records a bad file, or raises when `on_error="fail"`."""
+    if on_error == "fail":
+        raise ValueError(f"{file}: {reason}")
+    logging.warning("Skipping %s: %s", file, reason)
+    rejected.append((file, reason))
+
+
+def read_paired_folder(folder, on_error="fail", scheme=landmarks.IBUG68):
+    """Reads a paired landmark dataset folder (`pairs.csv` + points files).
+
+    Args:
+        folder: str, the folder holding `pairs.csv`.
+        on_error: `"fail"` raises at the first bad row or file; `"skip"` leaves
+            it out and records it in `.rejected`. Defaults to `"fail"`.
+        scheme: the `LandmarkScheme` of the points. Defaults to `IBUG68`.
+
+    Returns:
+        `PairedLandmarks`.
+
+    Raises:
+        FileNotFoundError: no folder or no `pairs.csv`.
+        ValueError: missing columns; a bad row or file with `on_error="fail"`
+            (the message names the file and CSV line); no usable pairs.
+    """
+    check_on_error(on_error)
+    csv_path = os.path.join(os.fspath(folder), PAIRS_FILE)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"No such dataset folder: {folder}")
+    if not os.path.isfile(csv_path):
+        raise FileNotFoundError(f"{folder} has no {PAIRS_FILE} (expected columns "
+                                f"{','.join(COLUMNS)}).")
+    records, rejected = [], []
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
+        if missing:
+            raise ValueError(f"{csv_path} lacks columns {missing}; it has "
+                             f"{reader.fieldnames}.")
+        for row in reader:
+            where = f"{csv_path}:{reader.line_num}"
+            record = _read_row(folder, row, scheme, where, rejected, on_error)
+            if record is not None:
+                records.append(record)
+    return collect(records, rejected, on_error, csv_path)
+
+
+def _resolve(folder, relative) -> Optional[str]:
+    relative = (relative or "").strip()
+    return os.path.join(folder, relative) if relative else None
+
+
+def _read_row(folder, row, scheme, where, rejected, on_error):
+    person = (row.get("person") or "").strip()
+    if not person:
+        reject(rejected, on_error, where, "empty `person`")
+        return None
+    points = []
+    for column in ("photo_points", "caricature_points"):
+        path = _resolve(folder, row.get(column))
+        if path is None:
+            reject(rejected, on_error, where, f"empty `{column}`")
+            return None
+        try:
+            points.append(landmarks.read_pts(path, num_points=scheme.num_points))
+        except (FileNotFoundError, ValueError) as e:
+            reject(rejected, on_error, where, str(e))
+            return None
+    images = []
+    for column in ("photo_image", "caricature_image"):
+        path = _resolve(folder, row.get(column))
+        if path is not None and not os.path.isfile(path):
+            reject(rejected, on_error, where, f"`{column}` file not found: {path}")
+            return None
+        images.append(path)
+    return person, points[0], points[1], images[0], images[1]

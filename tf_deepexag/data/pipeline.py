@@ -1,0 +1,107 @@
+"""`tf.data` pipeline of paired landmark sequences for the geometry model.
+
+Shapes: B batch, N = T points/steps.
+
+Each element is a dict of float32 tensors:
+    photo               (B, T, 5)  stroke-5, offsets divided by stats.photo_scale
+    caricature          (B, T, 5)  stroke-5, offsets divided by stats.caricature_scale
+    photo_anchor        (B, 2)     absolute landmark 0 of the photo, pixels
+    caricature_anchor   (B, 2)     absolute landmark 0 of the caricature, pixels
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from tf_deepexag import landmarks
+
+
+def augment_scale(photo, caricature, factors):
+    """Scales both faces of a pair about their landmark 0 by `factors` (x, y).
+
+    sketch-rnn's `random_scale` stretches x and y independently. The original
+    DeepExaggeration drew separate factors for the photo and the caricature
+    (two loaders); one pair shares its factors here so the pair stays a pair.
+
+    Args:
+        photo: `(N, 2)` absolute points.
+        caricature: `(N, 2)` absolute points.
+        factors: `(2,)` x and y scale factors.
+
+    Returns:
+        The scaled `(photo, caricature)`.
+    """
+    def scale(points):
+        return points[:1] + (points - points[:1]) * factors
+    return scale(photo), scale(caricature)
+
+
+def to_normalized_strokes(points, offset_scale, pen):
+    """`(N, 2)` absolute points -> `(N, 5)` stroke-5 with offsets / `offset_scale`."""
+    offsets = points - tf.concat([points[:1], points[:-1]], axis=0)  # step 0 is (0, 0)
+    return tf.concat([offsets / offset_scale, pen], axis=-1)
+
+
+def paired_stroke_dataset(photo_points, caricature_points, stats, batch_size,
+                          training, seed=0, random_scale_factor=0.15,
+                          scheme=landmarks.IBUG68):
+    """Builds the paired stroke-5 dataset.
+
+    Args:
+        photo_points: `(P, N, 2)` photo landmarks.
+        caricature_points: `(P, N, 2)` caricature landmarks.
+        stats: `landmarks.NormalizationStats` fitted on the training pairs.
+        batch_size: int, examples per batch (global batch under a strategy).
+        training: bool. True: random scale augmentation, shuffling, repeating,
+            full batches only. False: none of these; the last batch may be short.
+        seed: int; the same seed gives the same batches.
+        random_scale_factor: float, factors are drawn in `[1 - f, 1 + f]`.
+        scheme: the `LandmarkScheme`, for the pen states.
+
+    Returns:
+        `tf.data.Dataset` of dicts (see the module docstring).
+    """
+    photo_points = landmarks.check_points(photo_points, scheme, "photo_points")
+    caricature_points = landmarks.check_points(caricature_points, scheme,
+                                               "caricature_points")
+    if photo_points.shape != caricature_points.shape or photo_points.ndim != 3:
+        raise ValueError(f"`photo_points` {photo_points.shape} and `caricature_points` "
+                         f"{caricature_points.shape} must both be (P, N, 2).")
+    if int(batch_size) <= 0:
+        raise ValueError(f"`batch_size` must be positive, got {batch_size}.")
+    if not 0.0 <= random_scale_factor < 1.0:
+        raise ValueError(f"`random_scale_factor` must be in [0, 1), got "
+                         f"{random_scale_factor}.")
+    if training and len(photo_points) < batch_size:
+        raise ValueError(f"{len(photo_points)} training pairs cannot fill one batch of "
+                         f"{batch_size}.")
+    pen = tf.constant(scheme.pen_states())
+    photo_scale = np.float32(stats.photo_scale)
+    caricature_scale = np.float32(stats.caricature_scale)
+
+    def encode(photo, caricature):
+        return {
+            "photo": to_normalized_strokes(photo, photo_scale, pen),
+            "caricature": to_normalized_strokes(caricature, caricature_scale, pen),
+            "photo_anchor": photo[0],
+            "caricature_anchor": caricature[0],
+        }
+
+    def augment_and_encode(index, pair):
+        photo, caricature = pair
+        factors = tf.random.stateless_uniform(
+            [2], seed=tf.stack([tf.cast(seed, tf.int64), index]),
+            minval=1.0 - random_scale_factor, maxval=1.0 + random_scale_factor)
+        return encode(*augment_scale(photo, caricature, factors))
+
+    dataset = tf.data.Dataset.from_tensor_slices((photo_points, caricature_points))
+    if not training:
+        return (dataset.map(encode, num_parallel_calls=tf.data.AUTOTUNE)
+                .batch(batch_size).prefetch(tf.data.AUTOTUNE))
+    return (dataset.cache()
+            .shuffle(len(photo_points), seed=seed, reshuffle_each_iteration=True)
+            .repeat()
+            .enumerate()
+            .map(augment_and_encode, num_parallel_calls=tf.data.AUTOTUNE,
+                 deterministic=True)
+            .batch(batch_size, drop_remainder=True)
+            .prefetch(tf.data.AUTOTUNE))
