@@ -1,0 +1,38 @@
+"""End-to-end tests of `python -m tf_deepexag data ...`."""
+
+import os
+
+import numpy as np
+
+from tf_deepexag import __main__ as cli
+from tf_deepexag import data
+
+
+def test_synthetic_then_tfrecord_with_a_bad_file(tmp_path, capsys):
+    folder = str(tmp_path / "syn")
+    assert cli.main(["data", "synthetic", "--out", folder, "--num_persons", "3",
+                     "--pairs_per_person", "2", "--image_size", "48"]) == 0
+    assert "Wrote 6 pairs of 3 persons" in capsys.readouterr().out
+    bad = os.path.join(folder, "persons", "person_001", "caricature_00.pts")
+    with open(bad, "w") as f:
+        f.write("version: 1\nn_points: 68\n{\n1 2\n}\n")
+    out_file = str(tmp_path / "pairs.tfrecord")
+    assert cli.main(["data", "to_tfrecord", folder, "--out", out_file]) == 0
+    out = capsys.readouterr().out
+    assert "Wrote 5 pairs of 3 persons" in out and "1 rejected" in out
+    assert "caricature_00.pts: header says 68 points, found 1" in out
+    back = data.read_tfrecords(out_file)
+    expected = data.read_paired_folder(folder, on_error="skip")
+    np.testing.assert_array_equal(back.photo, expected.photo)
+
+
+def test_fail_mode_exits_1_with_one_line(tmp_path, capsys):
+    folder = str(tmp_path / "syn")
+    cli.main(["data", "synthetic", "--out", folder, "--num_persons", "2",
+              "--pairs_per_person", "1", "--no_images"])
+    os.remove(os.path.join(folder, "persons", "person_000", "photo_00.pts"))
+    code = cli.main(["data", "to_tfrecord", folder, "--out", str(tmp_path / "x.tfrecord"),
+                     "--on_error", "fail"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: ") and "photo_00.pts" in err
+    assert not os.path.exists(tmp_path / "x.tfrecord")

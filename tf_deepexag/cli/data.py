@@ -1,0 +1,73 @@
+"""`python -m tf_deepexag data {synthetic,to_tfrecord} ...`: dataset tools."""
+
+import sys
+
+import tqdm
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser("data", help="Build and convert datasets.")
+    commands = parser.add_subparsers(dest="data_command", metavar="DATA_COMMAND")
+    commands.required = True
+
+    synthetic = commands.add_parser(
+        "synthetic", help="Write the built-in synthetic paired set (+ style images).")
+    synthetic.add_argument("--out", required=True, help="Output folder.")
+    synthetic.add_argument("--num_persons", type=int, default=41,
+                           help="Persons (MMC has 41). Default: 41.")
+    synthetic.add_argument("--pairs_per_person", type=int, default=13,
+                           help="Pairs per person. Default: 13.")
+    synthetic.add_argument("--seed", type=int, default=0, help="Random seed. Default: 0.")
+    synthetic.add_argument("--image_size", type=int, default=256,
+                           help="Rendered image side in pixels. Default: 256.")
+    synthetic.add_argument("--no_images", action="store_true",
+                           help="Write landmarks only.")
+    synthetic.set_defaults(run=run_synthetic)
+
+    convert = commands.add_parser(
+        "to_tfrecord", help="Convert a dataset folder to one TFRecord file.")
+    convert.add_argument("dataset", help="Dataset folder (see --format).")
+    convert.add_argument("--out", required=True, help="Output .tfrecord file.")
+    convert.add_argument("--format", choices=("paired", "webcaricature"),
+                         default="paired",
+                         help="paired: folder with pairs.csv; webcaricature: folder "
+                              "with FacialPoints/. Default: paired.")
+    convert.add_argument("--with_images", action="store_true",
+                         help="Embed the image files in the records.")
+    convert.add_argument("--on_error", choices=("skip", "fail"), default="skip",
+                         help="Skip bad files (reported) or stop. Default: skip.")
+    convert.set_defaults(run=run_to_tfrecord)
+
+
+def _progress(total, desc):
+    return tqdm.tqdm(total=total, desc=desc, unit="pair", disable=None, file=sys.stderr)
+
+
+def run_synthetic(args):
+    from tf_deepexag import data  # pylint: disable=g-import-not-at-top
+
+    total = args.num_persons * args.pairs_per_person
+    with _progress(total, "synthetic") as bar:
+        pairs = data.write_synthetic_dataset(
+            args.out, args.num_persons, args.pairs_per_person, args.seed,
+            args.image_size, with_images=not args.no_images,
+            progress=lambda: bar.update(1))
+    print(f"Wrote {len(pairs)} pairs of {pairs.num_persons} persons to {args.out}")
+    return 0
+
+
+def run_to_tfrecord(args):
+    from tf_deepexag import data  # pylint: disable=g-import-not-at-top
+
+    if args.format == "paired":
+        ds = data.read_paired_folder(args.dataset, on_error=args.on_error)
+    else:
+        ds = data.read_webcaricature(args.dataset, on_error=args.on_error)
+    with _progress(len(ds), "to_tfrecord") as bar:
+        data.write_tfrecords(ds, args.out, with_images=args.with_images,
+                             progress=lambda: bar.update(1))
+    print(f"Wrote {len(ds)} pairs of {ds.num_persons} persons to {args.out}; "
+          f"{len(ds.rejected)} rejected.")
+    for file, reason in ds.rejected:
+        print(f"  rejected {file}: {reason}")
+    return 0
