@@ -36,3 +36,20 @@ def test_fail_mode_exits_1_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error: ") and "photo_00.pts" in err
     assert not os.path.exists(tmp_path / "x.tfrecord")
+
+
+def test_caricature_data_and_images(tmp_path, capsys):
+    folder = tmp_path / "Caricature-Data" / "Caricature_w_landmark"
+    folder.mkdir(parents=True)
+    points = np.arange(136, dtype=np.float32).reshape(68, 2)
+    for k in (1, 2):
+        np.savetxt(folder / f"{k}.txt", points + k, fmt="%.3f")
+    (folder / "1.jpg").write_bytes(b"garbage")  # does not decode
+    out_file = str(tmp_path / "cari.tfrecord")
+    assert cli.main(["data", "to_tfrecord", str(folder.parent), "--out", out_file,
+                     "--format", "caricature_data", "--with_images"]) == 0
+    out = capsys.readouterr().out
+    assert "Wrote 1 caricatures (no photos" in out and "1 rejected" in out
+    assert "1.jpg" in out and "cannot decode" in out
+    back = data.read_landmark_tfrecords(out_file)
+    np.testing.assert_array_equal(back.points[0], points + 2)

@@ -1,12 +1,25 @@
 """Fixtures for the data tests: small paired folders written on the fly."""
 
 import csv
+import hashlib
 import os
 
 import numpy as np
 import pytest
 
 from tf_deepexag import landmarks
+
+
+def _tree_digest(root):
+    """SHA-256 over every file path and content under `root`."""
+    digest = hashlib.sha256()
+    for folder, _, files in sorted(os.walk(root)):
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            digest.update(path.encode())
+            with open(path, "rb") as f:
+                digest.update(f.read())
+    return digest.hexdigest()
 
 
 def write_paired_folder(root, num_persons=3, pairs_per_person=2, seed=0):
@@ -35,3 +48,9 @@ def write_paired_folder(root, num_persons=3, pairs_per_person=2, seed=0):
 @pytest.fixture
 def paired_folder(tmp_path):
     return write_paired_folder(str(tmp_path))
+
+
+@pytest.fixture
+def tree_digest():
+    """`tree_digest(root)`: SHA-256 of a folder tree, to show reading changes nothing."""
+    return _tree_digest

@@ -1,6 +1,5 @@
 """Tests for `tf_deepexag.data.paired` and `split`."""
 
-import hashlib
 import os
 
 import numpy as np
@@ -9,26 +8,15 @@ import pytest
 from tf_deepexag import data
 
 
-def _tree_digest(root):
-    digest = hashlib.sha256()
-    for folder, _, files in sorted(os.walk(root)):
-        for name in sorted(files):
-            path = os.path.join(folder, name)
-            digest.update(path.encode())
-            with open(path, "rb") as f:
-                digest.update(f.read())
-    return digest.hexdigest()
-
-
-def test_reads_pairs_exactly(paired_folder):
+def test_reads_pairs_exactly(paired_folder, tree_digest):
     root, photo, caricature = paired_folder
-    before = _tree_digest(root)
+    before = tree_digest(root)
     ds = data.read_paired_folder(root)
     assert len(ds) == 6 and ds.num_persons == 3
     np.testing.assert_array_equal(ds.photo, photo)
     np.testing.assert_array_equal(ds.caricature, caricature)
     assert ds.photo_images == [None] * 6
-    assert _tree_digest(root) == before  # reading never modifies the folder
+    assert tree_digest(root) == before  # reading never modifies the folder
 
 
 def _corrupt(root, name, text):
@@ -41,20 +29,26 @@ def _corrupt(root, name, text):
     ("p1_0_car.txt", "1 2\n" * 67 + "1 nan\n", "non-finite"),
     ("p1_0_car.txt", "1 2\n" * 67 + "1 x\n", "non-numeric"),
 ])
-def test_bad_points_skip_or_fail(paired_folder, name, text, reason):
+def test_bad_points_skip_or_fail(paired_folder, tree_digest, name, text, reason):
     root = paired_folder[0]
     _corrupt(root, name, text)
+    before = tree_digest(root)
     with pytest.raises(ValueError, match=reason) as info:
         data.read_paired_folder(root, on_error="fail")
     assert "pairs.csv:4" in str(info.value) and name in str(info.value)
     ds = data.read_paired_folder(root, on_error="skip")
     assert len(ds) == 5
     assert len(ds.rejected) == 1 and reason in ds.rejected[0][1]
+    # The other rows are intact, in order.
+    np.testing.assert_array_equal(ds.photo, np.delete(paired_folder[1], 2, axis=0))
+    assert tree_digest(root) == before
 
 
 def test_missing_points_file_and_image(paired_folder):
     root = paired_folder[0]
     os.remove(os.path.join(root, "p0_1_photo.pts"))
+    with pytest.raises(FileNotFoundError, match=r"pairs.csv:3: No such .*p0_1_photo.pts"):
+        data.read_paired_folder(root, on_error="fail")
     ds = data.read_paired_folder(root, on_error="skip")
     assert len(ds) == 5 and "No such points file" in ds.rejected[0][1]
     text = open(os.path.join(root, "pairs.csv")).read().replace(
@@ -66,6 +60,19 @@ def test_missing_points_file_and_image(paired_folder):
     assert ds.rejected[1][0].endswith("pairs.csv:7")
 
 
+def test_image_that_does_not_decode(paired_folder):
+    root = paired_folder[0]
+    _corrupt(root, "face.png", "not a png")
+    text = open(os.path.join(root, "pairs.csv")).read().replace(
+        "person1,,p1_1_photo.pts", "person1,face.png,p1_1_photo.pts", 1)
+    _corrupt(root, "pairs.csv", text)
+    assert data.read_paired_folder(root).photo_images[3].endswith("face.png")
+    with pytest.raises(ValueError, match=r"pairs.csv:5: `photo_image` .*face.png.*decode"):
+        data.read_paired_folder(root, check_images=True)
+    ds = data.read_paired_folder(root, on_error="skip", check_images=True)
+    assert len(ds) == 5 and ds.rejected[0][0].endswith("pairs.csv:5")
+
+
 def test_bad_csv(tmp_path):
     with pytest.raises(FileNotFoundError, match="no pairs.csv"):
         data.read_paired_folder(str(tmp_path))
@@ -74,6 +81,12 @@ def test_bad_csv(tmp_path):
         data.read_paired_folder(str(tmp_path))
     with pytest.raises(ValueError, match="`on_error`"):
         data.read_paired_folder(str(tmp_path), on_error="ignore")
+    with open(os.path.join(str(tmp_path), "pairs.csv"), "wb") as f:
+        f.write(b"person,\xff\xfe\n")
+    with pytest.raises(ValueError, match="pairs.csv is not a readable UTF-8 CSV"):
+        data.read_paired_folder(str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="No such dataset folder"):
+        data.read_paired_folder(str(tmp_path / "nope"))
 
 
 def test_all_rows_bad_is_a_clear_error(paired_folder):

@@ -1,14 +1,21 @@
-"""`python -m tf_deepexag data {synthetic,to_tfrecord} ...`: dataset tools."""
+"""`python -m tf_deepexag data {synthetic,to_tfrecord} ...`: dataset tools.
+
+    python -m tf_deepexag data synthetic --out data/synthetic --num_persons 41
+    python -m tf_deepexag data to_tfrecord data/synthetic --out pairs.tfrecord
+"""
 
 import sys
 
 import tqdm
+
+FORMATS = ("paired", "caricature_data", "webcaricature")
 
 
 def add_parser(subparsers):
     parser = subparsers.add_parser("data", help="Build and convert datasets.")
     commands = parser.add_subparsers(dest="data_command", metavar="DATA_COMMAND")
     commands.required = True
+    parser.set_defaults(run=run)
 
     synthetic = commands.add_parser(
         "synthetic", help="Write the built-in synthetic paired set (+ style images).")
@@ -22,28 +29,33 @@ def add_parser(subparsers):
                            help="Rendered image side in pixels. Default: 256.")
     synthetic.add_argument("--no_images", action="store_true",
                            help="Write landmarks only.")
-    synthetic.set_defaults(run=run_synthetic)
 
     convert = commands.add_parser(
         "to_tfrecord", help="Convert a dataset folder to one TFRecord file.")
     convert.add_argument("dataset", help="Dataset folder (see --format).")
     convert.add_argument("--out", required=True, help="Output .tfrecord file.")
-    convert.add_argument("--format", choices=("paired", "webcaricature"),
-                         default="paired",
-                         help="paired: folder with pairs.csv; webcaricature: folder "
-                              "with FacialPoints/. Default: paired.")
+    convert.add_argument("--format", choices=FORMATS, default="paired",
+                         help="paired: folder with pairs.csv; caricature_data: folder of "
+                              "N.jpg + N.txt caricatures (caricature-only records); "
+                              "webcaricature: folder with FacialPoints/. Default: paired.")
     convert.add_argument("--with_images", action="store_true",
-                         help="Embed the image files in the records.")
+                         help="Embed the image files (each is decoded first; ones that "
+                              "do not decode are rejected).")
     convert.add_argument("--on_error", choices=("skip", "fail"), default="skip",
                          help="Skip bad files (reported) or stop. Default: skip.")
-    convert.set_defaults(run=run_to_tfrecord)
+
+
+def run(args):
+    """Runs the `data` sub-command named by `args.data_command`."""
+    return {"synthetic": _run_synthetic, "to_tfrecord": _run_to_tfrecord}[
+        args.data_command](args)
 
 
 def _progress(total, desc):
     return tqdm.tqdm(total=total, desc=desc, unit="pair", disable=None, file=sys.stderr)
 
 
-def run_synthetic(args):
+def _run_synthetic(args):
     from tf_deepexag import data  # pylint: disable=g-import-not-at-top
 
     total = args.num_persons * args.pairs_per_person
@@ -56,18 +68,21 @@ def run_synthetic(args):
     return 0
 
 
-def run_to_tfrecord(args):
+def _run_to_tfrecord(args):
     from tf_deepexag import data  # pylint: disable=g-import-not-at-top
 
-    if args.format == "paired":
-        ds = data.read_paired_folder(args.dataset, on_error=args.on_error)
-    else:
-        ds = data.read_webcaricature(args.dataset, on_error=args.on_error)
+    readers = {"paired": data.read_paired_folder, "caricature_data": data.read_caricature_data,
+               "webcaricature": data.read_webcaricature}
+    ds = readers[args.format](args.dataset, on_error=args.on_error,
+                              check_images=args.with_images)
     with _progress(len(ds), "to_tfrecord") as bar:
         data.write_tfrecords(ds, args.out, with_images=args.with_images,
                              progress=lambda: bar.update(1))
-    print(f"Wrote {len(ds)} pairs of {ds.num_persons} persons to {args.out}; "
-          f"{len(ds.rejected)} rejected.")
+    if isinstance(ds, data.LandmarkSet):
+        what = f"{len(ds)} caricatures (no photos: caricature-only records)"
+    else:
+        what = f"{len(ds)} pairs of {ds.num_persons} persons"
+    print(f"Wrote {what} to {args.out}; {len(ds.rejected)} rejected.")
     for file, reason in ds.rejected:
         print(f"  rejected {file}: {reason}")
     return 0

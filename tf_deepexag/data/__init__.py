@@ -1,9 +1,10 @@
 """Datasets: readers, TFRecords, synthetic data and tf.data pipelines."""
 
+from tf_deepexag.data.landmark_set import LandmarkSet
 from tf_deepexag.data.paired import (COLUMNS, PAIRS_FILE, PairedLandmarks,
                                      read_paired_folder)
 from tf_deepexag.data.pipeline import (augment_scale, paired_stroke_dataset,
-                                       to_normalized_strokes)
+                                       preprocess_strokes)
 from tf_deepexag.data.public_datasets import (read_caricature_data,
                                               read_webcaricature)
 from tf_deepexag.data.render import render_face
@@ -12,12 +13,14 @@ from tf_deepexag.data.synthetic import generate as generate_synthetic
 from tf_deepexag.data.synthetic import make_synthetic_pairs
 from tf_deepexag.data.synthetic_folder import write_synthetic_dataset
 from tf_deepexag.data.tfrecords import (SCHEMA_VERSION, parse_pair,
-                                        read_tfrecords, write_tfrecords)
+                                        read_landmark_tfrecords, read_tfrecords,
+                                        write_tfrecords)
 
 __all__ = [
-    "COLUMNS", "PAIRS_FILE", "PairedLandmarks", "SCHEMA_VERSION", "augment_scale",
-    "generate_synthetic", "make_synthetic_pairs", "paired_stroke_dataset", "parse_pair",
-    "read_caricature_data", "read_paired_folder", "read_tfrecords", "read_webcaricature",
-    "render_face", "split_by_person", "to_normalized_strokes", "write_synthetic_dataset",
+    "COLUMNS", "PAIRS_FILE", "LandmarkSet", "PairedLandmarks", "SCHEMA_VERSION",
+    "augment_scale", "generate_synthetic", "make_synthetic_pairs", "paired_stroke_dataset",
+    "parse_pair", "preprocess_strokes", "read_caricature_data", "read_landmark_tfrecords",
+    "read_paired_folder", "read_tfrecords", "read_webcaricature", "render_face",
+    "split_by_person", "write_synthetic_dataset",
     "write_tfrecords",
 ]

@@ -16,7 +16,7 @@ from typing import Optional
 import numpy as np
 from absl import logging
 
-from tf_deepexag import landmarks
+from tf_deepexag import fileio, landmarks
 
 PAIRS_FILE = "pairs.csv"
 COLUMNS = ("person", "photo_image", "photo_points", "caricature_image",
@@ -92,15 +92,16 @@ def collect(records, rejected, on_error, source):
         list(rejected))
 
 
-def reject(rejected, on_error, file, reason):
-    """Records a bad file, or raises when `on_error="fail"`."""
+def reject(rejected, on_error, file, reason, error=ValueError):
+    """Records a bad file, or raises `error` when `on_error="fail"`."""
     if on_error == "fail":
-        raise ValueError(f"{file}: {reason}")
+        raise error(f"{file}: {reason}")
     logging.warning("Skipping %s: %s", file, reason)
     rejected.append((file, reason))
 
 
-def read_paired_folder(folder, on_error="fail", scheme=landmarks.IBUG68):
+def read_paired_folder(folder, on_error="fail", scheme=landmarks.IBUG68,
+                       check_images=False):
     """Reads a paired landmark dataset folder (`pairs.csv` + points files).
 
     Args:
@@ -108,12 +109,16 @@ def read_paired_folder(folder, on_error="fail", scheme=landmarks.IBUG68):
         on_error: `"fail"` raises at the first bad row or file; `"skip"` leaves
             it out and records it in `.rejected`. Defaults to `"fail"`.
         scheme: the `LandmarkScheme` of the points. Defaults to `IBUG68`.
+        check_images: bool. False only checks that listed images exist (enough
+            for geometry training); True also decodes them, so an image that
+            does not decode is rejected. Defaults to `False`.
 
     Returns:
         `PairedLandmarks`.
 
     Raises:
-        FileNotFoundError: no folder or no `pairs.csv`.
+        FileNotFoundError: no folder or no `pairs.csv`; a missing file with
+            `on_error="fail"`.
         ValueError: missing columns; a bad row or file with `on_error="fail"`
             (the message names the file and CSV line); no usable pairs.
     """
@@ -124,19 +129,39 @@ def read_paired_folder(folder, on_error="fail", scheme=landmarks.IBUG68):
     if not os.path.isfile(csv_path):
         raise FileNotFoundError(f"{folder} has no {PAIRS_FILE} (expected columns "
                                 f"{','.join(COLUMNS)}).")
+    try:
+        with open(csv_path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            fieldnames = list(reader.fieldnames or ())
+            rows = [(reader.line_num, row) for row in reader]
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise ValueError(f"{csv_path} is not a readable UTF-8 CSV file ({e}).") from e
+    missing = [c for c in COLUMNS if c not in fieldnames]
+    if missing:
+        raise ValueError(f"{csv_path} lacks columns {missing}; it has {fieldnames}.")
     records, rejected = [], []
-    with open(csv_path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            raise ValueError(f"{csv_path} lacks columns {missing}; it has "
-                             f"{reader.fieldnames}.")
-        for row in reader:
-            where = f"{csv_path}:{reader.line_num}"
-            record = _read_row(folder, row, scheme, where, rejected, on_error)
-            if record is not None:
-                records.append(record)
+    for line, row in rows:
+        record = _read_row(folder, row, scheme, f"{csv_path}:{line}", rejected, on_error,
+                           check_images)
+        if record is not None:
+            records.append(record)
     return collect(records, rejected, on_error, csv_path)
+
+
+def check_image(path, decode, rejected, on_error, where, what="image"):
+    """True if the image at `path` exists (and decodes, if `decode`); else
+    rejects it (or raises) and returns False."""
+    if not os.path.isfile(path):
+        reject(rejected, on_error, where, f"`{what}` file not found: {path}",
+               FileNotFoundError)
+        return False
+    if decode:
+        try:
+            fileio.read_image(path)
+        except ValueError as e:  # fileio.ImageReadError is a ValueError
+            reject(rejected, on_error, where, f"`{what}` {e}")
+            return False
+    return True
 
 
 def _resolve(folder, relative) -> Optional[str]:
@@ -144,7 +169,7 @@ def _resolve(folder, relative) -> Optional[str]:
     return os.path.join(folder, relative) if relative else None
 
 
-def _read_row(folder, row, scheme, where, rejected, on_error):
+def _read_row(folder, row, scheme, where, rejected, on_error, check_images):
     person = (row.get("person") or "").strip()
     if not person:
         reject(rejected, on_error, where, "empty `person`")
@@ -158,13 +183,13 @@ def _read_row(folder, row, scheme, where, rejected, on_error):
         try:
             points.append(landmarks.read_pts(path, num_points=scheme.num_points))
         except (FileNotFoundError, ValueError) as e:
-            reject(rejected, on_error, where, str(e))
+            reject(rejected, on_error, where, str(e), type(e))
             return None
     images = []
     for column in ("photo_image", "caricature_image"):
         path = _resolve(folder, row.get(column))
-        if path is not None and not os.path.isfile(path):
-            reject(rejected, on_error, where, f"`{column}` file not found: {path}")
+        if path is not None and not check_image(path, check_images, rejected, on_error,
+                                                where, column):
             return None
         images.append(path)
     return person, points[0], points[1], images[0], images[1]

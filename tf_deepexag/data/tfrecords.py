@@ -2,8 +2,9 @@
 
 Schema version 1 features:
     schema_version      int64, 1
-    person              bytes
-    photo/points        float list, N*2 values (x0, y0, x1, y1, ...)
+    person              bytes (for a `LandmarkSet`: the face's name)
+    photo/points        float list, N*2 values (x0, y0, x1, y1, ...); absent in
+                        caricature-only records (written from a `LandmarkSet`)
     caricature/points   float list, N*2 values
     photo/image         bytes, encoded image file, may be empty
     caricature/image    bytes, may be empty
@@ -11,14 +12,15 @@ Schema version 1 features:
 
 import glob
 import os
+import tempfile
 
 import numpy as np
 import tensorflow as tf
 
-
-from tf_deepexag.data import paired
+from tf_deepexag.data import landmark_set, paired
 
 SCHEMA_VERSION = 1
+_VERSION_SPEC = {"schema_version": tf.io.FixedLenFeature([], tf.int64, default_value=-1)}
 
 
 def _bytes(value):
@@ -38,39 +40,54 @@ def _file_bytes(path):
 
 def pair_example(person, photo_points, caricature_points, photo_image=b"",
                  caricature_image=b""):
-    """Builds the `tf.train.Example` of one pair."""
+    """Builds the `tf.train.Example` of one pair (`photo_points` None: no photo)."""
     feature = {
         "schema_version": tf.train.Feature(
             int64_list=tf.train.Int64List(value=[SCHEMA_VERSION])),
         "person": _bytes(str(person).encode("utf-8")),
-        "photo/points": _floats(np.asarray(photo_points, np.float32).ravel()),
         "caricature/points": _floats(np.asarray(caricature_points, np.float32).ravel()),
         "photo/image": _bytes(photo_image),
         "caricature/image": _bytes(caricature_image),
     }
+    if photo_points is not None:
+        feature["photo/points"] = _floats(np.asarray(photo_points, np.float32).ravel())
     return tf.train.Example(features=tf.train.Features(feature=feature))
 
 
+def _examples(dataset, with_images):
+    """Yields the serialised examples of a `PairedLandmarks` or `LandmarkSet`."""
+    if isinstance(dataset, landmark_set.LandmarkSet):
+        for i in range(len(dataset)):
+            image = _file_bytes(dataset.images[i]) if with_images else b""
+            yield pair_example(dataset.names[i], None, dataset.points[i],
+                               caricature_image=image).SerializeToString()
+        return
+    for i in range(len(dataset)):
+        images = ((_file_bytes(dataset.photo_images[i]),
+                   _file_bytes(dataset.caricature_images[i])) if with_images else (b"", b""))
+        yield pair_example(dataset.persons[i], dataset.photo[i], dataset.caricature[i],
+                           *images).SerializeToString()
+
+
 def write_tfrecords(dataset, path, with_images=False, progress=None):
-    """Writes `PairedLandmarks` to one TFRecord file, atomically.
+    """Writes a dataset to one TFRecord file, atomically (temp file + rename).
 
     Args:
-        dataset: `PairedLandmarks`.
+        dataset: `PairedLandmarks`, or a `LandmarkSet` (caricature-only records).
         path: str, the destination file.
-        with_images: bool, embed the encoded image files too.
-        progress: optional callable run once per written pair.
+        with_images: bool, embed the encoded image files too. Defaults to `False`.
+        progress: optional callable run once per written record.
     """
-    tmp = f"{path}.tmp"
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
+                               dir=folder)
+    os.close(fd)
     try:
         with tf.io.TFRecordWriter(tmp) as writer:
-            for i in range(len(dataset)):
-                images = ((_file_bytes(dataset.photo_images[i]),
-                           _file_bytes(dataset.caricature_images[i]))
-                          if with_images else (b"", b""))
-                writer.write(pair_example(dataset.persons[i], dataset.photo[i],
-                                          dataset.caricature[i], *images)
-                             .SerializeToString())
+            for serialized in _examples(dataset, with_images):
+                writer.write(serialized)
                 if progress:
                     progress()
         os.replace(tmp, path)
@@ -79,51 +96,92 @@ def write_tfrecords(dataset, path, with_images=False, progress=None):
             os.remove(tmp)
 
 
-def feature_spec(num_points=68):
-    """The parsing spec of schema version 1."""
-    return {
+def feature_spec(num_points=68, photo=True):
+    """The parsing spec of schema version 1 (`photo=False`: caricature only)."""
+    spec = {
         "schema_version": tf.io.FixedLenFeature([], tf.int64),
         "person": tf.io.FixedLenFeature([], tf.string),
-        "photo/points": tf.io.FixedLenFeature([num_points * 2], tf.float32),
         "caricature/points": tf.io.FixedLenFeature([num_points * 2], tf.float32),
         "photo/image": tf.io.FixedLenFeature([], tf.string, default_value=b""),
         "caricature/image": tf.io.FixedLenFeature([], tf.string, default_value=b""),
     }
+    if photo:
+        spec["photo/points"] = tf.io.FixedLenFeature([num_points * 2], tf.float32)
+    return spec
 
 
 def parse_pair(serialized, num_points=68):
-    """Parses one serialised pair into a dict of tensors (points `(N, 2)`)."""
-    parsed = tf.io.parse_single_example(serialized, feature_spec(num_points))
+    """Parses one serialised pair (a `tf.data` map function).
+
+    Args:
+        serialized: scalar string tensor, one record.
+        num_points: int, N. Defaults to 68.
+
+    Returns:
+        Dict of tensors: `photo/points`, `caricature/points` `(N, 2)` float32,
+        `person`, `photo/image`, `caricature/image` strings, `schema_version`.
+        A record of another schema version fails with `InvalidArgumentError`
+        naming both versions.
+    """
+    version = tf.io.parse_single_example(serialized, _VERSION_SPEC)["schema_version"]
+    check = tf.debugging.assert_equal(
+        version, tf.constant(SCHEMA_VERSION, tf.int64),
+        message=f"TFRecord schema version differs from {SCHEMA_VERSION} (the one this "
+                "reader knows)")
+    with tf.control_dependencies([check]):
+        parsed = tf.io.parse_single_example(serialized, feature_spec(num_points))
     for key in ("photo/points", "caricature/points"):
         parsed[key] = tf.reshape(parsed[key], [num_points, 2])
     return parsed
 
 
-def read_tfrecords(pattern, num_points=68):
-    """Reads every pair of the files matching `pattern` into memory.
-
-    Raises:
-        FileNotFoundError: no file matches.
-        ValueError: a record of another schema version or point count.
-    """
+def _records(pattern, num_points, photo):
+    """Yields `(person, photo_points|None, caricature_points)` of every record."""
     files = sorted(glob.glob(os.fspath(pattern)))
     if not files:
         raise FileNotFoundError(f"No TFRecord files match {pattern}")
-    records = []
+    spec = feature_spec(num_points, photo)
     for path in files:
         for index, serialized in enumerate(tf.data.TFRecordDataset(path)):
-            try:
-                example = parse_pair(serialized, num_points)
-            except tf.errors.InvalidArgumentError as e:
-                raise ValueError(f"{path} record {index}: not a {num_points}-point pair "
-                                 f"record ({e.message.splitlines()[0]})") from e
-            version = int(example["schema_version"])
+            version = int(tf.io.parse_single_example(serialized, _VERSION_SPEC)
+                          ["schema_version"])
             if version != SCHEMA_VERSION:
                 raise ValueError(f"{path} record {index}: schema version {version}, "
                                  f"this reader knows {SCHEMA_VERSION}.")
-            records.append((example["person"].numpy().decode("utf-8"),
-                            example["photo/points"].numpy(),
-                            example["caricature/points"].numpy(), None, None))
+            try:
+                example = tf.io.parse_single_example(serialized, spec)
+            except tf.errors.InvalidArgumentError as e:
+                hint = ("; caricature-only records are read by read_landmark_tfrecords"
+                        if photo else "")
+                raise ValueError(f"{path} record {index}: not a {num_points}-point record "
+                                 f"({e.message.splitlines()[0]}){hint}") from e
+            yield (example["person"].numpy().decode("utf-8"),
+                   example["photo/points"].numpy().reshape(num_points, 2) if photo else None,
+                   example["caricature/points"].numpy().reshape(num_points, 2))
+
+
+def read_tfrecords(pattern, num_points=68):
+    """Reads every pair of the files matching `pattern` into memory.
+
+    Returns:
+        `PairedLandmarks` (image paths are None: embedded images stay in the
+        records; parse them with `parse_pair`).
+
+    Raises:
+        FileNotFoundError: no file matches.
+        ValueError: a record of another schema version, point count, or a
+            caricature-only record (read those with `read_landmark_tfrecords`).
+    """
+    records = [(person, photo, caricature, None, None)
+               for person, photo, caricature in _records(pattern, num_points, True)]
     return paired.collect(records, [], "fail", pattern)
 
 
+def read_landmark_tfrecords(pattern, num_points=68):
+    """Reads the caricature points of every record as a `LandmarkSet`."""
+    rows = list(_records(pattern, num_points, False))
+    if not rows:
+        raise ValueError(f"No records in {pattern}.")
+    names, _, points = zip(*rows)
+    return landmark_set.LandmarkSet(np.stack(points).astype(np.float32),
+                                    np.asarray(names, dtype=str))
