@@ -27,7 +27,7 @@ def main():
         iterator = iter(dataset)
         for _ in range(20):  # warm-up: cache filled, threads started
             next(iterator)
-        num_batches = 300
+        num_batches = 200
         start = time.perf_counter()
         for _ in range(num_batches):
             next(iterator)

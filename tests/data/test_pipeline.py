@@ -43,35 +43,66 @@ def test_training_is_deterministic_for_a_seed(pairs):
     assert not np.array_equal(a[0]["photo"], c[0]["photo"])
 
 
+def _factors(strokes, anchor, source):
+    """Least-squares x/y scale of rebuilt points about landmark 0 vs `source`."""
+    points = landmarks.from_stroke5(strokes, anchor) - anchor
+    centred = source - source[0]
+    return (points * centred).sum(0) / (centred ** 2).sum(0)
+
+
 def test_scale_augmentation_range_and_shared_by_the_pair(pairs):
     stats = landmarks.NormalizationStats(1.0, 1.0)
     ds = data.paired_stroke_dataset(pairs.photo, pairs.caricature, stats, 4,
                                     training=True, seed=0, random_scale_factor=0.15)
-    ratios = []
-    for batch in _take(ds, 8):
-        for photo_strokes, anchor in zip(batch["photo"], batch["photo_anchor"]):
-            points = landmarks.from_stroke5(photo_strokes, anchor)
-            # Find the source pair by its anchor (unchanged by scaling about it).
-            i = int(np.argmin(np.abs(pairs.photo[:, 0] - anchor).sum(-1)))
-            extent = (points.max(0) - points.min(0)) / (
-                pairs.photo[i].max(0) - pairs.photo[i].min(0))
-            ratios.append(extent)
-        # The caricature of the same row was scaled by the same factors.
-        car = landmarks.from_stroke5(batch["caricature"][0], batch["caricature_anchor"][0])
-        j = int(np.argmin(np.abs(pairs.caricature[:, 0] - batch["caricature_anchor"][0])
-                          .sum(-1)))
-        car_ratio = (car.max(0) - car.min(0)) / (
-            pairs.caricature[j].max(0) - pairs.caricature[j].min(0))
-        np.testing.assert_allclose(car_ratio, ratios[-len(batch["photo"])], rtol=1e-4)
-    ratios = np.array(ratios)
-    assert ratios.min() >= 0.85 - 1e-5 and ratios.max() <= 1.15 + 1e-5
-    assert ratios.std() > 0.03  # really random
+    seen = {}
+    for batch in _take(ds, 12):  # 3 epochs of 16 pairs
+        for b in range(4):
+            # The source pair, found by its anchor (scaling about it keeps it).
+            i = int(np.argmin(np.abs(pairs.photo[:, 0] - batch["photo_anchor"][b]).sum(-1)))
+            np.testing.assert_array_equal(batch["caricature_anchor"][b], pairs.caricature[i, 0])
+            fp = _factors(batch["photo"][b], batch["photo_anchor"][b], pairs.photo[i])
+            fc = _factors(batch["caricature"][b], batch["caricature_anchor"][b],
+                          pairs.caricature[i])
+            np.testing.assert_allclose(fc, fp, rtol=1e-4)  # same factors for the pair
+            seen.setdefault(i, []).append(fp)
+    assert sorted(seen) == list(range(16)) and all(len(v) == 3 for v in seen.values())
+    factors = np.concatenate(list(seen.values()))
+    assert factors.min() >= 0.85 - 1e-4 and factors.max() <= 1.15 + 1e-4
+    assert factors.std() > 0.05 and abs(factors.mean() - 1.0) < 0.03  # ~uniform
+    # Every epoch draws new factors for the same pair.
+    assert all(not np.allclose(v[0], v[1]) for v in seen.values())
+
+
+def test_training_epoch_without_augmentation_is_a_permutation(pairs):
+    stats = landmarks.NormalizationStats(2.0, 3.0)
+    ds = data.paired_stroke_dataset(pairs.photo, pairs.caricature, stats, 8,
+                                    training=True, seed=1, random_scale_factor=0.0)
+    epoch = _take(ds, 2)
+    strokes = np.concatenate([b["caricature"] for b in epoch])
+    anchors = np.concatenate([b["caricature_anchor"] for b in epoch])
+    strokes[..., :2] *= 3.0
+    rebuilt = landmarks.from_stroke5(strokes, anchors)
+    order = [int(np.argmin(np.abs(pairs.caricature - r).sum((1, 2)))) for r in rebuilt]
+    assert sorted(order) == list(range(16)) and order != list(range(16))
+    np.testing.assert_allclose(rebuilt, pairs.caricature[order], atol=1e-3)
+
+
+def test_preprocess_strokes_by_hand():
+    points = np.array([[[1.0, 2.0], [4.0, 6.0], [4.0, 0.0]]], np.float32)  # (1, 3, 2)
+    pen = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1]], np.float32)
+    out = data.preprocess_strokes(points, np.float32(2.0), pen).numpy()
+    np.testing.assert_allclose(out[0], [[0, 0, 1, 0, 0], [1.5, 2, 0, 1, 0],
+                                        [0, -3, 0, 0, 1]])
+    np.testing.assert_allclose(data.preprocess_strokes(points[0], 2.0, pen), out[0])
 
 
 def test_augment_scale_by_hand():
     photo = np.array([[1.0, 1.0], [3.0, 5.0]], np.float32)
     out, _ = data.augment_scale(photo, photo, np.array([2.0, 0.5], np.float32))
     np.testing.assert_allclose(out, [[1, 1], [5, 3]])
+    batch = np.stack([photo, photo + 1])  # (2, 2, 2), one factor pair per row
+    out, _ = data.augment_scale(batch, batch, np.array([[2.0, 0.5], [1.0, 3.0]], np.float32))
+    np.testing.assert_allclose(out, [[[1, 1], [5, 3]], [[2, 2], [4, 14]]])
 
 
 def test_bad_arguments(pairs):
