@@ -5,8 +5,8 @@ import os
 import numpy as np
 import pytest
 
-from tf_deepexag import data, landmarks
-from tf_deepexag.data import synthetic
+from tf_deepexag import data, fileio, landmarks
+from tf_deepexag.data import synthetic, synthetic_eval
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +39,31 @@ def test_parameters_are_exaggerated_by_the_configured_gain(generated):
 
 
 def test_persons_differ_more_than_photos_of_one_person(generated):
-    params = generated.photo_params
+    # Measured on the points (Procrustes frame, inter-ocular units), not the
+    # generator's parameters: pose differences must not count.
+    photos = generated.pairs.photo
+    mean = landmarks.mean_shape(photos)
+    aligned = landmarks.align(photos, np.broadcast_to(mean, photos.shape), "procrustes")
+    aligned = aligned / landmarks.interocular_distance(mean)
     persons = generated.pairs.persons
-    within = np.mean([params[persons == p].std(axis=0).mean() for p in set(persons)])
-    between = np.std([params[persons == p].mean(axis=0) for p in set(persons)],
-                     axis=0).mean()
-    assert between > 3 * within
+    same, other = [], []
+    for i in range(len(photos)):
+        for j in range(i + 1, len(photos)):
+            d = np.linalg.norm(aligned[i] - aligned[j], axis=-1).mean()
+            (same if persons[i] == persons[j] else other).append(d)
+    assert np.mean(other) > 2.0 * np.mean(same)
+
+
+def test_a_single_edfm_factor_is_clearly_weaker_than_the_generator():
+    generated = synthetic.generate(num_persons=20, pairs_per_person=6, seed=2)
+    result = synthetic_eval.edfm_vs_generator(generated, test_fraction=0.3, seed=0)
+    assert 1.5 < result["edfm_factor"] < 2.6  # the gains average about 2
+    # EDFM beats leaving the photo unchanged, but the component-wise generator
+    # (even not knowing the artist) beats EDFM by a wide margin.
+    assert result["edfm_error"] < 0.8 * result["identity_error"]
+    assert result["generator_mean_artist_error"] * 1.4 < result["edfm_error"]
+    assert result["generator_error"] * 2.0 < result["edfm_error"]
+    assert result["generator_error"] <= result["generator_mean_artist_error"]
 
 
 def test_faces_are_anatomically_ordered(generated):
@@ -77,6 +96,20 @@ def test_folder_goes_through_the_real_readers(tmp_path):
                                                          "testB")}
     assert counts["trainA"] == counts["trainB"] and counts["testA"] == counts["testB"]
     assert counts["trainA"] + counts["testA"] == 8 and counts["testA"] > 0
+
+
+def test_folder_is_deterministic_with_sized_pngs(tmp_path, tree_digest):
+    digests = []
+    for name in ("a", "b"):
+        data.write_synthetic_dataset(str(tmp_path / name), num_persons=2, pairs_per_person=1,
+                                     seed=3, image_size=40)
+        os.rename(tmp_path / name, tmp_path / "same")  # digests include the paths
+        digests.append(tree_digest(str(tmp_path / "same")))
+        os.rename(tmp_path / "same", tmp_path / name)
+    assert digests[0] == digests[1]
+    image = fileio.read_image(str(next((tmp_path / "a" / "trainB").iterdir())))
+    assert image.shape == (40, 40, 3)
+    assert all(p.suffix == ".png" for p in (tmp_path / "a" / "trainA").iterdir())
 
 
 def test_render_styles_differ():

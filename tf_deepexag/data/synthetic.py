@@ -39,8 +39,10 @@ COMPONENTS = ("face_width", "jaw_length", "chin", "brow_height", "brow_arch",
 SIGMA = np.array([0.07, 0.08, 0.08, 0.06, 0.05, 0.10, 0.05, 0.06, 0.10, 0.10,
                   0.09, 0.12, 0.06, 0.05])
 # Gain every artist applies to each component (before artist modulation).
-BASE_GAIN = np.array([1.8, 2.2, 3.0, 1.6, 2.0, 1.7, 1.4, 1.5, 2.8, 2.6,
-                      2.0, 1.6, 1.8, 1.5])
+# Spread wide (1.1 for eye spacing to 3.4 for the chin) so that one global
+# factor cannot fit every component.
+BASE_GAIN = np.array([1.6, 2.4, 3.4, 1.3, 2.2, 1.8, 1.1, 1.3, 3.2, 3.0,
+                      2.2, 1.4, 1.6, 1.3])
 KAPPA = 0.25          # strength of the super-linear exaggeration
 # Soft limit of each caricature parameter (`cap * tanh(q / cap)`): artists
 # exaggerate, but brows do not slide into the eyes. Brow height is capped by the
@@ -164,6 +166,7 @@ class SyntheticPairs:
     artists: np.ndarray           # (P,) artist index
     canonical_photo: np.ndarray   # (P, 68, 2) before pose
     canonical_caricature: np.ndarray
+    artist_styles: tuple = ()     # the `Artist`s, indexed by `artists`
 
 
 def generate(num_persons=41, pairs_per_person=13, seed=0):
@@ -199,7 +202,7 @@ def generate(num_persons=41, pairs_per_person=13, seed=0):
         np.asarray(rows["person"], dtype=str))
     return SyntheticPairs(pairs, np.stack(rows["pp"]), np.stack(rows["cp"]),
                           np.asarray(rows["artist"]), np.stack(rows["cphoto"]),
-                          np.stack(rows["ccar"]))
+                          np.stack(rows["ccar"]), tuple(artists))
 
 
 def make_synthetic_pairs(num_persons=41, pairs_per_person=13, seed=0):

@@ -4,7 +4,11 @@
     <folder>/persons/<person>/photo_NN.pts|png, caricature_NN.pts|png
     <folder>/trainA, trainB, testA, testB  unpaired layout (style training),
                                            photos in A, caricatures in B,
-                                           split by person
+                                           split by person (hard links to the
+                                           images above where possible)
+
+Every file is written atomically (`fileio`); the same arguments give
+byte-identical files.
 """
 
 import csv
@@ -58,8 +62,7 @@ def write_synthetic_dataset(folder, num_persons=41, pairs_per_person=13, seed=0,
             row[f"{domain}_points"] = stem + ".pts"
             row[f"{domain}_image"] = ""
             if with_images:
-                # Noisy photos compress as JPEG, flat drawings as PNG.
-                ext = ".jpg" if domain == "photo" else ".png"
+                ext = ".png"  # lossless: the rendered style is exactly what is stored
                 image = render.render_face(points, domain, rng, image_size)
                 fileio.write_image(os.path.join(folder, stem + ext), image)
                 row[f"{domain}_image"] = stem + ext
