@@ -1,0 +1,111 @@
+"""Residual blocks of the U-GAT-IT generator, with the padding/IN helpers.
+
+Shapes: B batch, H, W spatial, C = dim channels (NHWC).
+Reference: networks.py `ResnetBlock`, `ResnetAdaILNBlock` (3x3 convs, no bias,
+reflect padding 1).
+"""
+
+import keras
+from keras import ops
+
+from tf_deepexag.style.norm import AdaLIN
+
+
+def reflect_pad(x, p):
+    """Reflect-pads H and W of (B, H, W, C) by `p` (TFLite MIRROR_PAD)."""
+    return ops.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
+
+
+def instance_norm(x, eps=1e-5):
+    """Instance normalisation without affine parameters (nn.InstanceNorm2d)."""
+    mean, var = ops.moments(x, axes=[1, 2], keepdims=True)
+    return (x - mean) * ops.rsqrt(var + eps)
+
+
+def _conv3x3(dim, name):
+    return keras.layers.Conv2D(dim, 3, padding="valid", use_bias=False,
+                               name=name)
+
+
+@keras.saving.register_keras_serializable(package="tf_deepexag")
+class ResnetBlock(keras.layers.Layer):
+    """x + IN(conv(relu(IN(conv(x))))) with reflect padding.
+
+    Args:
+        dim: int, channels C.
+
+    Call arguments:
+        x: (B, H, W, C).
+
+    Returns:
+        (B, H, W, C).
+    """
+
+    def __init__(self, dim, **kwargs):
+        super().__init__(**kwargs)
+        self.dim = dim
+        self.conv1 = _conv3x3(dim, "conv1")
+        self.conv2 = _conv3x3(dim, "conv2")
+
+    def build(self, input_shape):
+        b, h, w, c = input_shape
+        padded = (b, None if h is None else h + 2, None if w is None else w + 2, c)
+        self.conv1.build(padded)
+        self.conv2.build(padded[:-1] + (self.dim,))
+
+    def call(self, x):
+        y = ops.relu(instance_norm(self.conv1(reflect_pad(x, 1))))
+        y = instance_norm(self.conv2(reflect_pad(y, 1)))
+        return x + y
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "dim": self.dim}
+
+
+@keras.saving.register_keras_serializable(package="tf_deepexag")
+class ResnetAdaLINBlock(keras.layers.Layer):
+    """x + AdaLIN(conv(relu(AdaLIN(conv(x))))) with shared gamma, beta.
+
+    Args:
+        dim: int, channels C.
+
+    Call arguments:
+        x: (B, H, W, C).
+        gamma: (B, C).
+        beta: (B, C).
+
+    Returns:
+        (B, H, W, C).
+    """
+
+    def __init__(self, dim, **kwargs):
+        super().__init__(**kwargs)
+        self.dim = dim
+        self.conv1 = _conv3x3(dim, "conv1")
+        self.conv2 = _conv3x3(dim, "conv2")
+        self.norm1 = AdaLIN(name="norm1")
+        self.norm2 = AdaLIN(name="norm2")
+
+    def build(self, x_shape, gamma_shape=None, beta_shape=None):
+        input_shape = x_shape
+        b, h, w, c = input_shape
+        padded = (b, None if h is None else h + 2, None if w is None else w + 2, c)
+        self.conv1.build(padded)
+        self.conv2.build(padded[:-1] + (self.dim,))
+        self.norm1.build(input_shape[:-1] + (self.dim,))
+        self.norm2.build(input_shape[:-1] + (self.dim,))
+
+    def call(self, x, gamma, beta):
+        y = ops.relu(self.norm1(self.conv1(reflect_pad(x, 1)), gamma, beta))
+        y = self.norm2(self.conv2(reflect_pad(y, 1)), gamma, beta)
+        return x + y
+
+    def compute_output_shape(self, x_shape, gamma_shape=None,
+                             beta_shape=None):
+        return x_shape
+
+    def get_config(self):
+        return {**super().get_config(), "dim": self.dim}

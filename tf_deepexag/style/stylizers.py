@@ -1,0 +1,171 @@
+"""Stylizers: one interface over the learned translator and classic styles.
+
+A stylizer maps an RGB uint8 image (H, W, 3) to an RGB uint8 image of the
+same shape. `make_stylizer(spec)` builds one from a string:
+    "ugatit:<path>"  a saved U-GAT-IT generator (`.keras` file, or a
+                     model_dir holding export/generator_a2b.keras)
+    "cartoon"        bilateral smoothing + colour quantisation + edges
+    "sketch"         cv2.pencilSketch (grayscale, replicated to RGB)
+    "stylization"    cv2.stylization (edge-preserving watercolour)
+    "none"           identity
+"""
+
+import os
+
+import cv2
+import numpy as np
+
+EXPORT_NAME = os.path.join("export", "generator_a2b.keras")
+
+
+def _check_image(image):
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[-1] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"A stylizer takes an (H, W, 3) uint8 RGB image, got "
+                         f"shape {image.shape} dtype {image.dtype}.")
+    return image
+
+
+class Stylizer:
+    """Base class: `__call__(image (H, W, 3) uint8 RGB) -> (H, W, 3) uint8`."""
+
+    name = "base"
+
+    def __call__(self, image):
+        return self.stylize(_check_image(image))
+
+    def stylize(self, image):
+        raise NotImplementedError
+
+
+class IdentityStylizer(Stylizer):
+    """Returns a copy of the input."""
+
+    name = "none"
+
+    def stylize(self, image):
+        return image.copy()
+
+
+class SketchStylizer(Stylizer):
+    """cv2.pencilSketch's grayscale drawing, replicated to three channels.
+
+    Args:
+        sigma_s, sigma_r, shade_factor: cv2.pencilSketch parameters.
+    """
+
+    name = "sketch"
+
+    def __init__(self, sigma_s=60.0, sigma_r=0.07, shade_factor=0.05):
+        self.sigma_s, self.sigma_r = sigma_s, sigma_r
+        self.shade_factor = shade_factor
+
+    def stylize(self, image):
+        gray, _ = cv2.pencilSketch(image[..., ::-1].copy(), sigma_s=self.sigma_s,
+                                   sigma_r=self.sigma_r,
+                                   shade_factor=self.shade_factor)
+        return np.repeat(gray[..., None], 3, axis=-1)
+
+
+class StylizationStylizer(Stylizer):
+    """cv2.stylization (edge-preserving, watercolour-like)."""
+
+    name = "stylization"
+
+    def __init__(self, sigma_s=60.0, sigma_r=0.45):
+        self.sigma_s, self.sigma_r = sigma_s, sigma_r
+
+    def stylize(self, image):
+        out = cv2.stylization(image[..., ::-1].copy(), sigma_s=self.sigma_s,
+                              sigma_r=self.sigma_r)
+        return np.ascontiguousarray(out[..., ::-1])
+
+
+class CartoonStylizer(Stylizer):
+    """Bilateral smoothing, k-means colour quantisation, black edges.
+
+    Args:
+        num_colors: int, palette size (the output has at most
+            `num_colors + 1` colours, the extra one black edges).
+        bilateral_passes: int, bilateral filter repetitions.
+        edge_block: odd int, adaptive-threshold neighbourhood.
+        edge_c: float, adaptive-threshold offset.
+        seed: int, k-means initialisation seed.
+    """
+
+    name = "cartoon"
+
+    def __init__(self, num_colors=8, bilateral_passes=3, edge_block=9,
+                 edge_c=2.0, seed=0):
+        if num_colors < 2:
+            raise ValueError(f"`num_colors` must be >= 2, got {num_colors}.")
+        if edge_block < 3 or edge_block % 2 == 0:
+            raise ValueError(f"`edge_block` must be an odd int >= 3, got {edge_block}.")
+        self.num_colors, self.bilateral_passes = num_colors, bilateral_passes
+        self.edge_block, self.edge_c, self.seed = edge_block, edge_c, seed
+
+    def stylize(self, image):
+        smooth = image
+        for _ in range(self.bilateral_passes):
+            smooth = cv2.bilateralFilter(smooth, 9, 75, 75)
+        pixels = smooth.reshape(-1, 3).astype(np.float32)
+        k = min(self.num_colors, len(np.unique(pixels, axis=0)))
+        cv2.setRNGSeed(self.seed)
+        criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
+        _, labels, centers = cv2.kmeans(pixels, k, None, criteria, 1,
+                                        cv2.KMEANS_PP_CENTERS)
+        quant = np.clip(centers, 0, 255).astype(np.uint8)[labels.ravel()]
+        quant = quant.reshape(image.shape)
+        gray = cv2.medianBlur(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), 5)
+        edges = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
+                                      cv2.THRESH_BINARY, self.edge_block,
+                                      self.edge_c)
+        return np.where(edges[..., None] > 0, quant, 0).astype(np.uint8)
+
+
+class UGATITStylizer(Stylizer):
+    """A U-GAT-IT generator: resize to its size, translate, resize back.
+
+    Args:
+        generator: a `UGATITGenerator` (or any model returning the image
+            first) taking (1, size, size, 3) in [-1, 1].
+        size: int, the generator's training side.
+    """
+
+    name = "ugatit"
+
+    def __init__(self, generator, size):
+        self.generator, self.size = generator, int(size)
+
+    def stylize(self, image):
+        h, w = image.shape[:2]
+        x = cv2.resize(image, (self.size, self.size), interpolation=cv2.INTER_AREA)
+        x = x.astype(np.float32)[None] / 127.5 - 1.0
+        out = self.generator(x)
+        out = np.asarray(out[0] if isinstance(out, (list, tuple)) else out)[0]
+        out = np.clip((out + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+        return cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def load_generator(path):
+    """Loads a saved generator from a `.keras` file or a model_dir."""
+    import keras
+    from tf_deepexag.style import generator as _  # noqa: F401 (registers)
+    if os.path.isdir(path):
+        path = os.path.join(path, EXPORT_NAME)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"No saved U-GAT-IT generator: {path}")
+    return keras.saving.load_model(path, compile=False)
+
+
+def make_stylizer(spec):
+    """Builds a stylizer from a spec string (see the module docstring)."""
+    classic = {"cartoon": CartoonStylizer, "sketch": SketchStylizer,
+               "stylization": StylizationStylizer, "none": IdentityStylizer}
+    if spec in classic:
+        return classic[spec]()
+    if isinstance(spec, str) and spec.startswith("ugatit:"):
+        gen = load_generator(spec[len("ugatit:"):])
+        return UGATITStylizer(gen, gen.img_size)
+    raise ValueError(f"Unknown stylizer spec {spec!r}; expected 'ugatit:<path>', "
+                     f"{', '.join(repr(k) for k in classic)}.")

@@ -1,0 +1,90 @@
+"""Trains U-GAT-IT on an unpaired folder, or translates a folder with it.
+
+Usage:
+    python -m train.style --flagfile=train/configs/ugatit_synthetic.cfg \
+        --data_dir=/tmp/synth --model_dir=/tmp/ugatit
+    python -m train.style --flagfile=train/configs/ugatit_synthetic.cfg \
+        --model_dir=/tmp/ugatit --mode=test --input_dir=photos --output_dir=out
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from absl import app, flags  # noqa: E402
+
+from tf_deepexag.style import trainer  # noqa: E402
+from tf_deepexag.style.config import UGATITConfig  # noqa: E402
+
+_D = UGATITConfig()
+# Run.
+_MODE = flags.DEFINE_enum("mode", "train", ["train", "test"], "Train, or translate "
+                          "--input_dir to --output_dir with the exported generator.")
+_MODEL_DIR = flags.DEFINE_string("model_dir", None, "Run directory (checkpoints, "
+                                 "TensorBoard, config.json, export/).")
+_DATA_DIR = flags.DEFINE_string("data_dir", None, "Unpaired dataset with trainA/, "
+                                "trainB/ (testA/, testB/ optional).")
+_INPUT_DIR = flags.DEFINE_string("input_dir", None, "--mode=test: images to translate.")
+_OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "--mode=test: output folder.")
+_STRATEGY = flags.DEFINE_enum("strategy", "default", ["default", "mirrored",
+                              "multi_worker"], "tf.distribute strategy.")
+_LOG_EVERY = flags.DEFINE_integer("log_every", 100, "Steps between scalar summaries.")
+_CHECKPOINT_EVERY = flags.DEFINE_integer("checkpoint_every", 1000,
+                                         "Steps between checkpoints.")
+_SUMMARY_EVERY = flags.DEFINE_integer("summary_every", 1000,
+                                      "Steps between image-grid summaries.")
+_JIT = flags.DEFINE_boolean("jit_compile", False, "XLA-compile the train step.")
+_ON_ERROR = flags.DEFINE_enum("on_error", "skip", ["skip", "fail"],
+                              "Unreadable training images: skip (logged) or fail.")
+# Model and optimisation (U-GAT-IT names; defaults = main.py of the original).
+_HELP = {
+    "light": "Light variant (MLP on pooled features, small memory).",
+    "img_size": "Training/translation image side (multiple of 4).",
+    "load_size": "Resize side before the random crop.",
+    "ngf": "Generator base channels.",
+    "ndf": "Discriminator base channels.",
+    "n_res": "Residual blocks in the generator encoder and decoder.",
+    "n_dis_global": "Global discriminator layers.",
+    "n_dis_local": "Local discriminator layers.",
+    "batch_size": "Global images per domain per step.",
+    "num_steps": "Training iterations.",
+    "lr": "Adam learning rate.",
+    "beta_1": "Adam beta1.",
+    "beta_2": "Adam beta2.",
+    "weight_decay": "L2 weight decay added to gradients.",
+    "decay_flag": "Linear learning-rate decay over the second half.",
+    "adv_weight": "Adversarial loss weight.",
+    "cycle_weight": "Cycle-consistency L1 weight.",
+    "identity_weight": "Identity L1 weight.",
+    "cam_weight": "Generator CAM loss weight.",
+    "seed": "Seed of weights, data order and augmentation.",
+}
+_DEFINE = {bool: flags.DEFINE_boolean, int: flags.DEFINE_integer,
+           float: flags.DEFINE_float}
+_CONFIG_FLAGS = {name: _DEFINE[type(getattr(_D, name))](name, getattr(_D, name), text)
+                 for name, text in _HELP.items()}
+flags.mark_flags_as_required(["model_dir"])
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+    if _MODE.value == "test":
+        if not _INPUT_DIR.value or not _OUTPUT_DIR.value:
+            raise app.UsageError("--mode=test needs --input_dir and --output_dir.")
+        trainer.translate_folder(_MODEL_DIR.value, _INPUT_DIR.value,
+                                 _OUTPUT_DIR.value)
+        return 0
+    if not _DATA_DIR.value:
+        raise app.UsageError("--mode=train needs --data_dir.")
+    config = UGATITConfig(**{k: f.value for k, f in _CONFIG_FLAGS.items()})
+    trainer.train(config, _DATA_DIR.value, _MODEL_DIR.value,
+                  strategy=_STRATEGY.value, log_every=_LOG_EVERY.value,
+                  checkpoint_every=_CHECKPOINT_EVERY.value,
+                  summary_every=_SUMMARY_EVERY.value, jit_compile=_JIT.value,
+                  on_error=_ON_ERROR.value)
+    return 0
+
+
+if __name__ == "__main__":
+    app.run(main)
