@@ -35,7 +35,9 @@ def main():
         rows.append({"batch_size": batch_size, "batches": num_batches,
                      "examples_per_s": batch_size * num_batches / seconds,
                      "ms_per_batch": 1000 * seconds / num_batches})
-    report("input_pipeline", rows)
+    report("input_pipeline", rows, notes=(
+        "training=True (shuffle, repeat, scale augmentation), 533 synthetic pairs, after "
+        "20 warm-up batches. Goal: >= 20x the VAE's 64-200 training examples/s.",))
 
 
 if __name__ == "__main__":
