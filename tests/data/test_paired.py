@@ -20,7 +20,7 @@ def test_reads_pairs_exactly(paired_folder, tree_digest):
 
 
 def _corrupt(root, name, text):
-    with open(os.path.join(root, name), "w") as f:
+    with open(os.path.join(root, name), "wb" if isinstance(text, bytes) else "w") as f:
         f.write(text)
 
 
@@ -28,6 +28,7 @@ def _corrupt(root, name, text):
     ("p1_0_photo.pts", "1 2\n" * 67, "expected 68 points, found 67"),
     ("p1_0_car.txt", "1 2\n" * 67 + "1 nan\n", "non-finite"),
     ("p1_0_car.txt", "1 2\n" * 67 + "1 x\n", "non-numeric"),
+    ("p1_0_car.txt", b"\x89PNG\r\n\x1a\n\xff\xfe", "not a text file"),
 ])
 def test_bad_points_skip_or_fail(paired_folder, tree_digest, name, text, reason):
     root = paired_folder[0]

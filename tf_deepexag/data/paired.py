@@ -92,6 +92,11 @@ def collect(records, rejected, on_error, source):
         list(rejected))
 
 
+def error_type(error):
+    """The exception class a reader raises for `error` with `on_error="fail"`."""
+    return FileNotFoundError if isinstance(error, FileNotFoundError) else ValueError
+
+
 def reject(rejected, on_error, file, reason, error=ValueError):
     """Records a bad file, or raises `error` when `on_error="fail"`."""
     if on_error == "fail":
@@ -182,8 +187,8 @@ def _read_row(folder, row, scheme, where, rejected, on_error, check_images):
             return None
         try:
             points.append(landmarks.read_pts(path, num_points=scheme.num_points))
-        except (FileNotFoundError, ValueError) as e:
-            reject(rejected, on_error, where, str(e), type(e))
+        except (OSError, ValueError) as e:  # missing, unreadable or malformed
+            reject(rejected, on_error, where, str(e), error_type(e))
             return None
     images = []
     for column in ("photo_image", "caricature_image"):

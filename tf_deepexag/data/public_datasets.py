@@ -39,8 +39,8 @@ def _read_face(points_path, image_path, scheme, rejected, on_error, check_images
     """`(points, image)` of one annotated image, or None if it is rejected."""
     try:
         points = landmarks.read_pts(points_path, num_points=scheme.num_points)
-    except (FileNotFoundError, ValueError) as e:
-        paired.reject(rejected, on_error, points_path, str(e), type(e))
+    except (OSError, ValueError) as e:  # missing, unreadable or malformed
+        paired.reject(rejected, on_error, points_path, str(e), paired.error_type(e))
         return None
     if image_path is not None and check_images and not paired.check_image(
             image_path, True, rejected, on_error, image_path):
