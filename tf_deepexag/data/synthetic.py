@@ -16,11 +16,13 @@ Caricatures. An artist exaggerates the photo's parameters component by
 component: `q_c = g_c * a_c * p_c * (1 + kappa * |p_c| / sigma_c) + b_c + e`,
 softly capped (`cap_c * tanh(q_c / cap_c)`) so features stay in place,
 with a component gain `g_c` every artist shares (caricaturists agree that
-noses and chins get more than eye spacing), an artist modulation `a_c`, a
-super-linear term (larger deviations grow more), an artist bias `b_c` (one
-likes big eyes) and noise `e`. The caricature gets its own pose. A single
-global factor (EDFM) therefore cannot reproduce the mapping, while a model
-that reads the face's components can.
+noses and chins get more than eye spacing: 1.1 to 3.4), an artist modulation
+`a_c` (0.85-1.15, 4 artists), a super-linear term (larger deviations grow
+more), an artist bias `b_c` (one likes big eyes) and noise `e`. The caricature
+gets its own pose. A single global factor (EDFM) therefore cannot reproduce
+the mapping, while a model that reads the face's components can: on held-out
+persons EDFM's error is about 2x the noiseless generator's
+(`synthetic_eval`, `bench/synthetic_edfm.py`).
 
 Deterministic given the seed.
 """
@@ -31,6 +33,7 @@ import os
 import numpy as np
 
 from tf_deepexag import landmarks
+from tf_deepexag.data import paired
 
 COMPONENTS = ("face_width", "jaw_length", "chin", "brow_height", "brow_arch",
               "eye_size", "eye_spacing", "eye_tilt", "nose_length", "nose_width",
@@ -171,8 +174,6 @@ class SyntheticPairs:
 
 def generate(num_persons=41, pairs_per_person=13, seed=0):
     """Generates synthetic pairs and their parameters. See `make_synthetic_pairs`."""
-    from tf_deepexag.data import paired  # pylint: disable=g-import-not-at-top
-
     if num_persons < 1 or pairs_per_person < 1:
         raise ValueError(f"`num_persons` and `pairs_per_person` must be positive, got "
                          f"{num_persons} and {pairs_per_person}.")
