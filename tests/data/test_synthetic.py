@@ -96,6 +96,9 @@ def test_folder_goes_through_the_real_readers(tmp_path):
                                                          "testB")}
     assert counts["trainA"] == counts["trainB"] and counts["testA"] == counts["testB"]
     assert counts["trainA"] + counts["testA"] == 8 and counts["testA"] > 0
+    # The style model's reader accepts the unpaired half (and every image decodes).
+    unpaired = data.read_unpaired_folder(str(tmp_path))
+    assert len(unpaired.train_a) == counts["trainA"] and not unpaired.rejected
 
 
 def test_folder_is_deterministic_with_sized_pngs(tmp_path, tree_digest):

@@ -15,12 +15,14 @@ from tf_deepexag.data.synthetic_folder import write_synthetic_dataset
 from tf_deepexag.data.tfrecords import (SCHEMA_VERSION, parse_pair,
                                         read_landmark_tfrecords, read_tfrecords,
                                         write_tfrecords)
+from tf_deepexag.data.unpaired import (UnpairedFolder, read_unpaired_folder,
+                                       unpaired_test_dataset, unpaired_train_dataset)
 
 __all__ = [
     "COLUMNS", "PAIRS_FILE", "LandmarkSet", "PairedLandmarks", "SCHEMA_VERSION",
     "augment_scale", "generate_synthetic", "make_synthetic_pairs", "paired_stroke_dataset",
     "parse_pair", "preprocess_strokes", "read_caricature_data", "read_landmark_tfrecords",
     "read_paired_folder", "read_tfrecords", "read_webcaricature", "render_face",
-    "split_by_person", "write_synthetic_dataset",
-    "write_tfrecords",
+    "split_by_person", "UnpairedFolder", "read_unpaired_folder", "unpaired_test_dataset",
+    "unpaired_train_dataset", "write_synthetic_dataset", "write_tfrecords",
 ]
