@@ -1,0 +1,97 @@
+"""End-to-end tests of `python -m tf_deepexag annotate ...` on the astronaut."""
+
+import os
+
+import numpy as np
+import pytest
+import skimage.data
+
+from tf_deepexag import __main__ as cli
+from tf_deepexag import fileio, landmarks
+
+_FIXTURE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "astronaut_68.pts")
+
+
+@pytest.fixture(scope="module")
+def photo_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("photos")
+    astronaut = skimage.data.astronaut()
+    fileio.write_image(str(folder / "astronaut.png"), astronaut)
+    rgba = np.dstack([astronaut, np.full(astronaut.shape[:2], 255, np.uint8)])
+    from PIL import Image  # pylint: disable=g-import-not-at-top
+    Image.fromarray(rgba).save(folder / "astronaut_rgba.png")
+    png = (folder / "astronaut.png").read_bytes()
+    (folder / "broken.jpg").write_bytes(png[: len(png) // 3])     # truncated
+    (folder / "notes.txt").write_text("not a photo\n")
+    return folder
+
+
+def _run(*argv):
+    return cli.main(["annotate", *map(str, argv)])
+
+
+def test_folder_with_bad_files(photo_folder, tmp_path, capsys):
+    out = tmp_path / "pts"
+    assert _run(photo_folder, "--out", out, "--overlay") == 0
+    printed = capsys.readouterr().out
+    assert "one face:      2" in printed and "failed:        1" in printed
+    assert "broken.jpg" in printed and "cannot decode" in printed
+    assert "ignored" in printed and "notes.txt" in printed
+    assert sorted(os.listdir(out)) == ["astronaut.pts", "astronaut_overlay.png",
+                                       "astronaut_rgba.pts", "astronaut_rgba_overlay.png"]
+    reference = landmarks.read_pts(_FIXTURE)
+    for name in ("astronaut.pts", "astronaut_rgba.pts"):
+        written = landmarks.read_pts(str(out / name))
+        assert np.linalg.norm(written - reference, axis=1).mean() < 1.5
+    text = (out / "astronaut.pts").read_text().splitlines()
+    assert text[:3] == ["version: 1", "n_points: 68", "{"] and text[-1] == "}"
+    assert len(text) == 68 + 4
+    overlay = fileio.read_image(str(out / "astronaut_overlay.png"))
+    assert overlay.shape == (512, 512, 3)
+    # Landmarks are drawn in the photo colour: the pixel at landmark 30 changed.
+    x, y = np.round(reference[30]).astype(int)
+    assert not np.array_equal(overlay[y, x], skimage.data.astronaut()[y, x])
+
+
+def test_existing_files_are_kept_unless_overwrite(photo_folder, tmp_path, capsys):
+    out = tmp_path / "pts"
+    out.mkdir()
+    placeholder = "version: 1\nn_points: 68\n{\n" + "0 0\n" * 68 + "}\n"
+    (out / "astronaut.pts").write_text(placeholder)
+    image = str(photo_folder / "astronaut.png")
+    assert _run(image, "--out", out) == 0
+    assert "kept existing: 1" in capsys.readouterr().out
+    assert (out / "astronaut.pts").read_text() == placeholder
+    assert _run(image, "--out", out, "--overwrite") == 0
+    assert "one face:      1" in capsys.readouterr().out
+    assert landmarks.read_pts(str(out / "astronaut.pts")).max() > 100
+
+
+def test_fail_mode_stops_with_one_line(photo_folder, tmp_path, capsys):
+    code = _run(photo_folder / "broken.jpg", photo_folder / "astronaut.png",
+                "--out", tmp_path / "pts", "--on_error", "fail")
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.strip().splitlines()[-1].startswith("error: ") and "broken.jpg" in err
+    assert not (tmp_path / "pts" / "astronaut.pts").exists()
+
+
+def test_no_face_is_reported_and_all_faces_are_written(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    fileio.write_image(str(folder / "blank.png"), np.full((120, 160, 3), 90, np.uint8))
+    fileio.write_image(str(folder / "astro.png"), skimage.data.astronaut())
+    out = tmp_path / "pts"
+    assert _run(folder, "--out", out, "--detector", "hog", "--faces", "all") == 0
+    printed = capsys.readouterr().out
+    assert "no face in" in printed and "blank.png" in printed
+    assert "several faces: 1 (kept: all)" in printed
+    # HOG also fires on a region of the suit; the face, biggest and first, is astro.pts.
+    assert sorted(os.listdir(out)) == ["astro.pts", "astro_face1.pts"]
+    reference = landmarks.read_pts(_FIXTURE)
+    np.testing.assert_allclose(landmarks.read_pts(str(out / "astro.pts")), reference)
+
+
+def test_missing_input_is_one_line_error(tmp_path, capsys):
+    assert _run(tmp_path / "nope.jpg", "--out", tmp_path / "o") == 1
+    assert "nope.jpg" in capsys.readouterr().err

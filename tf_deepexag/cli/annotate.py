@@ -1,0 +1,152 @@
+"""`python -m tf_deepexag annotate <folder or files...> --out <dir>`: photos -> `.pts`.
+
+    python -m tf_deepexag annotate photos/ --out landmarks/ --overlay
+
+Writes `<out>/<name>.pts` (iBUG, 68 points) per photo; with `--faces all` the
+further faces go to `<name>_face1.pts`, `<name>_face2.pts`, ... biggest first.
+"""
+
+import collections
+import os
+import sys
+
+import tqdm
+
+from tf_deepexag import fileio
+
+_BOX_COLOUR = (255, 220, 0)
+_OTHER_COLOUR = (160, 160, 160)
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "annotate", help="Detect faces and write 68-point iBUG .pts files.",
+        description="Finds the face(s) in each photo (MTCNN, or dlib HOG) and writes "
+                    "dlib's 68 iBUG landmarks as <out>/<photo name>.pts.")
+    parser.add_argument("inputs", nargs="+", help="Photo files and/or folders of photos.")
+    parser.add_argument("--out", required=True, help="Output folder for the .pts files.")
+    parser.add_argument("--faces", choices=("largest", "best", "all"), default="largest",
+                        help="Which faces to keep when there are several: the largest, "
+                             "the highest score, or all. Default: largest.")
+    parser.add_argument("--detector", choices=("mtcnn", "hog"), default="mtcnn",
+                        help="Face detector. Default: mtcnn.")
+    parser.add_argument("--no_hog_fallback", action="store_true",
+                        help="Do not retry with the HOG detector when MTCNN finds nothing.")
+    parser.add_argument("--try_rotations", action="store_true",
+                        help="Also try each photo turned by 90/180/270 degrees.")
+    parser.add_argument("--overlay", action="store_true",
+                        help="Also write <name>_overlay.png with the points and boxes.")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="Replace existing .pts files (default: keep them).")
+    parser.add_argument("--on_error", choices=("skip", "fail"), default="skip",
+                        help="On a bad file or a photo without a face: report it and go "
+                             "on, or stop with exit code 1. Default: skip.")
+    parser.set_defaults(run=run)
+
+
+def _collect(inputs):
+    """Returns (photo paths, ignored non-image files of the folders)."""
+    paths, ignored = [], []
+    for item in inputs:
+        if os.path.isdir(item):
+            paths.extend(fileio.list_images(item))
+            listed = set(fileio.list_images(item))
+            ignored.extend(
+                    os.path.join(item, n) for n in sorted(os.listdir(item))
+                    if not n.startswith(".") and os.path.isfile(os.path.join(item, n))
+                    and os.path.join(item, n) not in listed)
+        elif os.path.isfile(item):
+            paths.append(item)
+        else:
+            raise FileNotFoundError(f"No such photo or folder: {item}")
+    stems = {}
+    for path in paths:
+        stem = os.path.splitext(os.path.basename(path))[0]
+        if stem in stems and os.path.abspath(stems[stem]) != os.path.abspath(path):
+            raise ValueError(f"Two inputs would both write {stem}.pts: {stems[stem]} and {path}")
+        stems[stem] = path
+    return list(dict.fromkeys(paths)), ignored
+
+
+def _outputs(out, path, count):
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return [os.path.join(out, stem + (f"_face{i}" if i else "") + ".pts") for i in range(count)]
+
+
+def _write_overlay(path, photo, kept, others):
+    import cv2  # pylint: disable=g-import-not-at-top
+
+    from tf_deepexag import figures  # pylint: disable=g-import-not-at-top
+
+    canvas = photo.copy()
+    thickness = max(1, round(max(photo.shape[:2]) / 400))
+    for face in others:
+        x0, y0, x1, y1 = (int(round(v)) for v in face.box)
+        cv2.rectangle(canvas, (x0, y0), (x1, y1), _OTHER_COLOUR, thickness)
+    for face in kept:
+        x0, y0, x1, y1 = (int(round(v)) for v in face.box)
+        cv2.rectangle(canvas, (x0, y0), (x1, y1), _BOX_COLOUR, thickness)
+        figures.draw_landmarks(canvas, face.points, figures.PHOTO_COLOUR,
+                               thickness=thickness, radius=thickness + 1)
+    fileio.write_image(path, canvas)
+
+
+def run(args):
+    """Annotates every photo; prints a summary. Returns the exit code."""
+    from tf_deepexag import detect, landmarks  # pylint: disable=g-import-not-at-top
+
+    paths, ignored = _collect(args.inputs)
+    landmarker = detect.FaceLandmarker(
+            detector=args.detector, faces="all", fallback_to_hog=not args.no_hog_fallback,
+            try_rotations=args.try_rotations)
+    counts = collections.Counter()
+    failed, no_face = [], []
+    os.makedirs(args.out, exist_ok=True)
+    for path in tqdm.tqdm(paths, desc="annotate", unit="photo", file=sys.stderr,
+                          disable=None):
+        first_output = _outputs(args.out, path, 1)[0]
+        if os.path.exists(first_output) and not args.overwrite:
+            counts["kept"] += 1
+            continue
+        try:
+            photo = fileio.read_image(path)
+            found = landmarker(photo)
+        except detect.NoFaceError as e:
+            if args.on_error == "fail":
+                raise detect.NoFaceError(f"No face found in {path}") from e
+            no_face.append(path)
+            tqdm.tqdm.write(f"no face: {path}", file=sys.stderr)
+            continue
+        except (ValueError, OSError) as e:
+            if args.on_error == "fail":
+                raise
+            reason = str(e) if path in str(e) else f"{path}: {e}"
+            failed.append(reason)
+            tqdm.tqdm.write(f"skipped {reason}", file=sys.stderr)
+            continue
+        kept = detect.select_faces(found, args.faces)
+        for output, face in zip(_outputs(args.out, path, len(kept)), kept):
+            landmarks.write_pts(output, face.points)
+        counts["several" if len(found) > 1 else "one"] += 1
+        if args.overlay:
+            overlay = os.path.join(
+                    args.out, os.path.splitext(os.path.basename(path))[0] + "_overlay.png")
+            _write_overlay(overlay, photo, kept, [f for f in found if f not in kept])
+    _print_summary(args, len(paths), counts, no_face, failed, ignored)
+    return 0
+
+
+def _print_summary(args, total, counts, no_face, failed, ignored):
+    print(f"Annotated {total} photo(s) into {args.out}:")
+    print(f"  one face:      {counts['one']}")
+    print(f"  several faces: {counts['several']} (kept: {args.faces})")
+    print(f"  no face:       {len(no_face)}")
+    print(f"  failed:        {len(failed)}")
+    if counts["kept"]:
+        print(f"  kept existing: {counts['kept']} (use --overwrite to redo)")
+    for path in no_face:
+        print(f"  no face in {path}")
+    for reason in failed:
+        print(f"  failed {reason}")
+    for path in ignored:
+        print(f"  ignored {path}: not an image file ({', '.join(fileio.IMAGE_EXTENSIONS)})")
