@@ -61,12 +61,21 @@ def paired_stroke_dataset(photo_points, caricature_points, stats, batch_size,
         batch_size: int, examples per batch (global batch under a strategy).
         training: bool. True: random scale augmentation, shuffling, repeating,
             full batches only. False: none of these; the last batch may be short.
-        seed: int; the same seed gives the same batches.
-        random_scale_factor: float, factors are drawn in `[1 - f, 1 + f]`.
+        seed: int; the same seed gives the same batches (whatever TensorFlow's
+            global seed), so a resumed run that skips the consumed batches
+            continues exactly. Defaults to 0.
+        random_scale_factor: float, x and y factors are drawn independently in
+            `[1 - f, 1 + f]`, the same for both faces of a pair. Defaults to 0.15.
         scheme: the `LandmarkScheme`, for the pen states.
 
     Returns:
         `tf.data.Dataset` of dicts (see the module docstring).
+
+    Example:
+        >>> stats = landmarks.NormalizationStats.fit(train.photo, train.caricature)
+        >>> ds = paired_stroke_dataset(train.photo, train.caricature, stats, 64, True)
+        >>> next(iter(ds))["photo"].shape
+        TensorShape([64, 68, 5])
     """
     photo_points = landmarks.check_points(photo_points, scheme, "photo_points")
     caricature_points = landmarks.check_points(caricature_points, scheme,
