@@ -10,6 +10,7 @@ are float32 (x, y) pixels, origin at the centre of the top-left pixel.
 import dataclasses
 import os
 
+from absl import logging
 import numpy as np
 
 from tf_deepexag import fileio
@@ -218,8 +219,10 @@ class FaceLandmarker:
             rows = _models.mtcnn().detect_faces(
                     image, box_format="xyxy", output_type="numpy",
                     min_face_size=self.min_face_size)
-        except (ValueError, IndexError):
-            # The cascade raises on images with no proposals at any scale.
+        except (ValueError, IndexError) as e:
+            # Guard: the cascade has raised on degenerate inputs in past releases.
+            logging.warning("MTCNN failed on a %s image (%s); treating it as no face.",
+                            image.shape, e)
             return []
         rows = np.asarray(rows, np.float64).reshape(-1, 16)
         # Numpy output rows: [image, x0, y0, x1, y1, score, 5 x's, 5 y's].
