@@ -230,3 +230,15 @@ def test_hog_box_mapping_is_square_and_shifted_down():
 def test_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=f"`{name}`"):
         FaceLandmarker(**kwargs)
+
+
+def test_exif_orientation_is_applied(landmarker, photo, reference, tmp_path):
+    # Stored turned 90 degrees counter-clockwise; EXIF 6 says "turn clockwise to view".
+    stored = Image.fromarray(np.ascontiguousarray(np.rot90(photo)))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = str(tmp_path / "exif.jpg")
+    stored.save(path, quality=95, exif=exif)
+    (found,) = landmarker(path)
+    assert found.rotation == 0
+    assert _mean_px(found.points, reference) < 2.0
