@@ -206,9 +206,10 @@ class FaceLandmarker:
             found = self._faces_upright(rotated)
             if not found:
                 continue
-            confirmed = found[0].detector == "hog" or any(
-                    _iou(f.box, b) > 0.3 for f in found
-                    for b, _, _ in self.find_boxes(rotated, "hog"))
+            confirmed = found[0].detector == "hog"
+            if not confirmed:
+                hog_boxes = [b for b, _, _ in self.find_boxes(rotated, "hog")]
+                confirmed = any(_iou(f.box, b) > 0.3 for f in found for b in hog_boxes)
             key = (confirmed, max(f.score for f in found))
             if best_key is None or key > best_key:
                 best_key = key
