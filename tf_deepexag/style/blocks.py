@@ -48,6 +48,7 @@ class ResnetBlock(keras.layers.Layer):
         self.conv2 = _conv3x3(dim, "conv2")
 
     def build(self, input_shape):
+        input_shape = tuple(input_shape)
         b, h, w, c = input_shape
         padded = (b, None if h is None else h + 2, None if w is None else w + 2, c)
         self.conv1.build(padded)
@@ -91,6 +92,7 @@ class ResnetAdaLINBlock(keras.layers.Layer):
 
     def build(self, x_shape, gamma_shape=None, beta_shape=None):
         input_shape = x_shape
+        input_shape = tuple(input_shape)
         b, h, w, c = input_shape
         padded = (b, None if h is None else h + 2, None if w is None else w + 2, c)
         self.conv1.build(padded)

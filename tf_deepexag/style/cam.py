@@ -50,6 +50,7 @@ class CAM(keras.layers.Layer):
         self.conv1x1 = None
 
     def build(self, input_shape):
+        input_shape = tuple(input_shape)
         c = input_shape[-1]
         self.gap_fc.build((None, c))
         self.gmp_fc.build((None, c))
@@ -76,6 +77,7 @@ class CAM(keras.layers.Layer):
         return h, cam_logit, heatmap
 
     def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
         return (input_shape, (input_shape[0], 2), input_shape[:-1] + (1,))
 
     def get_config(self):

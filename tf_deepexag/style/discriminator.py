@@ -40,13 +40,18 @@ class UGATITDiscriminator(keras.Model):
         if n_layers < 3:
             raise ValueError(f"`n_layers` must be >= 3, got {n_layers}.")
         self.ndf, self.n_layers = ndf, n_layers
-        self.convs = [SpectralConv2D(ndf, 4, 2, name="conv0")]
-        for i in range(1, n_layers - 2):
-            self.convs.append(SpectralConv2D(ndf * 2 ** i, 4, 2, name=f"conv{i}"))
-        self.convs.append(SpectralConv2D(ndf * 2 ** (n_layers - 2), 4, 1,
-                                         name=f"conv{n_layers - 2}"))
+        # One attribute per conv, not a list: tf.train.Checkpoint does not
+        # follow Keras 3 list attributes, and the non-trainable power-iteration
+        # vectors (which no optimizer tracks) would be lost on restore.
+        for i in range(n_layers - 1):
+            setattr(self, f"conv{i}", SpectralConv2D(
+                ndf * 2 ** i, 4, 2 if i < n_layers - 2 else 1, name=f"conv{i}"))
         self.cam = CAM(spectral=True, negative_slope=_SLOPE, name="cam")
         self.conv_out = SpectralConv2D(1, 4, 1, use_bias=False, name="conv_out")
+
+    @property
+    def convs(self):
+        return [getattr(self, f"conv{i}") for i in range(self.n_layers - 1)]
 
     def build(self, input_shape):
         self.call(keras.KerasTensor(tuple(input_shape)))

@@ -61,21 +61,25 @@ class UGATITGenerator(keras.Model):
             f, k, strides=s, padding="valid", use_bias=False, name=name)
         c = ngf * 2 ** _N_DOWN
         self.conv_in = conv(ngf, 7, 1, "conv_in")
-        self.down = [conv(ngf * 2 ** (i + 1), 3, 2, f"down{i}")
-                     for i in range(_N_DOWN)]
-        self.enc_blocks = [ResnetBlock(c, name=f"enc_block{i}")
-                           for i in range(n_res)]
+        # Sub-layers are attributes, not lists: tf.train.Checkpoint does not
+        # follow Keras 3 list attributes (their weights would not be saved).
+        for i in range(_N_DOWN):
+            setattr(self, f"down{i}", conv(ngf * 2 ** (i + 1), 3, 2, f"down{i}"))
+            setattr(self, f"up{i}", conv(c // 2 ** (i + 1), 3, 1, f"up{i}"))
+            setattr(self, f"up_norm{i}", ILN(name=f"up_norm{i}"))
+        for i in range(n_res):
+            setattr(self, f"enc_block{i}", ResnetBlock(c, name=f"enc_block{i}"))
+            setattr(self, f"dec_block{i}",
+                    ResnetAdaLINBlock(c, name=f"dec_block{i}"))
         self.cam = CAM(name="cam")
-        self.fc = [keras.layers.Dense(c, use_bias=False, name=f"fc{i}")
-                   for i in range(2)]
+        self.fc0 = keras.layers.Dense(c, use_bias=False, name="fc0")
+        self.fc1 = keras.layers.Dense(c, use_bias=False, name="fc1")
         self.gamma = keras.layers.Dense(c, use_bias=False, name="gamma")
         self.beta = keras.layers.Dense(c, use_bias=False, name="beta")
-        self.dec_blocks = [ResnetAdaLINBlock(c, name=f"dec_block{i}")
-                           for i in range(n_res)]
-        self.up = [conv(c // 2 ** (i + 1), 3, 1, f"up{i}")
-                   for i in range(_N_DOWN)]
-        self.up_norm = [ILN(name=f"up_norm{i}") for i in range(_N_DOWN)]
         self.conv_out = conv(3, 7, 1, "conv_out")
+
+    def _group(self, prefix, n):
+        return [getattr(self, f"{prefix}{i}") for i in range(n)]
 
     def build(self, input_shape=None):
         self.call(keras.KerasTensor((1, self.img_size, self.img_size, 3)))
@@ -83,9 +87,9 @@ class UGATITGenerator(keras.Model):
 
     def call(self, x):
         h = ops.relu(instance_norm(self.conv_in(reflect_pad(x, 3))))
-        for conv in self.down:
+        for conv in self._group("down", _N_DOWN):
             h = ops.relu(instance_norm(conv(reflect_pad(h, 1))))  # /2 side
-        for block in self.enc_blocks:
+        for block in self._group("enc_block", self.n_res):
             h = block(h)  # (B, S/4, S/4, C)
         h, cam_logit, heatmap = self.cam(h)
         if self.light:
@@ -94,12 +98,13 @@ class UGATITGenerator(keras.Model):
             # networks.py flattens NCHW; we flatten NHWC. Same parameter
             # count, a permuted (equivalent) weight layout.
             z = ops.reshape(h, (ops.shape(h)[0], -1))  # (B, S/4*S/4*C)
-        for fc in self.fc:
+        for fc in (self.fc0, self.fc1):
             z = ops.relu(fc(z))
         gamma, beta = self.gamma(z), self.beta(z)  # (B, C) each
-        for block in self.dec_blocks:
+        for block in self._group("dec_block", self.n_res):
             h = block(h, gamma, beta)
-        for conv, norm in zip(self.up, self.up_norm):
+        for conv, norm in zip(self._group("up", _N_DOWN),
+                              self._group("up_norm", _N_DOWN)):
             h = ops.repeat(ops.repeat(h, 2, axis=1), 2, axis=2)  # nearest x2
             h = ops.relu(norm(conv(reflect_pad(h, 1))))
         out = ops.tanh(self.conv_out(reflect_pad(h, 3)))  # (B, S, S, 3)
