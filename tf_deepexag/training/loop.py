@@ -36,6 +36,15 @@ class NonFiniteLossError(FloatingPointError):
         self.step, self.key, self.value = step, key, value
 
 
+class WorkerFailureError(RuntimeError):
+    """A peer worker died or became unreachable during multi-worker training."""
+
+
+# What TensorFlow raises when a collective loses a peer.
+_PEER_ERRORS = (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
+                tf.errors.CancelledError, tf.errors.AbortedError)
+
+
 @dataclasses.dataclass(frozen=True)
 class Hook:
     """A function run on the chief every `every_n` steps and at the last step.
@@ -113,8 +122,13 @@ class TrainLoop:
                 for k, v in per_replica.items()}
 
     def restore(self):
-        """Restores the latest checkpoint if there is one; returns its path."""
-        path = self.manager.latest_checkpoint
+        """Restores the chief's latest checkpoint if there is one; returns its path.
+
+        Every worker restores from `model_dir/checkpoints` (the chief's), so
+        workers must share that directory (NFS, GCS, ...); they save into
+        their own throw-away directories.
+        """
+        path = tf.train.latest_checkpoint(os.path.join(self.model_dir, "checkpoints"))
         if path:
             self.checkpoint.restore(path).assert_existing_objects_matched()
             logging.info("Resumed from %s at step %d", path, self.step)
@@ -129,6 +143,19 @@ class TrainLoop:
             tf.summary.scalar(f"learning_rate/{name}", lr, step=step)
         if examples_per_second is not None:
             tf.summary.scalar("examples_per_second", examples_per_second, step=step)
+
+    def _train_one(self, train_fn, iterator):
+        try:
+            return {k: float(v) for k, v in train_fn(next(iterator)).items()}
+        except _PEER_ERRORS as e:
+            if strategy_lib.task_of(self.strategy)[0] is None:
+                raise
+            first_line = (e.message or str(e)).strip().splitlines()[0]
+            raise WorkerFailureError(
+                f"A worker failed or became unreachable at step {self.step + 1} "
+                f"({type(e).__name__}: {first_line}). The last checkpoint "
+                f"({self.manager.latest_checkpoint}) is kept: restart every worker "
+                "with the same command to resume.") from e
 
     def _save(self):
         self.manager.save(checkpoint_number=self.step)
@@ -161,7 +188,8 @@ class TrainLoop:
                              desc="train", disable=None, dynamic_ncols=True)
         with writer.as_default(), progress:
             while self.step < self.num_steps:
-                logs = {k: float(v) for k, v in train_fn(next(iterator)).items()}
+                logs = self._train_one(train_fn, iterator)
+                strategy_lib.stop_startup_watchdog()
                 step = self.step
                 for key, value in logs.items():
                     if not math.isfinite(value):

@@ -9,10 +9,58 @@ TensorFlow's cluster resolver.
 
 import json
 import os
+import subprocess
+import sys
 
 import tensorflow as tf
 
 STRATEGIES = ("default", "mirrored", "multi_worker")
+_watchdog = None
+
+# Runs in a separate tiny process: waits on its stdin for `seconds`; EOF (the
+# trainer stopped it or died) ends it quietly, a time-out prints the message
+# on the shared stderr and terminates the trainer. A thread cannot do this:
+# TensorFlow waits for peers inside C++ without releasing the GIL.
+_WATCHDOG_CODE = """
+import os, select, signal, sys, time
+pid, seconds, message = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+ready, _, _ = select.select([sys.stdin], [], [], seconds)
+if not ready:
+    sys.stderr.write(message + chr(10)); sys.stderr.flush()
+    os.kill(pid, signal.SIGTERM); time.sleep(3)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+"""
+
+
+def start_startup_watchdog(seconds, cluster):
+    """Terminates this process if multi-worker start-up takes over `seconds`.
+
+    A `MultiWorkerMirroredStrategy` whose peers never come up waits forever in
+    its first collective operation, and no TensorFlow option bounds that wait.
+    The watchdog is stopped by `stop_startup_watchdog` once the first training
+    step has run (the shared loop does it); if it fires, one error line naming
+    the cluster goes to stderr and the process is terminated (SIGTERM).
+    """
+    global _watchdog
+    stop_startup_watchdog()
+    message = (f"error: multi-worker start-up did not finish within {seconds:.0f} s: a "
+               f"worker of {cluster} cannot be reached. Start every worker with its own "
+               "TF_CONFIG and check the hosts and ports.")
+    _watchdog = subprocess.Popen(
+        [sys.executable, "-S", "-c", _WATCHDOG_CODE, str(os.getpid()), str(seconds),
+         message], stdin=subprocess.PIPE)
+
+
+def stop_startup_watchdog():
+    """Stops the start-up watchdog, if one runs."""
+    global _watchdog
+    if _watchdog is not None:
+        _watchdog.stdin.close()
+        _watchdog.wait(timeout=10)
+        _watchdog = None
 
 
 def parse_tf_config(text=None):
@@ -54,7 +102,7 @@ def parse_tf_config(text=None):
     return config
 
 
-def make_strategy(name, collective_timeout_seconds=300.0):
+def make_strategy(name, collective_timeout_seconds=300.0, startup_timeout_seconds=300.0):
     """Returns the `tf.distribute.Strategy` called `name`.
 
     Args:
@@ -62,7 +110,10 @@ def make_strategy(name, collective_timeout_seconds=300.0):
             or `"multi_worker"` (`MultiWorkerMirroredStrategy` from TF_CONFIG).
         collective_timeout_seconds: float, how long a collective operation
             waits for a peer before failing (multi_worker only), so a worker
-            that cannot be reached or dies fails the run in bounded time.
+            that dies mid-run fails the run in bounded time.
+        startup_timeout_seconds: float, how long the workers may take to find
+            each other and run their first step (multi_worker only); see
+            `start_startup_watchdog`.
 
     Raises:
         ValueError: unknown name or malformed TF_CONFIG.
@@ -72,7 +123,8 @@ def make_strategy(name, collective_timeout_seconds=300.0):
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multi_worker":
-        parse_tf_config()
+        config = parse_tf_config()
+        start_startup_watchdog(startup_timeout_seconds, config["cluster"])
         options = tf.distribute.experimental.CommunicationOptions(
             timeout_seconds=collective_timeout_seconds)
         return tf.distribute.MultiWorkerMirroredStrategy(
