@@ -5,8 +5,11 @@ Usage:
         --data_dir=/tmp/synth --model_dir=/tmp/ugatit
     python -m train.style --flagfile=train/configs/ugatit_synthetic.cfg \
         --model_dir=/tmp/ugatit --mode=test --input_dir=photos --output_dir=out
+    python -m train.style --flagfile=train/configs/ugatit_synthetic.cfg \
+        --data_dir=/tmp/synth --model_dir=/tmp/ugatit --mode=eval
 """
 
+import json
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -18,8 +21,9 @@ from tf_deepexag.style.config import UGATITConfig  # noqa: E402
 
 _D = UGATITConfig()
 # Run.
-_MODE = flags.DEFINE_enum("mode", "train", ["train", "test"], "Train, or translate "
-                          "--input_dir to --output_dir with the exported generator.")
+_MODE = flags.DEFINE_enum("mode", "train", ["train", "test", "eval"], "Train; test: "
+                          "translate --input_dir to --output_dir with the exported "
+                          "generator; eval: FID/KID x100 of translated testA vs testB.")
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Run directory (checkpoints, "
                                  "TensorBoard, config.json, export/).")
 _DATA_DIR = flags.DEFINE_string("data_dir", None, "Unpaired dataset with trainA/, "
@@ -76,7 +80,12 @@ def main(argv):
                                  _OUTPUT_DIR.value)
         return 0
     if not _DATA_DIR.value:
-        raise app.UsageError("--mode=train needs --data_dir.")
+        raise app.UsageError(f"--mode={_MODE.value} needs --data_dir.")
+    if _MODE.value == "eval":
+        result = trainer.evaluate(_MODEL_DIR.value, _DATA_DIR.value, os.path.join(
+            _MODEL_DIR.value, "eval.json"))
+        print(json.dumps(result, indent=2))
+        return 0
     config = UGATITConfig(**{k: f.value for k, f in _CONFIG_FLAGS.items()})
     trainer.train(config, _DATA_DIR.value, _MODEL_DIR.value,
                   strategy=_STRATEGY.value, log_every=_LOG_EVERY.value,

@@ -139,3 +139,31 @@ def translate_folder(model_path, input_dir, output_dir):
     logging.info("Translated %d images from %s to %s", len(written), input_dir,
                  output_dir)
     return written
+
+
+def evaluate(model_path, data_dir, output_json=None, num_subsets=100):
+    """FID and KID x100 of translated testA vs real testB (default features).
+
+    See `tf_deepexag.style.metrics` for the feature space (not comparable
+    with Inception numbers). Returns the metrics dict; writes it as JSON to
+    `output_json` if given.
+    """
+    from tf_deepexag.style import metrics
+    folder = unpaired.read_unpaired_folder(data_dir, on_error="skip",
+                                           require=("testA", "testB"))
+    generator = load_generator(model_path)
+    size = generator.img_size
+    fake, real = [], []
+    for x, _ in unpaired.unpaired_test_dataset(folder.test_a, size, 8):
+        fake.append(np.asarray(generator(x)[0]))
+    for x, _ in unpaired.unpaired_test_dataset(folder.test_b, size, 8):
+        real.append(x.numpy())
+    to_uint8 = lambda a: np.clip((np.concatenate(a) + 1) * 127.5 + 0.5, 0,
+                                 255).astype(np.uint8)
+    result = metrics.fid_kid(to_uint8(real), to_uint8(fake),
+                             num_subsets=num_subsets)
+    result["feature_space"] = "color_gradient_features (not Inception)"
+    if output_json:
+        fileio.write_json_atomic(output_json, result)
+    logging.info("FID %.3f, KID x100 %.3f", result["fid"], result["kid_x100"])
+    return result
