@@ -9,7 +9,7 @@ RESULTS_DIR = os.path.join(os.path.dirname(__file__), "results")
 
 def report(name, rows, notes=()):
     """Prints `rows` (list of dicts) as a table and writes `results/<name>.json`."""
-    columns = list(rows[0]) if rows else []
+    columns = list(dict.fromkeys(key for row in rows for key in row))
     widths = [max(len(c), *(len(_fmt(r.get(c))) for r in rows)) for c in columns]
     print(" | ".join(c.ljust(w) for c, w in zip(columns, widths)))
     print("-+-".join("-" * w for w in widths))
