@@ -1,0 +1,88 @@
+"""Tests for `geometry.Exaggerator` and the saved artifacts."""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from tests.geometry.conftest import TINY
+from tf_deepexag import data, landmarks
+from tf_deepexag.geometry import (DeepExaggerationVAE, Exaggerator, load_artifacts,
+                                  load_exaggerator, save_artifacts)
+
+
+def _setup():
+    pairs = data.make_synthetic_pairs(num_persons=2, pairs_per_person=2, seed=0)
+    stats = landmarks.NormalizationStats.fit(pairs.photo, pairs.caricature)
+    return DeepExaggerationVAE(TINY), stats, pairs
+
+
+class ExaggeratorTest(tf.test.TestCase):
+
+    def test_shapes_seed_and_strength(self):
+        model, stats, pairs = _setup()
+        ex = Exaggerator(model, stats)
+        one = ex.exaggerate(pairs.photo[0], num_samples=3, seed=0)
+        self.assertEqual(one.shape, (3, 68, 2))
+        many = ex.exaggerate(pairs.photo[:2], num_samples=2, seed=0)
+        self.assertEqual(many.shape, (2, 2, 68, 2))
+        self.assertAllEqual(ex.exaggerate(pairs.photo[0], num_samples=3, seed=0), one)
+        self.assertAllClose(ex.exaggerate(pairs.photo[0], strength=0.0)[0],
+                            pairs.photo[0], atol=1e-4)
+        full = ex.exaggerate(pairs.photo[0], seed=1)[0]
+        double = ex.exaggerate(pairs.photo[0], seed=1, strength=2.0)[0]
+        self.assertAllClose(double - pairs.photo[0], 2 * (full - pairs.photo[0]),
+                            atol=1e-3)
+
+    def test_jaw_alignment_puts_jaw_ends_on_the_photo(self):
+        model, stats, pairs = _setup()
+        out = Exaggerator(model, stats, align="jaw").exaggerate(pairs.photo[0],
+                                                                deterministic=True)[0]
+        self.assertAllClose(out[[0, 16]], pairs.photo[0][[0, 16]], atol=1e-3)
+
+    def test_rebuilds_points_with_caricature_scale_from_photo_anchor(self):
+        model, stats, pairs = _setup()
+        ex = Exaggerator(model, stats)
+        raw = ex.generate_strokes(pairs.photo[:1], deterministic=True)[0, 0]
+        strokes, anchor = landmarks.to_stroke5(pairs.photo[:1])
+        strokes[..., :2] /= stats.photo_scale
+        from tf_deepexag.geometry import sample_sequence
+        z = np.zeros((1, TINY.z_size), np.float32)
+        u = np.zeros((1, 68, 2), np.float32)
+        gen = sample_sequence(model, strokes, z, u, u, deterministic=True).numpy()[0]
+        want = anchor[0] + np.cumsum(gen[:, :2] * stats.caricature_scale, axis=0)
+        self.assertAllClose(raw, want, atol=1e-3)
+
+    def test_interpolation_ends_match_deterministic_outputs(self):
+        model, stats, pairs = _setup()
+        ex = Exaggerator(model, stats)
+        path = ex.interpolate(pairs.photo[0], pairs.photo[2], num=3)
+        self.assertEqual(path.shape, (3, 68, 2))
+        ends = ex.exaggerate(pairs.photo[[0, 2]], deterministic=True)[:, 0]
+        self.assertAllClose(path[0], ends[0], atol=1e-3)
+        self.assertAllClose(path[-1], ends[1], atol=1e-3)
+
+    def test_saved_artifacts_reproduce_outputs(self):
+        model, stats, pairs = _setup()
+        directory = os.path.join(self.get_temp_dir(), "export")
+        save_artifacts(model, stats, directory)
+        self.assertCountEqual(os.listdir(directory),
+                              ["vae.keras", "stats.json", "config.json"])
+        loaded, loaded_stats, config = load_artifacts(directory)
+        self.assertEqual(loaded_stats, stats)
+        self.assertEqual(config, TINY)
+        want = Exaggerator(model, stats).exaggerate(pairs.photo[0], seed=3)
+        got = load_exaggerator(directory).exaggerate(pairs.photo[0], seed=3)
+        self.assertAllEqual(want, got)
+
+    def test_bad_input_is_named(self):
+        model, stats, _ = _setup()
+        ex = Exaggerator(model, stats)
+        with self.assertRaisesRegex(ValueError, "photo_points"):
+            ex.exaggerate(np.zeros((10, 2)))
+        with self.assertRaisesRegex(ValueError, "num_samples"):
+            ex.exaggerate(np.random.rand(68, 2) * 100, num_samples=0)
+        with self.assertRaisesRegex(ValueError, "align"):
+            Exaggerator(model, stats, align="affine")
+        with self.assertRaises(FileNotFoundError):
+            load_exaggerator(os.path.join(self.get_temp_dir(), "missing"))

@@ -1,0 +1,96 @@
+"""Tests for `geometry.lstm_cell`: the layer contract and the LSTM equations."""
+
+import numpy as np
+import tensorflow as tf
+
+from tests.layer_test_case import LayerTestCase
+from tf_deepexag.geometry.lstm_cell import SketchLSTM, SketchLSTMCell
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _numpy_lstm(x, w_x, b, w_h, h0, c0, forget_bias=1.0, layer_norm=None):
+    """Reference sketch-rnn LSTM in float64 (gate order i, g, f, o)."""
+    h, c = h0.astype(np.float64), c0.astype(np.float64)
+    outs = []
+    for t in range(x.shape[1]):
+        gates = x[:, t] @ w_x + b + h @ w_h
+        n = h.shape[-1]
+        if layer_norm:
+            blocks = gates.reshape(len(gates), 4, n)
+            blocks = (blocks - blocks.mean(-1, keepdims=True)) / np.sqrt(
+                blocks.var(-1, keepdims=True) + 1e-3)
+            gates = blocks.reshape(len(gates), 4 * n)
+        i, g, f, o = np.split(gates, 4, axis=-1)
+        c = c * _sigmoid(f + forget_bias) + _sigmoid(i) * np.tanh(g)
+        shown = c
+        if layer_norm:
+            shown = (c - c.mean(-1, keepdims=True)) / np.sqrt(c.var(-1, keepdims=True) + 1e-3)
+        h = np.tanh(shown) * _sigmoid(o)
+        outs.append(h)
+    return np.stack(outs, 1), h, c
+
+
+class SketchLSTMTest(LayerTestCase):
+
+    def test_layer_contract_lstm(self):
+        x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype(np.float32)
+        self.run_layer_test(SketchLSTM, {"units": 4}, x,
+                            expected_output_shape=[(2, 5, 4), (2, 4), (2, 4)],
+                            expected_num_trainable_weights=3)
+
+    def test_layer_contract_layer_norm_unrolled(self):
+        x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype(np.float32)
+        self.run_layer_test(SketchLSTM, {"units": 4, "cell_type": "layer_norm",
+                                         "unroll": True}, x,
+                            expected_output_shape=[(2, 5, 4), (2, 4), (2, 4)],
+                            expected_num_trainable_weights=6)
+
+    def _check_against_numpy(self, cell_type, go_backwards=False):
+        rng = np.random.default_rng(1)
+        x = rng.normal(size=(3, 6, 5)).astype(np.float32)
+        h0 = rng.normal(size=(3, 4)).astype(np.float32)
+        c0 = rng.normal(size=(3, 4)).astype(np.float32)
+        layer = SketchLSTM(4, cell_type=cell_type, go_backwards=go_backwards)
+        out, h, c = layer(x, initial_state=[h0, c0])
+        w_x = layer.projection.kernel.numpy()
+        b = layer.projection.bias.numpy() if cell_type == "lstm" else 0.0
+        w_h = layer.cell.recurrent_kernel.numpy()
+        xs = x[:, ::-1] if go_backwards else x
+        want_out, want_h, want_c = _numpy_lstm(xs, w_x, b, w_h, h0, c0,
+                                               layer_norm=cell_type == "layer_norm")
+        self.assertAllClose(out, want_out, atol=1e-5)
+        self.assertAllClose(h, want_h, atol=1e-5)
+        self.assertAllClose(c, want_c, atol=1e-5)
+
+    def test_lstm_matches_numpy(self):
+        self._check_against_numpy("lstm")
+
+    def test_layer_norm_matches_numpy(self):
+        self._check_against_numpy("layer_norm")
+
+    def test_backwards_reads_reversed_sequence(self):
+        self._check_against_numpy("lstm", go_backwards=True)
+
+    def test_parameter_count_is_standard_lstm(self):
+        layer = SketchLSTM(16)
+        layer.build((None, 68, 10))
+        n, i = 16, 10
+        self.assertEqual(layer.count_params(), 4 * (n * (i + n) + n))
+
+    def test_recurrent_dropout_only_in_training(self):
+        x = np.random.default_rng(0).normal(size=(2, 7, 3)).astype(np.float32)
+        layer = SketchLSTM(8, recurrent_dropout=0.5, seed=3)
+        a = layer(x, training=False)[0]
+        b = layer(x, training=False)[0]
+        c = layer(x, training=True)[0]
+        self.assertAllClose(a, b)
+        self.assertGreater(float(tf.reduce_max(tf.abs(a - c))), 1e-3)
+
+    def test_bad_arguments_name_themselves(self):
+        with self.assertRaisesRegex(ValueError, "cell_type"):
+            SketchLSTM(4, cell_type="hyper")
+        with self.assertRaisesRegex(ValueError, "recurrent_dropout"):
+            SketchLSTMCell(4, recurrent_dropout=1.0)

@@ -1,0 +1,106 @@
+"""Tests for `geometry.DeepExaggerationVAE`: counts, losses, training, saving."""
+
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tests.geometry.conftest import TINY, random_strokes
+from tf_deepexag.geometry import (DeepExaggerationVAE, VAEConfig, count_params,
+                                  make_optimizer, shift_right)
+
+
+def _lstm(n, i):
+    return 4 * (n * (i + n) + n)
+
+
+def _expected_params(enc, dec, z, m):
+    encoder = 2 * _lstm(enc, 5) + 2 * (2 * enc * z + z)
+    decoder = (z * 2 * dec + 2 * dec) + _lstm(dec, 10 + z)
+    head = dec * (3 + 6 * m) + 3 + 6 * m
+    return encoder + decoder + head
+
+
+def _batch(rng, b=4):
+    return {"photo": tf.constant(random_strokes(rng, b)),
+            "caricature": tf.constant(random_strokes(rng, b))}
+
+
+class ModelTest(tf.test.TestCase):
+
+    def test_parameter_count_of_the_original_configuration(self):
+        model = DeepExaggerationVAE(VAEConfig())
+        model.build()
+        # model5_3_KL_R_C.py: bi-LSTM 256 + mu/presig 512->128, init state
+        # 128->2*512, decoder LSTM 512 on 5+5+128 inputs, output 512->123.
+        self.assertEqual(_expected_params(256, 512, 128, 20), 2_196_347)
+        self.assertEqual(count_params(model), 2_196_347)
+
+    def test_parameter_count_layer_norm(self):
+        model = DeepExaggerationVAE(TINY.replace(enc_model="layer_norm",
+                                                 dec_model="layer_norm"))
+        model.build()
+        ln_extra = lambda n: 2 * 4 * n + 2 * n - 4 * n  # gains/shifts, no bias
+        want = _expected_params(8, 16, 4, 3) + 2 * ln_extra(8) + ln_extra(16)
+        self.assertEqual(count_params(model), want)
+
+    def test_shift_right_prefixes_start_token(self):
+        x = random_strokes(np.random.default_rng(0), 2, steps=4)
+        shifted = shift_right(tf.constant(x)).numpy()
+        self.assertAllEqual(shifted[:, 0], [[0, 0, 1, 0, 0]] * 2)
+        self.assertAllEqual(shifted[:, 1:], x[:, :-1])
+
+    def test_train_step_logs_and_schedules(self):
+        model = DeepExaggerationVAE(TINY)
+        model.compile(optimizer=make_optimizer(TINY))
+        logs = model.train_step(_batch(np.random.default_rng(0)))
+        self.assertEqual(set(logs), {"loss", "recon", "kl", "consistency", "kl_weight",
+                                     "il_weight", "learning_rate", "grad_norm"})
+        self.assertAllClose(logs["kl_weight"], 0.01)
+        self.assertAllClose(logs["learning_rate"], 1e-3)
+        want = logs["recon"] + 0.01 * logs["kl"] + 0.01 * logs["consistency"]
+        self.assertAllClose(logs["loss"], want, rtol=1e-6)
+        logs = model.train_step(_batch(np.random.default_rng(1)))
+        self.assertAllClose(logs["learning_rate"], (1e-3 - 1e-5) * 0.9999 + 1e-5)
+        self.assertEqual(int(model.optimizer.iterations), 2)
+        self.assertEqual([m.name for m in model.metrics],
+                         ["loss", "recon", "kl", "consistency"])
+
+    def test_loss_decreases_when_overfitting_four_pairs(self):
+        config = TINY.replace(learning_rate=1e-2, use_recurrent_dropout=False,
+                              kl_weight_start=0.5, il_weight_start=0.0, il_weight=0.0)
+        model = DeepExaggerationVAE(config)
+        model.compile(optimizer=make_optimizer(config))
+        batch = _batch(np.random.default_rng(0))
+        step = tf.function(model.train_step)
+        first = float(step(batch)["recon"])
+        for _ in range(40):
+            last = float(step(batch)["recon"])
+        self.assertLess(last, first - 0.3)
+
+    def test_keras_round_trip_gives_identical_outputs(self):
+        model = DeepExaggerationVAE(TINY.replace(dec_model="layer_norm"))
+        model.compile(optimizer=make_optimizer(TINY))
+        batch = _batch(np.random.default_rng(0))
+        model.train_step(batch)
+        path = os.path.join(self.get_temp_dir(), "vae.keras")
+        model.save(path)
+        loaded = keras.saving.load_model(path)
+        self.assertEqual(loaded.config, model.config)
+        for want, got in zip(model(batch), loaded(batch)):
+            self.assertAllEqual(want, got)
+
+    def test_nll_evaluation_is_deterministic(self):
+        model = DeepExaggerationVAE(TINY)
+        ds = tf.data.Dataset.from_tensor_slices(_batch(np.random.default_rng(0))).batch(3)
+        self.assertEqual(model.evaluate_nll(ds), model.evaluate_nll(ds))
+
+    def test_config_validation_names_the_setting(self):
+        with self.assertRaisesRegex(ValueError, "recurrent_dropout_prob"):
+            VAEConfig(recurrent_dropout_prob=0.0)
+        with self.assertRaisesRegex(ValueError, "dec_model"):
+            VAEConfig(dec_model="hyper")
+        with self.assertRaisesRegex(ValueError, "z_size"):
+            VAEConfig(z_size=0)
+        self.assertAlmostEqual(VAEConfig().recurrent_dropout_rate, 0.1)

@@ -1,0 +1,132 @@
+"""Tests for `train.vae` and `geometry.trainer`: runs, resume, guards, flags."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf_deepexag import training
+from tf_deepexag.geometry import DeepExaggerationVAE, VAEConfig, make_optimizer, trainer
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_CONFIG = VAEConfig(enc_rnn_size=8, dec_rnn_size=16, z_size=4, num_mixture=3,
+                    batch_size=4, num_steps=2)
+_OPTIONS = trainer.RunOptions(eval_every=100, log_every=1, checkpoint_every=1,
+                              num_images=1)
+
+
+def _variables(model_dir):
+    reader = tf.train.load_checkpoint(os.path.join(model_dir, "checkpoints"))
+    names = sorted(n for n in reader.get_variable_to_shape_map()
+                   if n.startswith("model_variables/") and "OPTIMIZER" not in n)
+    return {n: reader.get_tensor(n) for n in names}, reader
+
+
+@pytest.mark.slow
+def test_resume_continues_at_the_same_step_and_matches_a_fresh_run(tmp_path):
+    resumed, fresh = str(tmp_path / "resumed"), str(tmp_path / "fresh")
+    trainer.train(_CONFIG.replace(num_steps=1), _OPTIONS, resumed)
+    trainer.train(_CONFIG, _OPTIONS, resumed)
+    trainer.train(_CONFIG, _OPTIONS, fresh)
+    got, reader = _variables(resumed)
+    want, _ = _variables(fresh)
+    step = [n for n in reader.get_variable_to_shape_map() if "iter" in n]
+    assert step and int(reader.get_tensor(step[0])) == 2
+    assert got.keys() == want.keys() and len(got) == 21  # 17 weights + 4 seed states
+    for name in got:
+        np.testing.assert_allclose(got[name], want[name], atol=1e-6, err_msg=name)
+    # The export, its stats and the run files exist.
+    for name in ("config.json", "stats.json", "best.json", "export/vae.keras",
+                 "export/stats.json", "export/config.json"):
+        assert os.path.exists(os.path.join(resumed, name)), name
+    results = trainer.evaluate_run(resumed, samples=2)
+    assert {"vae", "identity"} <= set(results)
+    assert any(k.startswith("edfm") for k in results)
+    assert results["vae"]["nll"] == pytest.approx(results["vae"]["nll"])
+    assert os.path.exists(os.path.join(resumed, "eval.json"))
+
+
+@pytest.mark.slow
+def test_config_mismatch_is_refused_naming_the_setting(tmp_path):
+    trainer.train(_CONFIG, _OPTIONS, str(tmp_path))
+    with pytest.raises(ValueError, match="z_size"):
+        trainer.train(_CONFIG.replace(z_size=6), _OPTIONS, str(tmp_path))
+
+
+def test_nan_in_the_data_stops_with_the_step_named(tmp_path):
+    rng = np.random.default_rng(0)
+    pen = np.zeros((68, 3), np.float32)
+    pen[:, 0], pen[-1] = 1.0, [0, 0, 1]
+    strokes = np.concatenate([rng.normal(size=(12, 68, 2)), np.broadcast_to(pen, (12, 68, 3))],
+                             -1).astype(np.float32)
+    photo = strokes.copy()
+    photo[9, 5, 0] = np.nan  # in the third batch of 4
+    dataset = tf.data.Dataset.from_tensor_slices(
+        {"photo": photo, "caricature": strokes}).batch(4).repeat()
+    strategy = training.make_strategy("default")
+    model = DeepExaggerationVAE(_CONFIG)
+    model.build()
+    optimizer = make_optimizer(_CONFIG)
+    model.compile(optimizer=optimizer)
+    loop = training.TrainLoop(
+        strategy=strategy, model_dir=str(tmp_path), step_fn=model.train_step,
+        dataset=dataset, checkpoint_items={"model": model, "optimizer": optimizer},
+        step_counter=optimizer.iterations, num_steps=5, log_every=1, checkpoint_every=1)
+    with pytest.raises(training.NonFiniteLossError, match="at step 3"):
+        loop.run()
+    assert loop.manager.latest_checkpoint.endswith("-2")
+
+
+def test_nan_points_are_refused_before_training():
+    pairs = trainer.load_pairs("synthetic")
+    pairs.photo[0, 3, 1] = np.nan
+    from tf_deepexag import data, landmarks
+    stats = landmarks.NormalizationStats(1.0, 1.0)
+    with pytest.raises(ValueError, match="photo_points"):
+        data.paired_stroke_dataset(pairs.photo, pairs.caricature, stats, 4, training=True)
+
+
+def _run_cli(*args):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run([sys.executable, "-m", "train.vae", *args], cwd=_ROOT,
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args, name", [
+    (["--batch_size=0"], "batch_size"),
+    (["--recurrent_dropout_prob=1.5"], "recurrent_dropout_prob"),
+    (["--test_fraction=1.0"], "test_fraction"),
+    (["--dec_model=hyper"], "dec_model"),
+    (["stray"], "stray"),
+])
+def test_bad_flags_fail_naming_the_flag(tmp_path, args, name):
+    result = _run_cli(f"--model_dir={tmp_path}", *args)
+    assert result.returncode != 0
+    assert name in result.stderr
+
+
+def test_unknown_data_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no_such_folder"):
+        trainer.load_pairs(str(tmp_path / "no_such_folder"))
+    with pytest.raises(ValueError, match="align_pairs"):
+        trainer.align_pairs(trainer.load_pairs("synthetic"), "affine")
+
+
+def test_flagfiles_parse_into_valid_configs():
+    import re
+    for name in ("vae_mmc", "vae_synthetic", "vae_smoke"):
+        text = open(os.path.join(_ROOT, "train", "configs", f"{name}.cfg")).read()
+        values = dict(re.findall(r"^--(\w+)=(.*)$", text, re.M))
+        fields = {f: type(getattr(VAEConfig(), f)) for f in VAEConfig().to_dict()}
+        kwargs = {}
+        for key, value in values.items():
+            if key in fields:
+                cast = fields[key]
+                kwargs[key] = (value.lower() == "true") if cast is bool else cast(value)
+        config = VAEConfig(**kwargs)
+        if name == "vae_mmc":
+            assert config == VAEConfig()  # The original's settings are the defaults.

@@ -1,0 +1,84 @@
+"""Saving and loading a trained geometry model with its statistics.
+
+Layout of an export directory:
+    vae.keras     the `DeepExaggerationVAE` (weights + config, no optimizer)
+    stats.json    `landmarks.NormalizationStats` of the training split
+    config.json   the `VAEConfig` (readable without Keras)
+"""
+
+import os
+import shutil
+import tempfile
+
+import keras
+
+from tf_deepexag import fileio, landmarks
+from tf_deepexag.geometry.config import VAEConfig
+from tf_deepexag.geometry.model import DeepExaggerationVAE
+
+MODEL_FILE = "vae.keras"
+STATS_FILE = "stats.json"
+CONFIG_FILE = "config.json"
+
+
+def inference_copy(model):
+    """A fresh, uncompiled copy of `model` (same weights, no optimizer state)."""
+    if not model.built:
+        model.build()
+    copy = DeepExaggerationVAE(model.config)
+    copy.build()
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def save_artifacts(model, stats, directory):
+    """Writes `vae.keras`, `stats.json`, `config.json` to `directory` atomically.
+
+    The files are written to a sibling temporary directory that then replaces
+    `directory`, so a reader never sees a half-written export.
+    """
+    directory = os.path.abspath(directory)
+    parent = os.path.dirname(directory)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".export-", dir=parent)
+    try:
+        inference_copy(model).save(os.path.join(tmp, MODEL_FILE))
+        stats.save(os.path.join(tmp, STATS_FILE))
+        fileio.write_json_atomic(os.path.join(tmp, CONFIG_FILE), model.config.to_dict())
+        old = None
+        if os.path.exists(directory):
+            old = tempfile.mkdtemp(prefix=".old-", dir=parent)
+            os.rmdir(old)
+            os.replace(directory, old)
+        os.replace(tmp, directory)
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return directory
+
+
+def load_artifacts(directory):
+    """Loads `(model, stats, config)` from an export directory.
+
+    Raises:
+        FileNotFoundError: a file of the layout is missing.
+    """
+    for name in (MODEL_FILE, STATS_FILE):
+        path = os.path.join(directory, name)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"Geometry model file not found: {path}")
+    model = keras.saving.load_model(os.path.join(directory, MODEL_FILE), compile=False)
+    stats = landmarks.NormalizationStats.load(os.path.join(directory, STATS_FILE))
+    return model, stats, model.config
+
+
+def default_model_dir():
+    """The built-in model shipped in the package (trained on synthetic data)."""
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "assets", "vae_synthetic")
+
+
+__all__ = ["CONFIG_FILE", "MODEL_FILE", "STATS_FILE", "VAEConfig", "default_model_dir",
+           "inference_copy", "load_artifacts", "save_artifacts"]

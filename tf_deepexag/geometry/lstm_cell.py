@@ -1,0 +1,184 @@
+"""sketch-rnn's LSTM cell (plain or layer-normalised) as a Keras RNN cell.
+
+Shapes: B batch, n = `units`.
+
+The cell receives its input already projected (`x @ W_x + b`, shape
+`(B, 4n)`): the projection of all time steps is one matmul outside the
+recurrence (`InputProjection` below), so each step only computes `h @ W_h`.
+The sum is the same as sketch-rnn's `concat([x, h]) @ [W_xh; W_hh] + bias`,
+so the parameter count is the standard `4n(i + n + 1)`.
+
+Mathematical details (Ha & Eck 2017, magenta `rnn.py`):
+    i, g, f, o = split(x W_x + h W_h + b)          # gate order as sketch-rnn
+    g = dropout(tanh(g))                           # recurrent dropout on the
+                                                   # candidate (Semeniuta 2016)
+    c' = c * sigmoid(f + forget_bias) + sigmoid(i) * g
+    h' = tanh(c') * sigmoid(o)
+The `layer_norm` variant normalises each of the four gate blocks (gain and
+shift per unit, no bias) and the new cell before its `tanh`.
+"""
+
+import keras
+from keras import ops
+
+_EPSILON = 1e-3  # sketch-rnn's layer-norm epsilon.
+
+
+def _layer_norm(x, gamma, beta, groups):
+    """Normalises `x` (B, groups * n) in `groups` separate blocks."""
+    shape = ops.shape(x)
+    blocks = ops.reshape(x, (-1, groups, shape[-1] // groups))
+    mean = ops.mean(blocks, axis=-1, keepdims=True)
+    var = ops.mean(ops.square(blocks - mean), axis=-1, keepdims=True)
+    blocks = (blocks - mean) * ops.rsqrt(var + _EPSILON)
+    return ops.reshape(blocks, (-1, shape[-1])) * gamma + beta
+
+
+@keras.saving.register_keras_serializable(package="tf_deepexag")
+class SketchLSTMCell(keras.layers.Layer):
+    """One LSTM step on a pre-projected input, with sketch-rnn's dropout.
+
+    Args:
+        units: int, the state size n.
+        layer_norm: bool, sketch-rnn's `LayerNormLSTMCell` when True.
+            Defaults to `False`.
+        recurrent_dropout: float, dropout RATE on the candidate `g` during
+            training (the original's keep-prob 0.9 is rate 0.1). Defaults
+            to `0.0`.
+        forget_bias: float, added to the forget gate. Defaults to `1.0`.
+        seed: int or None, seed of the dropout `SeedGenerator`.
+
+    Call arguments:
+        inputs: `(B, 4n)` projected input of this step.
+        states: list `[h, c]`, each `(B, n)`.
+        training: bool.
+
+    Returns:
+        `(h', [h', c'])`.
+    """
+
+    def __init__(self, units, layer_norm=False, recurrent_dropout=0.0,
+                 forget_bias=1.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if int(units) <= 0:
+            raise ValueError(f"`units` must be positive, got {units}.")
+        if not 0.0 <= recurrent_dropout < 1.0:
+            raise ValueError(
+                f"`recurrent_dropout` must be in [0, 1), got {recurrent_dropout}.")
+        self.units = int(units)
+        self.layer_norm = bool(layer_norm)
+        self.recurrent_dropout = float(recurrent_dropout)
+        self.forget_bias = float(forget_bias)
+        self.seed = seed
+        self.state_size = [self.units, self.units]
+        self.output_size = self.units
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        n = self.units
+        self.recurrent_kernel = self.add_weight(
+            name="recurrent_kernel", shape=(n, 4 * n), initializer="orthogonal")
+        if self.layer_norm:
+            self.gate_gamma = self.add_weight(name="gate_gamma", shape=(4 * n,),
+                                              initializer="ones")
+            self.gate_beta = self.add_weight(name="gate_beta", shape=(4 * n,),
+                                             initializer="zeros")
+            self.cell_gamma = self.add_weight(name="cell_gamma", shape=(n,),
+                                              initializer="ones")
+            self.cell_beta = self.add_weight(name="cell_beta", shape=(n,),
+                                             initializer="zeros")
+        self.built = True
+
+    def call(self, inputs, states, training=False):
+        h, c = states[0], states[1]
+        gates = inputs + ops.matmul(h, self.recurrent_kernel)  # (B, 4n)
+        if self.layer_norm:
+            gates = _layer_norm(gates, self.gate_gamma, self.gate_beta, 4)
+        i, g, f, o = ops.split(gates, 4, axis=-1)
+        g = ops.tanh(g)
+        if training and self.recurrent_dropout > 0.0:
+            g = keras.random.dropout(g, self.recurrent_dropout,
+                                     seed=self.seed_generator)
+        new_c = c * ops.sigmoid(f + self.forget_bias) + ops.sigmoid(i) * g
+        shown_c = new_c
+        if self.layer_norm:
+            shown_c = _layer_norm(new_c, self.cell_gamma, self.cell_beta, 1)
+        new_h = ops.tanh(shown_c) * ops.sigmoid(o)
+        return new_h, [new_h, new_c]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(units=self.units, layer_norm=self.layer_norm,
+                      recurrent_dropout=self.recurrent_dropout,
+                      forget_bias=self.forget_bias, seed=self.seed)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="tf_deepexag")
+class SketchLSTM(keras.layers.Layer):
+    """A sequence LSTM: one input projection for all steps, then the cell.
+
+    Args:
+        units: int, the state size n.
+        cell_type: `"lstm"` or `"layer_norm"`. Defaults to `"lstm"`.
+        recurrent_dropout: float, dropout rate (see `SketchLSTMCell`).
+        go_backwards: bool, run over the reversed sequence.
+        unroll: bool, unroll the time loop (static graph, needed for TFLite).
+        seed: int or None.
+
+    Call arguments:
+        inputs: `(B, T, i)`.
+        initial_state: optional list `[h, c]`, each `(B, n)`.
+        training: bool.
+
+    Returns:
+        `(outputs (B, T, n), h (B, n), c (B, n))`.
+    """
+
+    def __init__(self, units, cell_type="lstm", recurrent_dropout=0.0,
+                 go_backwards=False, unroll=False, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if cell_type not in CELL_TYPES:
+            raise ValueError(f"`cell_type` must be one of {CELL_TYPES}, got {cell_type!r}.")
+        self.units = int(units)
+        self.cell_type = cell_type
+        self.recurrent_dropout = float(recurrent_dropout)
+        self.go_backwards = bool(go_backwards)
+        self.unroll = bool(unroll)
+        self.seed = seed
+        # The layer-norm cell has no bias (the gate shift plays its part).
+        self.projection = keras.layers.Dense(
+            4 * self.units, use_bias=cell_type == "lstm", name="input_projection")
+        self.cell = SketchLSTMCell(self.units, layer_norm=cell_type == "layer_norm",
+                                   recurrent_dropout=recurrent_dropout, seed=seed,
+                                   name="cell")
+        self.rnn = keras.layers.RNN(self.cell, return_sequences=True,
+                                    return_state=True, go_backwards=go_backwards,
+                                    unroll=unroll, name="rnn")
+
+    def build(self, input_shape):
+        self.projection.build(input_shape)
+        projected = tuple(input_shape[:-1]) + (4 * self.units,)
+        self.rnn.build(projected)
+        self.built = True
+
+    def call(self, inputs, initial_state=None, training=False):
+        projected = self.projection(inputs)  # (B, T, 4n)
+        outputs, h, c = self.rnn(projected, initial_state=initial_state,
+                                 training=training)
+        return outputs, h, c
+
+    def compute_output_shape(self, input_shape):
+        b, t = input_shape[0], input_shape[1]
+        return (b, t, self.units), (b, self.units), (b, self.units)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(units=self.units, cell_type=self.cell_type,
+                      recurrent_dropout=self.recurrent_dropout,
+                      go_backwards=self.go_backwards, unroll=self.unroll,
+                      seed=self.seed)
+        return config
+
+
+CELL_TYPES = ("lstm", "layer_norm")

@@ -1,0 +1,114 @@
+"""Step-by-step generation with explicit noise tensors.
+
+Shapes: B batch, T = 68 steps, Z = `z_size`, M mixtures.
+
+All randomness enters as inputs (`eps_z`, `uniforms`, `normals`), so the same
+graph can be exported to TFLite, which has no stateless random ops. The draws
+are the reparameterised forms of the distributions `mixture_distribution`
+defines (tests compare them with TFP's `sample()`):
+    component k = #{j : cumsum(pi)_j < u0}          (inverse CDF of pi)
+    (dx, dy) = mu_k + L_k (n0, n1)^T                (L_k the Cholesky factor)
+    i.e. dx = mu1 + s1 n0,  dy = mu2 + s2 (rho n0 + sqrt(1 - rho^2) n1)
+The deterministic mode uses z = mu, the most likely component and its mean.
+"""
+
+import tensorflow as tf
+
+from tf_deepexag.geometry import mixture
+from tf_deepexag.geometry.model import START_TOKEN
+
+
+def _inverse_cdf(probs, u):
+    """Index k with cumsum(probs)_{k-1} <= u < cumsum(probs)_k, `(B,)` int32."""
+    below = tf.cast(tf.math.cumsum(probs, axis=-1) < u[:, None], tf.int32)
+    return tf.minimum(tf.reduce_sum(below, axis=-1), tf.shape(probs)[-1] - 1)
+
+
+def _pick(values, one_hot):
+    return tf.reduce_sum(values * one_hot, axis=-1)
+
+
+def sample_step(params, uniforms, normals, temperature=1.0, deterministic=False):
+    """Draws one step's offset and pen from raw head outputs.
+
+    Args:
+        params: `(B, P)` raw mixture parameters.
+        uniforms: `(B, 2)` U(0, 1): component choice, pen choice.
+        normals: `(B, 2)` N(0, 1).
+        temperature: float > 0.
+        deterministic: bool, mean of the most likely component, likeliest pen.
+
+    Returns:
+        `(offset (B, 2), pen (B, 3) one-hot)`.
+    """
+    p = mixture.split_params(params, temperature)
+    num_mixture = p["mu1"].shape[-1]
+    pi = tf.nn.softmax(p["pi_logits"], axis=-1)  # (B, M)
+    pen_probs = tf.nn.softmax(p["pen_logits"], axis=-1)  # (B, 3)
+    if deterministic:
+        k = tf.argmax(pi, axis=-1, output_type=tf.int32)
+        pen_index = tf.argmax(pen_probs, axis=-1, output_type=tf.int32)
+    else:
+        k = _inverse_cdf(pi, uniforms[:, 0])
+        pen_index = _inverse_cdf(pen_probs, uniforms[:, 1])
+    one_hot = tf.one_hot(k, num_mixture, dtype=params.dtype)  # (B, M)
+    mu1, mu2 = _pick(p["mu1"], one_hot), _pick(p["mu2"], one_hot)
+    if deterministic:
+        offset = tf.stack([mu1, mu2], axis=-1)
+    else:
+        s1, s2 = _pick(p["sigma1"], one_hot), _pick(p["sigma2"], one_hot)
+        rho = _pick(p["rho"], one_hot)
+        n0, n1 = normals[:, 0], normals[:, 1]
+        offset = tf.stack([mu1 + s1 * n0,
+                           mu2 + s2 * (rho * n0 + tf.sqrt(1.0 - rho * rho) * n1)],
+                          axis=-1)
+    return offset, tf.one_hot(pen_index, 3, dtype=params.dtype)
+
+
+def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=1.0,
+                    deterministic=False, pen_from_photo=True, z=None):
+    """Generates caricature strokes for photo strokes, feeding back own samples.
+
+    Args:
+        model: a `DeepExaggerationVAE`.
+        photo_strokes: `(B, T, 5)` normalised photo strokes.
+        eps_z: `(B, Z)` N(0, 1) noise of z (ignored when deterministic).
+        uniforms: `(B, T, 2)` U(0, 1) noise (component, pen).
+        normals: `(B, T, 2)` N(0, 1) noise (offsets).
+        temperature: float > 0, sketch-rnn's sampling temperature.
+        deterministic: bool, z = mu and the mean of the likeliest component.
+        pen_from_photo: bool, copy the pen states from the photo (the
+            original's inference) instead of sampling them.
+        z: optional `(B, Z)` latent code used as is (the encoder is skipped;
+            for interpolation).
+
+    Returns:
+        float32 `(B, T, 5)` normalised caricature strokes.
+    """
+    if not getattr(model, "built", True):
+        model.build()
+    photo = tf.convert_to_tensor(photo_strokes, tf.float32)
+    uniforms = tf.convert_to_tensor(uniforms, tf.float32)
+    normals = tf.convert_to_tensor(normals, tf.float32)
+    if z is None:
+        z, mu, _ = model.encoder(photo, eps=tf.convert_to_tensor(eps_z, tf.float32))
+        if deterministic:
+            z = mu
+    z = tf.convert_to_tensor(z, tf.float32)
+    state = model.decoder.initial_state(z)
+    start = tf.broadcast_to(tf.constant(START_TOKEN, tf.float32), tf.shape(photo[:, 0]))
+    prev_photo, prev_car = start, start
+    steps = []
+    for t in range(photo.shape[1]):
+        x = tf.concat([prev_photo, prev_car], axis=-1)[:, None, :]  # (B, 1, 10)
+        out, h, c = model.decoder(x, z, initial_state=state)
+        state = [h, c]
+        params = model.head(out[:, 0])  # (B, P)
+        offset, pen = sample_step(params, uniforms[:, t], normals[:, t], temperature,
+                                  deterministic)
+        if pen_from_photo:
+            pen = photo[:, t, 2:]
+        step = tf.concat([offset, pen], axis=-1)  # (B, 5)
+        steps.append(step)
+        prev_photo, prev_car = photo[:, t], step
+    return tf.stack(steps, axis=1)

@@ -1,0 +1,234 @@
+"""Training and evaluation runs of the geometry model (called by `train.vae`).
+
+A run directory holds `config.json` (the run settings, guarded on resume),
+`stats.json`, `checkpoints/`, `train/` and `eval/` (TensorBoard), `best.json`
+and `export/` (the best held-out model: `vae.keras`, `stats.json`,
+`config.json`).
+"""
+
+import dataclasses
+import glob
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import logging
+
+from tf_deepexag import data, fileio, figures, landmarks, training
+from tf_deepexag.geometry import artifacts, baselines, evaluation
+from tf_deepexag.geometry.config import VAEConfig
+from tf_deepexag.geometry.exaggerator import Exaggerator
+from tf_deepexag.geometry.model import DeepExaggerationVAE, make_optimizer
+
+EXPORT_DIR = "export"
+BEST_FILE = "best.json"
+# Run settings that may change when a run is resumed.
+MUTABLE = ("num_steps", "eval_every", "log_every", "checkpoint_every", "strategy")
+
+
+@dataclasses.dataclass(frozen=True)
+class RunOptions:
+    """Settings of a run beyond the model's `VAEConfig`."""
+
+    data: str = "synthetic"  # Paired folder, TFRecord pattern, or "synthetic".
+    test_fraction: float = 0.15  # Share of persons held out (person-disjoint split).
+    split_seed: int = 0  # Seed of the person split and of the synthetic set.
+    eval_every: int = 500  # Steps between held-out evaluations (and exports).
+    log_every: int = 50  # Steps between scalar summaries.
+    checkpoint_every: int = 500  # Steps between checkpoints.
+    strategy: str = "default"  # default | mirrored | multi_worker.
+    # Frame of the training caricatures: "none" keeps the artist's pose (the
+    # original), "procrustes"/"jaw" similarity-align each caricature onto its
+    # photo first, so the decoder learns shape, not an unpredictable pose, and
+    # the photo-consistency term compares strokes in comparable frames.
+    align_pairs: str = "none"
+    num_images: int = 4  # Held-out faces drawn in TensorBoard.
+
+
+def load_pairs(spec, seed=0):
+    """Reads paired landmarks from a folder, a TFRecord pattern or `"synthetic"`."""
+    if spec == "synthetic":
+        return data.make_synthetic_pairs(seed=seed)
+    if os.path.isdir(spec):
+        return data.read_paired_folder(spec)
+    if glob.glob(spec):
+        return data.read_tfrecords(spec)
+    raise FileNotFoundError(f"`data` is neither a folder, a TFRecord pattern nor "
+                            f"'synthetic': {spec!r} matches nothing.")
+
+
+ALIGN_PAIRS = ("none", "procrustes", "jaw")
+
+
+def align_pairs(pairs, method):
+    """`pairs` with each caricature similarity-aligned onto its photo."""
+    if method not in ALIGN_PAIRS:
+        raise ValueError(f"`align_pairs` must be one of {ALIGN_PAIRS}, got {method!r}.")
+    if method == "none":
+        return pairs
+    aligned = landmarks.align(pairs.caricature, pairs.photo, method)
+    return dataclasses.replace(pairs, caricature=aligned.astype(np.float32))
+
+
+def split(options):
+    """`(train, test)` person-disjoint `PairedLandmarks` of the run's data.
+
+    The caricatures are aligned as `options.align_pairs` says (the landmark
+    error is similarity invariant, so evaluation is unaffected by it).
+    """
+    pairs = align_pairs(load_pairs(options.data, options.split_seed),
+                        options.align_pairs)
+    return data.split_by_person(pairs, options.test_fraction, options.split_seed)
+
+
+def _eval_dataset(pairs, stats, batch_size=256):
+    return data.paired_stroke_dataset(pairs.photo, pairs.caricature, stats,
+                                      batch_size, training=False)
+
+
+def landmark_errors(exaggerator, pairs, samples=0, seed=0):
+    """Mean landmark error (see `evaluation`) of the deterministic output and,
+    if `samples`, of `samples` random draws per face (averaged)."""
+    out = {}
+    gen = exaggerator.exaggerate(pairs.photo, deterministic=True)[:, 0]
+    out["landmark_error_deterministic"] = float(
+        evaluation.landmark_error(gen, pairs.caricature).mean())
+    if samples:
+        gen = exaggerator.exaggerate(pairs.photo, num_samples=samples, seed=seed)
+        err = evaluation.landmark_error(gen, pairs.caricature[:, None])
+        out["landmark_error_sampled"] = float(err.mean())
+    return out
+
+
+def draw_examples(exaggerator, pairs, num):
+    """uint8 `(num, 256, 256, 3)` canvases: photo, generated, target."""
+    photo = pairs.photo[:num]
+    gen = exaggerator.exaggerate(photo, deterministic=True)[:, 0]
+    target = landmarks.align(pairs.caricature[:num], photo, "procrustes")
+    return np.stack([figures.landmark_canvas([
+        (p, figures.PHOTO_COLOUR), (t, figures.TARGET_COLOUR),
+        (g, figures.GENERATED_COLOUR)]) for p, g, t in zip(photo, gen, target)])
+
+
+def _fit_stats(model_dir, train_pairs, chief):
+    path = os.path.join(model_dir, "stats.json")
+    if os.path.exists(path):
+        return landmarks.NormalizationStats.load(path)
+    stats = landmarks.NormalizationStats.fit(train_pairs.photo, train_pairs.caricature)
+    if chief:
+        stats.save(path)
+    return stats
+
+
+def train(config, options, model_dir):
+    """Trains (or resumes) a run; returns the last training logs.
+
+    Raises:
+        ValueError: `model_dir` holds a run with other settings.
+        training.NonFiniteLossError: a loss became NaN/inf (step named).
+    """
+    strategy = training.make_strategy(options.strategy)
+    chief = training.is_chief(strategy)
+    if chief:
+        os.makedirs(model_dir, exist_ok=True)
+    run_config = {**config.to_dict(), **dataclasses.asdict(options)}
+    training.write_or_check_config(model_dir, run_config, mutable=MUTABLE, write=chief)
+    train_pairs, test_pairs = split(options)
+    logging.info("%d training pairs, %d held-out pairs (%d persons)", len(train_pairs),
+                 len(test_pairs), test_pairs.num_persons)
+    stats = _fit_stats(model_dir, train_pairs, chief)
+    keras.utils.set_random_seed(config.seed)  # Same initial weights for a seed.
+    with strategy.scope():
+        model = DeepExaggerationVAE(config)
+        model.build()
+        optimizer = make_optimizer(config)
+        model.compile(optimizer=optimizer)
+        optimizer.build(model.trainable_variables)
+    dataset = data.paired_stroke_dataset(
+        train_pairs.photo, train_pairs.caricature, stats, config.batch_size,
+        training=True, seed=config.seed, random_scale_factor=config.random_scale_factor)
+    exaggerator = Exaggerator(model, stats)
+    eval_data = _eval_dataset(test_pairs, stats)
+    best_path = os.path.join(model_dir, BEST_FILE)
+
+    def evaluate(step):
+        scores = {"nll": model.evaluate_nll(eval_data),
+                  **landmark_errors(exaggerator, test_pairs)}
+        for key, value in scores.items():
+            tf.summary.scalar(f"eval/{key}", value, step=step)
+        tf.summary.image("eval/photo_target_generated",
+                         draw_examples(exaggerator, test_pairs, options.num_images),
+                         step=step, max_outputs=options.num_images)
+        logging.info("eval step %d %s", step, scores)
+        best = fileio.read_json(best_path) if os.path.exists(best_path) else None
+        key = "landmark_error_deterministic"
+        if best is None or scores[key] < best[key]:
+            artifacts.save_artifacts(model, stats, os.path.join(model_dir, EXPORT_DIR))
+            fileio.write_json_atomic(best_path, {"step": step, **scores})
+            logging.info("Exported the best model so far (step %d) to %s", step,
+                         os.path.join(model_dir, EXPORT_DIR))
+
+    loop = training.TrainLoop(
+        strategy=strategy, model_dir=model_dir, step_fn=model.train_step,
+        dataset=dataset,
+        # The Keras 3 model's own variables reach the checkpoint only through
+        # the optimizer (trainable ones); list them all so the noise
+        # generators' states resume too (exact resume with dropout on).
+        checkpoint_items={"model": model, "optimizer": optimizer,
+                          "model_variables": list(model.variables)},
+        step_counter=optimizer.iterations, num_steps=config.num_steps,
+        log_every=options.log_every, checkpoint_every=options.checkpoint_every,
+        batch_size=config.batch_size,
+        hooks=[training.Hook(every_n=options.eval_every, fn=evaluate)])
+    return loop.run()
+
+
+def evaluate_run(model_dir, options=None, samples=5, seed=0):
+    """Held-out scores of a run's exported model beside the baselines.
+
+    Args:
+        model_dir: the run directory (its `export/` and `config.json` are read).
+        options: `RunOptions` overriding the saved data settings, or None.
+        samples: int, random draws per face for the sampled error.
+        seed: int, the sampling seed.
+
+    Returns:
+        dict `{method: {metric: value}}`, also written to `model_dir/eval.json`.
+    """
+    if options is None:
+        saved = training.read_config(model_dir)
+        names = {f.name for f in dataclasses.fields(RunOptions)}
+        options = RunOptions(**{k: v for k, v in saved.items() if k in names})
+    model, stats, config = artifacts.load_artifacts(os.path.join(model_dir, EXPORT_DIR))
+    train_pairs, test_pairs = split(options)
+    exaggerator = Exaggerator(model, stats)
+    edfm = baselines.EDFM.fit(train_pairs.photo, train_pairs.caricature)
+    results = {
+        "vae": {"nll": model.evaluate_nll(_eval_dataset(test_pairs, stats)),
+                **landmark_errors(exaggerator, test_pairs, samples, seed)},
+        "identity": {"landmark_error_deterministic": float(evaluation.landmark_error(
+            baselines.identity(test_pairs.photo), test_pairs.caricature).mean())},
+        f"edfm(k={edfm.k:.2f})": {"landmark_error_deterministic": float(
+            evaluation.landmark_error(edfm(test_pairs.photo),
+                                      test_pairs.caricature).mean())},
+    }
+    results["num_test_pairs"] = len(test_pairs)
+    fileio.write_json_atomic(os.path.join(model_dir, "eval.json"), results)
+    return results
+
+
+def format_table(results):
+    """A text table of `evaluate_run` results."""
+    metrics = ("nll", "landmark_error_deterministic", "landmark_error_sampled")
+    lines = [f"{'method':<16}" + "".join(f"{m:>32}" for m in metrics)]
+    for method, scores in results.items():
+        if isinstance(scores, dict):
+            lines.append(f"{method:<16}" + "".join(
+                f"{scores[m]:>32.4f}" if m in scores else f"{'-':>32}" for m in metrics))
+    return "\n".join(lines)
+
+
+__all__ = ["RunOptions", "VAEConfig", "draw_examples", "evaluate_run", "format_table",
+           "landmark_errors",
+           "load_pairs", "split", "train"]

@@ -1,0 +1,105 @@
+"""Trains or evaluates the geometry model (Seq2Seq VAE).
+
+Usage:
+    python -m train.vae --flagfile=train/configs/vae_synthetic.cfg --model_dir=/tmp/vae
+    python -m train.vae --flagfile=train/configs/vae_synthetic.cfg --model_dir=/tmp/vae \
+        --mode=eval
+"""
+
+import json
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from absl import app, flags  # noqa: E402
+
+from tf_deepexag.geometry import trainer  # noqa: E402
+from tf_deepexag.geometry.config import VAEConfig  # noqa: E402
+
+_D = VAEConfig()
+# Run.
+_MODE = flags.DEFINE_enum("mode", "train", ["train", "eval"], "Train, or evaluate the "
+                          "exported best model on the held-out split.")
+_MODEL_DIR = flags.DEFINE_string("model_dir", None, "Run directory (checkpoints, "
+                                 "TensorBoard, config.json, export/).")
+_DATA = flags.DEFINE_string("data", "synthetic", "Paired dataset folder (pairs.csv), "
+                            "a TFRecord file pattern, or 'synthetic'.")
+_TEST_FRACTION = flags.DEFINE_float("test_fraction", 0.15, "Share of persons held out.")
+_SEED = flags.DEFINE_integer("seed", 0, "Seed of weights, noise, data order and split.")
+_STRATEGY = flags.DEFINE_enum("strategy", "default", ["default", "mirrored",
+                              "multi_worker"], "tf.distribute strategy.")
+_EVAL_EVERY = flags.DEFINE_integer("eval_every", 500, "Steps between held-out evals.")
+_LOG_EVERY = flags.DEFINE_integer("log_every", 50, "Steps between scalar summaries.")
+_CHECKPOINT_EVERY = flags.DEFINE_integer("checkpoint_every", 500,
+                                         "Steps between checkpoints.")
+_ALIGN_PAIRS = flags.DEFINE_enum("align_pairs", "none", ["none", "procrustes", "jaw"],
+                                 "Align each training caricature onto its photo first "
+                                 "('none' = the original: the artist's pose).")
+_EVAL_SAMPLES = flags.DEFINE_integer("eval_samples", 5, "Random draws per face in "
+                                     "--mode=eval.")
+# Model and optimisation (sketch-rnn / DeepExaggeration names; defaults = original).
+_HELP = {
+    "enc_rnn_size": "Encoder LSTM units per direction.",
+    "dec_rnn_size": "Decoder LSTM units.",
+    "z_size": "Latent size.",
+    "num_mixture": "Bivariate normals in the output mixture.",
+    "enc_model": "Encoder cell: lstm | layer_norm.",
+    "dec_model": "Decoder cell: lstm | layer_norm.",
+    "kl_weight": "Final KL weight.",
+    "kl_weight_start": "KL weight at step 0.",
+    "kl_tolerance": "KL floor.",
+    "kl_decay_rate": "KL weight annealing factor per step.",
+    "il_weight": "Final photo-consistency ('identity loss') weight.",
+    "il_weight_start": "Consistency weight at step 0.",
+    "il_decay_rate": "Consistency weight annealing factor per step.",
+    "learning_rate": "Adam learning rate at step 0.",
+    "decay_rate": "Learning-rate decay per step.",
+    "min_learning_rate": "Learning-rate floor.",
+    "grad_clip": "Clip gradients by value to [-g, g].",
+    "use_recurrent_dropout": "Recurrent dropout in both LSTMs.",
+    "recurrent_dropout_prob": "KEEP probability of recurrent dropout (0.9 = rate 0.1).",
+    "random_scale_factor": "Random x/y scale augmentation in [1-f, 1+f].",
+    "batch_size": "Global batch size.",
+    "num_steps": "Training steps.",
+    "max_seq_len": "Steps per face (68 for iBUG-68).",
+    "mask_end_offset": "Mask the end step's offset NLL, as the original.",
+    "unroll": "Unroll LSTM loops.",
+}
+_DEFINE = {int: flags.DEFINE_integer, float: flags.DEFINE_float,
+           bool: flags.DEFINE_bool, str: flags.DEFINE_string}
+_HPARAMS = {name: _DEFINE[type(getattr(_D, name))](name, getattr(_D, name), help_text)
+            for name, help_text in _HELP.items()}
+flags.mark_flags_as_required(["model_dir"])
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+    try:
+        config = VAEConfig(seed=_SEED.value,
+                           **{name: holder.value for name, holder in _HPARAMS.items()})
+        options = trainer.RunOptions(
+            data=_DATA.value, test_fraction=_TEST_FRACTION.value, split_seed=_SEED.value,
+            eval_every=_EVAL_EVERY.value, log_every=_LOG_EVERY.value,
+            checkpoint_every=_CHECKPOINT_EVERY.value, strategy=_STRATEGY.value,
+            align_pairs=_ALIGN_PAIRS.value)
+        if not 0.0 < options.test_fraction < 1.0:
+            raise ValueError(f"`test_fraction` must be in (0, 1), got "
+                             f"{options.test_fraction}.")
+        for name in ("eval_every", "log_every", "checkpoint_every"):
+            if getattr(options, name) <= 0:
+                raise ValueError(f"`{name}` must be positive, got "
+                                 f"{getattr(options, name)}.")
+    except ValueError as error:
+        raise app.UsageError(f"Invalid flag value: {error}") from error
+    if _MODE.value == "eval":
+        results = trainer.evaluate_run(_MODEL_DIR.value, options,
+                                       samples=_EVAL_SAMPLES.value, seed=_SEED.value)
+        print(trainer.format_table(results))
+        print(json.dumps(results, indent=2))
+        return
+    trainer.train(config, options, _MODEL_DIR.value)
+
+
+if __name__ == "__main__":
+    app.run(main)
