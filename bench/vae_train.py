@@ -1,0 +1,149 @@
+"""Training speed of the geometry VAE (original size: batch 64, 68 steps).
+
+Prints steps/s, examples/s and achieved GFLOP/s (LSTM and Dense matmuls
+counted analytically, backward = 2x forward) as a fraction of a float32
+matmul peak timed in the same run. Variants: the full train step as built
+(batched input projection, `keras.layers.RNN` while-loop), with XLA, and
+unrolled; and the decoder LSTM alone (i=138, n=512) as our batched-projection
+`SketchLSTM`, `keras.layers.LSTM`, and a per-step `concat([x, h]) @ W` loop.
+
+    python -m bench.vae_train [--steps 5]
+"""
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from bench._report import report  # noqa: E402
+from tf_deepexag import landmarks  # noqa: E402
+from tf_deepexag.geometry import (DeepExaggerationVAE, SketchLSTM, VAEConfig,  # noqa: E402
+                                  make_optimizer)
+
+B, T = 64, 68
+
+
+def _lstm_flops(i, n, steps=T, batch=B):
+    return 2 * batch * steps * (i + n) * 4 * n
+
+
+def _model_flops(c):
+    fwd = (2 * _lstm_flops(5, c.enc_rnn_size) + _lstm_flops(10 + c.z_size, c.dec_rnn_size)
+           + 2 * B * T * c.dec_rnn_size * (3 + 6 * c.num_mixture))
+    return 3 * fwd  # forward + backward (two matmuls per forward matmul)
+
+
+def _time(fn, steps, warmup=2):
+    for _ in range(warmup):
+        fn()
+    start = time.perf_counter()
+    for _ in range(steps):
+        out = fn()
+    if isinstance(out, dict):
+        out = list(out.values())[0]
+    np.asarray(out)
+    return (time.perf_counter() - start) / steps
+
+
+def matmul_peak(n=2048, reps=10):
+    a = tf.random.normal((n, n))
+    b = tf.random.normal((n, n))
+    f = tf.function(lambda: tf.linalg.matmul(a, b))
+    dt = _time(f, reps)
+    return 2 * n ** 3 / dt / 1e9
+
+
+def _batch():
+    rng = np.random.default_rng(0)
+    pen = np.broadcast_to(landmarks.IBUG68.pen_states(), (B, T, 3))
+    make = lambda: np.concatenate([rng.normal(size=(B, T, 2)), pen], -1).astype(np.float32)
+    return {"photo": tf.constant(make()), "caricature": tf.constant(make())}
+
+
+def bench_model(config, jit, steps):
+    model = DeepExaggerationVAE(config)
+    model.compile(optimizer=make_optimizer(config))
+    batch = _batch()
+    step = tf.function(model.train_step, jit_compile=jit)
+    return _time(lambda: step(batch), steps)
+
+
+class _ConcatLSTM(keras.layers.Layer):
+    """Reference: one `concat([x, h]) @ W` matmul per step (no batched projection)."""
+
+    def __init__(self, units):
+        super().__init__()
+        self.units = units
+
+    def build(self, shape):
+        self.w = self.add_weight(shape=(shape[-1] + self.units, 4 * self.units))
+        self.b = self.add_weight(shape=(4 * self.units,), initializer="zeros")
+
+    def call(self, x):
+        h = tf.zeros((tf.shape(x)[0], self.units))
+        c = tf.zeros_like(h)
+        outs = []
+        for t in range(x.shape[1]):
+            i, g, f, o = tf.split(tf.concat([x[:, t], h], -1) @ self.w + self.b, 4, -1)
+            c = c * tf.sigmoid(f + 1.0) + tf.sigmoid(i) * tf.tanh(g)
+            h = tf.tanh(c) * tf.sigmoid(o)
+            outs.append(h)
+        return tf.stack(outs, 1)
+
+
+def bench_lstm(kind, jit, steps, i=138, n=512):
+    x = tf.random.normal((B, T, i))
+    if kind == "SketchLSTM (batched x@W_x)":
+        layer = SketchLSTM(n)
+        run = lambda v: layer(v)[0]
+    elif kind == "keras.layers.LSTM":
+        layer = keras.layers.LSTM(n, return_sequences=True)
+        run = layer
+    else:
+        layer = _ConcatLSTM(n)
+        run = layer
+    run(x)
+
+    @tf.function(jit_compile=jit)
+    def step():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(run(x))
+        return tape.gradient(loss, layer.trainable_variables)[0]
+    return _time(step, steps)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=5)
+    args = parser.parse_args()
+    peak = matmul_peak()
+    rows = []
+    config = VAEConfig()
+    flops = _model_flops(config)
+    for name, cfg, jit in (("train step", config, False),
+                           ("train step + XLA", config, True),
+                           ("train step, unrolled", config.replace(unroll=True), False)):
+        dt = bench_model(cfg, jit, args.steps)
+        rows.append({"variant": name, "steps/s": 1 / dt, "examples/s": B / dt,
+                     "GFLOP/s": flops / dt / 1e9, "fraction of peak": flops / dt / 1e9 / peak})
+    lstm_flops = 3 * _lstm_flops(138, 512)
+    for kind in ("SketchLSTM (batched x@W_x)", "keras.layers.LSTM", "concat per step"):
+        for jit in (False, True):
+            dt = bench_lstm(kind, jit, args.steps)
+            rows.append({"variant": f"decoder LSTM: {kind}{' + XLA' if jit else ''}",
+                         "steps/s": 1 / dt, "examples/s": B / dt,
+                         "GFLOP/s": lstm_flops / dt / 1e9,
+                         "fraction of peak": lstm_flops / dt / 1e9 / peak})
+    report("vae_train", rows, notes=(
+        f"matmul peak (2048^2 float32, same run): {peak:.1f} GFLOP/s",
+        f"train-step FLOPs (analytic, fwd+bwd): {flops / 1e9:.2f} GFLOP",
+        f"cores: {os.cpu_count()}"))
+
+
+if __name__ == "__main__":
+    main()
