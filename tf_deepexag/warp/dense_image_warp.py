@@ -59,12 +59,15 @@ def interpolate_bilinear(grid, query_points, indexing="ij", name=None):
             floors.append(tf.cast(floor, tf.int32))
             alphas.append(alpha[..., None])                          # (B, Q, 1)
         flat = tf.reshape(grid, [batch * height * width, channels])
-        base = (tf.range(batch) * height * width)[:, None] + floors[0] * width + floors[1]
-        # One gather of the four corners: offsets 0, 1, W, W + 1 from the top left.
-        corners = tf.stack([base, base + 1, base + width, base + width + 1], axis=-1)
-        values = tf.gather(flat, corners)                            # (B, Q, 4, C)
-        top_left, top_right = values[:, :, 0], values[:, :, 1]
-        bottom_left, bottom_right = values[:, :, 2], values[:, :, 3]
+        # Flat index of the top-left corner, computed once; the other corners
+        # are at +1, +W, +W+1. Four plain gathers beat one gather of stacked
+        # indices (no stack/unstack copies), with or without XLA (bench/warp.py).
+        top_left_index = (tf.range(batch) * height * width)[:, None] \
+            + floors[0] * width + floors[1]                        # (B, Q)
+        top_left = tf.gather(flat, top_left_index)                   # (B, Q, C)
+        top_right = tf.gather(flat, top_left_index + 1)
+        bottom_left = tf.gather(flat, top_left_index + width)
+        bottom_right = tf.gather(flat, top_left_index + width + 1)
         top = alphas[1] * (top_right - top_left) + top_left
         bottom = alphas[1] * (bottom_right - bottom_left) + bottom_left
         result = alphas[0] * (bottom - top) + top

@@ -36,7 +36,8 @@ def boundary_locations(height, width, points_per_edge):
 
 def sparse_image_warp(image, source_control_point_locations,
                       dest_control_point_locations, interpolation_order=2,
-                      regularization_weight=0.0, num_boundary_points=0, name=None):
+                      regularization_weight=0.0, num_boundary_points=0,
+                      name="sparse_image_warp"):
     """Moves the pixels at source control points to the destination points.
 
     Args:
@@ -47,7 +48,7 @@ def sparse_image_warp(image, source_control_point_locations,
         regularization_weight: float >= 0, spline smoothing.
         num_boundary_points: int; > 0 adds zero-flow points on the border
             (`num_boundary_points - 1` per edge besides the 4 corners).
-        name: optional name scope.
+        name: name scope. Defaults to `"sparse_image_warp"`.
 
     Returns:
         `(warped_image, dense_flow)`: the image in its input rank and the
