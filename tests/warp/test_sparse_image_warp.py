@@ -7,23 +7,40 @@ from tests.warp import _vectors
 from tf_deepexag.warp import sparse_image_warp
 
 VECTORS = _vectors.load()
-# Case 3 is order 3 with regularisation 0.01: an ill-conditioned float32 system
-# whose tensorflow-addons answer is itself 2.1e-3 away from the float64
-# solution; float32 rounding on this CPU lands 1.7e-3 from it. Every other
-# case matches to the bit. The tolerance below is the issue's 1e-3 except
-# there, where it is the spread of float32 answers (measured, see note).
-TOLERANCE = {"sparse3": 3e-3}
+# Case 3 (order 3, regularisation 0.01, 56 px wide) is float32 noise: its
+# 15x15 system has condition number 1.4e11 and the kernel values reach 3e5,
+# so tensorflow-addons' own float32 flow is 2.9e-3 px away from the float64
+# solution. Every op here is the one tensorflow-addons uses (cases 0-2 match
+# to the bit) except TF 2.21's float32 `pow`, whose last-bit rounding differs
+# from the TF that made the vectors on some inputs; we land 3.0e-3 (flow) and
+# 1.7e-3 (image) from the vectors. No variant of pow tried (float64, libm
+# powf, r*sqrt(r), exp/log, XLA) reproduces their bits. The 1e-3 target is
+# kept as a strict xfail, and the case is checked at its noise level below.
+SPARSE_CASES = [pytest.param(c, marks=pytest.mark.xfail(
+    strict=True, reason="float32 pow rounding, see the note above"))
+    if c == "sparse3" else c for c in _vectors.cases(VECTORS, "sparse")]
 
 
-@pytest.mark.parametrize("case", _vectors.cases(VECTORS, "sparse"))
-def test_matches_tensorflow_addons(case):
+def _run(case, dtype=np.float32):
     order, reg, boundary = VECTORS[f"{case}_params"]
-    out, flow = sparse_image_warp(VECTORS[f"{case}_image"], VECTORS[f"{case}_src_yx"],
-                                  VECTORS[f"{case}_dst_yx"], int(order), float(reg),
-                                  int(boundary))
-    atol = TOLERANCE.get(case, 1e-3)
-    np.testing.assert_allclose(out, VECTORS[f"{case}_out"], atol=atol, rtol=0)
-    np.testing.assert_allclose(flow, VECTORS[f"{case}_flow"], atol=atol, rtol=0)
+    return sparse_image_warp(*(VECTORS[f"{case}_{k}"].astype(dtype)
+                               for k in ("image", "src_yx", "dst_yx")),
+                             int(order), float(reg), int(boundary))
+
+
+@pytest.mark.parametrize("case", SPARSE_CASES)
+def test_matches_tensorflow_addons(case):
+    out, flow = _run(case)
+    np.testing.assert_allclose(out, VECTORS[f"{case}_out"], atol=1e-3, rtol=0)
+    np.testing.assert_allclose(flow, VECTORS[f"{case}_flow"], atol=1e-3, rtol=0)
+
+
+def test_ill_conditioned_case_within_float32_noise():
+    out, flow = _run("sparse3")
+    _, flow64 = _run("sparse3", np.float64)
+    tfa_noise = np.abs(VECTORS["sparse3_flow"] - flow64).max()     # 2.9e-3
+    assert np.abs(flow - VECTORS["sparse3_flow"]).max() < 1.5 * tfa_noise
+    np.testing.assert_allclose(out, VECTORS["sparse3_out"], atol=2.5e-3, rtol=0)
 
 
 def test_equal_source_and_destination_is_the_identity():

@@ -102,3 +102,33 @@ def test_bad_input(kwargs, message):
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         warp_face(**args)
+
+
+def test_export_signature_uint8_batch_of_one_with_dynamic_size():
+    # The SavedModel "caricature" signature: uint8 [1, H, W, 3] plus points.
+    fn = tf.function(warp_face, input_signature=[
+        tf.TensorSpec([1, None, None, 3], tf.uint8), tf.TensorSpec([None, 2], tf.float32),
+        tf.TensorSpec([None, 2], tf.float32)])
+    image = ASTRONAUT[None, :200, :240]
+    got = fn(image, POINTS * 0.4, _exaggerated() * 0.4)
+    assert got.dtype == tf.uint8 and got.shape == (1, 200, 240, 3)
+    np.testing.assert_array_equal(got, warp_face(image, POINTS * 0.4, _exaggerated() * 0.4))
+
+
+def test_non_finite_points_raise_in_graph_mode():
+    fn = tf.function(warp_face, input_signature=[
+        tf.TensorSpec([None, None, 3], tf.uint8), tf.TensorSpec([68, 2], tf.float32),
+        tf.TensorSpec([68, 2], tf.float32)])
+    bad = POINTS.copy()
+    bad[5, 0] = np.inf
+    with pytest.raises(tf.errors.InvalidArgumentError, match="src_points_xy"):
+        fn(ASTRONAUT[:64, :64], bad, POINTS)
+
+
+def test_float16_image_is_warped_with_float32_positions():
+    image = ASTRONAUT[:128, :128].astype(np.float32) / 255.0
+    src, dst = POINTS * 0.25, _exaggerated() * 0.25
+    half = warp_face(image.astype(np.float16), src, dst)
+    assert half.dtype == np.float16
+    # float16 values carry ~3 significant digits; positions are not rounded.
+    np.testing.assert_allclose(half, warp_face(image, src, dst), atol=2e-3)
