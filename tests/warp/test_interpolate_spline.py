@@ -75,3 +75,12 @@ def test_bad_input():
     with pytest.raises(ValueError, match="share a dtype"):
         interpolate_spline(np.zeros((1, 4, 2), np.float32), np.zeros((1, 4, 1)),
                            points, 2)
+
+
+def test_too_few_points_raise_in_graph_mode_with_dynamic_count():
+    fn = tf.function(lambda t, v: interpolate_spline(t, v, t, 2), input_signature=[
+        tf.TensorSpec([1, None, 2], tf.float64), tf.TensorSpec([1, None, 1], tf.float64)])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="at least 3 control points"):
+        fn(np.zeros((1, 2, 2)), np.zeros((1, 2, 1)))
+    np.testing.assert_allclose(fn(np.eye(3, 2)[None], np.ones((1, 3, 1))), np.ones((1, 3, 1)),
+                               atol=1e-9)

@@ -131,6 +131,11 @@ def interpolate_spline(train_points, train_values, query_points, order,
         if n is not None and dims is not None and n < dims + 1:
             raise ValueError(f"A spline in {dims}-D needs at least {dims + 1} control "
                              f"points, got {n}.")
+        if n is None:  # dynamic number of points: checked when the graph runs
+            with tf.control_dependencies([tf.debugging.assert_greater_equal(
+                    tf.shape(train_points)[1], dims + 1,
+                    message=f"A spline in {dims}-D needs at least {dims + 1} control points")]):
+                train_points = tf.identity(train_points)
         train_points = _checks.check_finite(train_points, "train_points")
         train_values = _checks.check_finite(train_values, "train_values")
         w, v = solve_interpolation(train_points, train_values, order,
