@@ -25,7 +25,7 @@ class _SpectralMixin:
 
     def _build_u(self, units):
         self.u = self.add_weight(
-            shape=(units,), name="sn_u", trainable=False,
+            shape=(units,), name="sn_u", trainable=False, aggregation="mean",
             initializer=keras.initializers.RandomNormal(stddev=1.0))
 
     def _normalized(self, kernel, training):
