@@ -1,0 +1,1 @@
+"""Deployment exporters: `python -m export.saved_model`, `python -m export.tflite`."""

@@ -1,0 +1,83 @@
+"""Tiny models and one shared export of each kind for the export tests."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from tf_deepexag import landmarks
+from tf_deepexag.geometry import (DeepExaggerationVAE, VAEConfig, sample_sequence,
+                                  save_artifacts)
+from tf_deepexag.style import UGATITGenerator
+
+TINY = VAEConfig(enc_rnn_size=8, dec_rnn_size=16, z_size=4, num_mixture=3)
+STATS = landmarks.NormalizationStats(photo_scale=6.0, caricature_scale=7.0)
+STYLE_SIZE = 32
+PTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "astronaut_68.pts")
+
+
+def photo_points():
+    """The astronaut's 68 landmarks, `(1, 68, 2)` float32."""
+    return landmarks.read_pts(PTS)[None].astype(np.float32)
+
+
+def face_size(points):
+    """The larger side of the landmarks' bounding box, pixels."""
+    return float(np.max(np.ptp(np.asarray(points).reshape(-1, 2), axis=0)))
+
+
+def fixed_noise(seed=0, batch=1, z=TINY.z_size, steps=68):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((batch, z)).astype(np.float32),
+            rng.uniform(size=(batch, steps, 2)).astype(np.float32),
+            rng.standard_normal((batch, steps, 2)).astype(np.float32))
+
+
+def keras_reference(model, points, eps_z, uniforms, normals, temperature):
+    """Exaggerator's path (Keras eager sampler + NumPy landmark code)."""
+    strokes, anchor = landmarks.to_stroke5(points)
+    strokes[..., :2] /= STATS.photo_scale
+    deterministic = temperature <= 0
+    out = sample_sequence(model, strokes, eps_z, uniforms, normals,
+                          1.0 if deterministic else temperature, deterministic).numpy()
+    out[..., :2] *= STATS.caricature_scale
+    generated = landmarks.from_stroke5(out, anchor)
+    return landmarks.align(generated, points, "jaw")
+
+
+def psnr(a, b):
+    mse = np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2)
+    return float("inf") if mse == 0 else float(10 * np.log10(255.0 ** 2 / mse))
+
+
+@pytest.fixture(scope="session")
+def tiny_artifacts(tmp_path_factory):
+    """`(vae dir, generator .keras path, model, generator)`."""
+    root = tmp_path_factory.mktemp("export_models")
+    keras.utils.set_random_seed(1)
+    model = DeepExaggerationVAE(TINY)
+    model.build()
+    # Larger head weights than the initialiser's, so the output depends on them.
+    model.set_weights([w + np.random.default_rng(i).normal(0, 0.3, w.shape).astype(w.dtype)
+                       for i, w in enumerate(model.get_weights())])
+    save_artifacts(model, STATS, str(root / "vae"))
+    generator = UGATITGenerator(ngf=4, n_res=1, img_size=STYLE_SIZE, light=True)
+    generator.build()
+    generator.save(str(root / "gen.keras"))
+    return str(root / "vae"), str(root / "gen.keras"), model, generator
+
+
+@pytest.fixture(scope="session")
+def saved_model_version(tiny_artifacts, tmp_path_factory):
+    from export.saved_model import export_saved_model
+    out = tmp_path_factory.mktemp("saved_model")
+    return export_saved_model(tiny_artifacts[0], str(out), tiny_artifacts[1])
+
+
+@pytest.fixture(scope="session")
+def tflite_files(tiny_artifacts, tmp_path_factory):
+    from export.tflite import export_tflite
+    out = tmp_path_factory.mktemp("tflite")
+    sizes = export_tflite(tiny_artifacts[0], str(out), tiny_artifacts[1])
+    return str(out), sizes

@@ -1,0 +1,146 @@
+"""`ExportGraphs`: the exaggerate, stylize and caricature computations in TF ops.
+
+Shapes: B faces, N = T = 68 points, Z = `z_size`, H x W images, S the style
+generator's side.
+
+The same methods back the SavedModel signatures (`export/saved_model.py`)
+and the TFLite graphs (`export/tflite.py`). Noise always enters
+`sample_sequence` as tensors; `exaggerate` draws it with
+`tf.random.stateless_*` from a seed, the TFLite graph takes it as inputs.
+The steps equal `geometry.Exaggerator` with `align="jaw"`.
+"""
+
+import tensorflow as tf
+
+from tf_deepexag.export_graphs import points as tf_points
+from tf_deepexag.geometry import DeepExaggerationVAE, sample_sequence
+from tf_deepexag.warp import warp_face
+
+
+def unrolled_copy(model):
+    """A copy of a `DeepExaggerationVAE` with unrolled LSTM loops, same weights.
+
+    Unrolled loops have no `While`/TensorList ops, so the graph converts to
+    TFLite with builtin ops only.
+    """
+    if not model.built:
+        model.build()
+    copy = DeepExaggerationVAE(model.config.replace(unroll=True))
+    copy.build()
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def check_generator(generator, path="<generator>"):
+    """Returns the generator's side S; `ValueError` if it is not a U-GAT-IT one."""
+    size = getattr(generator, "img_size", None)
+    if not isinstance(size, int) or size <= 0:
+        raise ValueError(f"{path} is not a U-GAT-IT generator (no `img_size`): "
+                         f"got {type(generator).__name__}.")
+    return size
+
+
+class ExportGraphs(tf.Module):
+    """The exported computations, tracking the model variables for saving.
+
+    Args:
+        model: a `DeepExaggerationVAE` (an unrolled copy is used).
+        stats: its `landmarks.NormalizationStats`.
+        generator: optional U-GAT-IT generator (`img_size` attribute, returns
+            the image first).
+    """
+
+    def __init__(self, model, stats, generator=None):
+        super().__init__(name="deepexag")
+        self.vae = unrolled_copy(model)
+        self.photo_scale = float(stats.photo_scale)
+        self.caricature_scale = float(stats.caricature_scale)
+        self.z_size = int(model.config.z_size)
+        self.num_steps = int(model.config.max_seq_len)
+        self.generator = generator
+        self.style_size = None if generator is None else check_generator(generator)
+        # One traced function shared by every caller: the 68-step sampler is
+        # slow to trace, so it is traced once per export, not per signature.
+        self.exaggerate_with_noise = tf.function(
+            self._exaggerate_with_noise, input_signature=[
+                tf.TensorSpec([None, self.num_steps, 2], tf.float32),
+                tf.TensorSpec([None, self.z_size], tf.float32),
+                tf.TensorSpec([None, self.num_steps, 2], tf.float32),
+                tf.TensorSpec([None, self.num_steps, 2], tf.float32),
+                tf.TensorSpec([], tf.float32)])
+
+    def _exaggerate_with_noise(self, photo_points, eps_z, uniforms, normals, temperature):
+        """Caricature points `(B, N, 2)` from photo points and explicit noise.
+
+        Args:
+            photo_points: float32 `(B, N, 2)` absolute (x, y) points.
+            eps_z: `(B, Z)` N(0, 1).
+            uniforms: `(B, T, 2)` U(0, 1).
+            normals: `(B, T, 2)` N(0, 1).
+            temperature: float32 scalar; <= 0 means deterministic (z = mu,
+                means of the likeliest components; the noise is ignored).
+        """
+        photo_points = tf.convert_to_tensor(photo_points, tf.float32)
+        temperature = tf.convert_to_tensor(temperature, tf.float32)
+        strokes, anchor = tf_points.to_stroke5(photo_points)
+        strokes = tf.concat([strokes[..., :2] / self.photo_scale, strokes[..., 2:]], -1)
+
+        def run(deterministic):
+            def fn():
+                t = tf.constant(1.0) if deterministic else temperature
+                return sample_sequence(self.vae, strokes, eps_z, uniforms, normals, t,
+                                       deterministic)
+            return fn
+
+        out = tf.cond(temperature > 0.0, run(False), run(True))  # (B, T, 5)
+        generated = tf_points.from_stroke5(out[..., :2] * self.caricature_scale, anchor)
+        return tf_points.align_jaw(generated, photo_points)
+
+    def draw_noise(self, batch, seed):
+        """`(eps_z, uniforms, normals)` from `tf.random.stateless_*` keyed by seed."""
+        seed = tf.cast(seed, tf.int64)
+        key = lambda k: tf.stack([seed, tf.constant(k, tf.int64)])
+        steps = [batch, self.num_steps, 2]
+        return (tf.random.stateless_normal(tf.stack([batch, self.z_size]), key(1)),
+                tf.random.stateless_uniform(tf.stack(steps), key(2)),
+                tf.random.stateless_normal(tf.stack(steps), key(3)))
+
+    def exaggerate(self, photo_points, temperature, seed):
+        """Caricature points `(B, N, 2)`; the same seed gives the same result."""
+        batch = tf.shape(photo_points)[0]
+        eps_z, uniforms, normals = self.draw_noise(batch, seed)
+        return self.exaggerate_with_noise(photo_points, eps_z, uniforms, normals,
+                                          temperature)
+
+    def generate_image(self, x):
+        """`(B, S, S, 3)` float in [-1, 1] through the generator, same range."""
+        out = self.generator(x)
+        return out[0] if isinstance(out, (list, tuple)) else out
+
+    def stylize(self, images):
+        """uint8 `(B, H, W, 3)` -> uint8 `(B, H, W, 3)` through the generator."""
+        size = tf.shape(images)[1:3]
+        x = tf.image.resize(tf.cast(images, tf.float32), [self.style_size] * 2,
+                            method="area")
+        y = self.generate_image(x / 127.5 - 1.0)
+        y = tf.image.resize(y, size, method="bilinear")
+        return tf.cast(tf.clip_by_value(tf.round((y + 1.0) * 127.5), 0.0, 255.0),
+                       tf.uint8)
+
+    def caricature(self, image, photo_points, strength):
+        """Deterministic geometry, warp (and style): `(caricature, points)`.
+
+        Args:
+            image: uint8 `(1, H, W, 3)`.
+            photo_points: float32 `(1, N, 2)` landmarks of the image.
+            strength: float32 scalar, 0 = photo shape, 1 = generated shape.
+        """
+        photo_points = tf.convert_to_tensor(photo_points, tf.float32)
+        zeros = tf.zeros([1, self.num_steps, 2])
+        generated = self.exaggerate_with_noise(photo_points, tf.zeros([1, self.z_size]),
+                                               zeros, zeros, tf.constant(0.0))
+        points = photo_points + strength * (generated - photo_points)
+        warped = warp_face(image, photo_points[0], points[0])  # (1, H, W, 3) uint8
+        if self.generator is not None:
+            warped = self.stylize(warped)
+        return warped, points
