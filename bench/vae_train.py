@@ -77,7 +77,7 @@ class _ConcatLSTM(keras.layers.Layer):
     """Reference: one `concat([x, h]) @ W` matmul per step (no batched projection)."""
 
     def __init__(self, units):
-        super().__init__()
+        super().__init__(name="concat_lstm")
         self.units = units
 
     def build(self, shape):
@@ -129,6 +129,7 @@ def main():
                            ("train step + XLA", config, True),
                            ("train step, unrolled", config.replace(unroll=True), False)):
         dt = bench_model(cfg, jit, args.steps)
+        print(name, f"{dt:.3f} s/step", flush=True)
         rows.append({"variant": name, "steps/s": 1 / dt, "examples/s": B / dt,
                      "GFLOP/s": flops / dt / 1e9, "fraction of peak": flops / dt / 1e9 / peak})
     lstm_flops = 3 * _lstm_flops(138, 512)

@@ -3,6 +3,7 @@
 import os
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tests.geometry.conftest import TINY
@@ -19,6 +20,7 @@ def _setup():
 
 class ExaggeratorTest(tf.test.TestCase):
 
+    @pytest.mark.slow
     def test_shapes_seed_and_strength(self):
         model, stats, pairs = _setup()
         ex = Exaggerator(model, stats)
@@ -53,6 +55,7 @@ class ExaggeratorTest(tf.test.TestCase):
         want = anchor[0] + np.cumsum(gen[:, :2] * stats.caricature_scale, axis=0)
         self.assertAllClose(raw, want, atol=1e-3)
 
+    @pytest.mark.slow
     def test_interpolation_ends_match_deterministic_outputs(self):
         model, stats, pairs = _setup()
         ex = Exaggerator(model, stats)

@@ -56,6 +56,7 @@ def test_config_mismatch_is_refused_naming_the_setting(tmp_path):
         trainer.train(_CONFIG.replace(z_size=6), _OPTIONS, str(tmp_path))
 
 
+@pytest.mark.slow
 def test_nan_in_the_data_stops_with_the_step_named(tmp_path):
     rng = np.random.default_rng(0)
     pen = np.zeros((68, 3), np.float32)
