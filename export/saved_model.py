@@ -125,11 +125,16 @@ def export_saved_model(model_dir, out, style=None, version=None):
 
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("model", None, "Geometry export directory (vae.keras, stats.json).")
-flags.DEFINE_string("style", "none", "U-GAT-IT generator .keras file, or 'none'.")
-flags.DEFINE_string("out", "export/saved_model", "Base directory of the versions.")
-flags.DEFINE_integer("version", None, "Version number (default: the next free one).")
-flags.mark_flag_as_required("model")
+
+
+def define_flags():
+    """Defines the command-line flags (only when run as a program, so both
+    exporters can be imported in one process)."""
+    flags.DEFINE_string("model", None, "Geometry export directory (vae.keras, stats.json).")
+    flags.DEFINE_string("style", "none", "U-GAT-IT generator .keras file, or 'none'.")
+    flags.DEFINE_string("out", "export/saved_model", "Base directory of the versions.")
+    flags.DEFINE_integer("version", None, "Version number (default: the next free one).")
+    flags.mark_flag_as_required("model")
 
 
 def main(argv):
@@ -145,4 +150,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

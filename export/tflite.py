@@ -138,10 +138,15 @@ def op_names(path):
 
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("model", None, "Geometry export directory (vae.keras, stats.json).")
-flags.DEFINE_string("style", "none", "U-GAT-IT generator .keras file, or 'none'.")
-flags.DEFINE_string("out", "export/tflite", "Output directory of the .tflite files.")
-flags.mark_flag_as_required("model")
+
+
+def define_flags():
+    """Defines the command-line flags (only when run as a program, so both
+    exporters can be imported in one process)."""
+    flags.DEFINE_string("model", None, "Geometry export directory (vae.keras, stats.json).")
+    flags.DEFINE_string("style", "none", "U-GAT-IT generator .keras file, or 'none'.")
+    flags.DEFINE_string("out", "export/tflite", "Output directory of the .tflite files.")
+    flags.mark_flag_as_required("model")
 
 
 def main(argv):
@@ -158,4 +163,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)
