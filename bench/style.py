@@ -6,7 +6,7 @@ achieved GFLOP/s (analytic conv/dense FLOPs) as a fraction of a float32
 matmul peak measured in the same run; peak RSS of the full variant at
 256^2 (inference, and one training step) measured in subprocesses.
 
-    python bench/style.py                       # all rows; 30+ min on 2 busy cores
+    python bench/style.py                       # all rows but mem_train; 30+ min on 2 cores
     python bench/style.py inference,train128    # a subset (inference, train128,
                                                 # train256, mem_infer, mem_train, jit128)
 """
@@ -178,7 +178,10 @@ def main():
              "mem_infer": lambda: memory_row("infer"),
              "mem_train": lambda: memory_row("train"),
              "jit128": lambda: jit_row(peak)}
-    wanted = sys.argv[1].split(",") if len(sys.argv) > 1 else list(steps)
+    # mem_train only on request: one full-variant 256^2 training step went past
+    # 19 GiB RSS here (two 279M-parameter generators + Adam slots + gradients).
+    default = [k for k in steps if k != "mem_train"]
+    wanted = sys.argv[1].split(",") if len(sys.argv) > 1 else default
     for name in wanted:
         if name not in steps:
             raise SystemExit(f"unknown row {name!r}; choose from {', '.join(steps)}")
