@@ -67,7 +67,17 @@ def freeze(concrete_function):
     Constant weights are what the converter quantizes, and no resource-
     variable ops (VAR_HANDLE, READ_VARIABLE) remain in the flatbuffer.
     """
-    return convert_to_constants.convert_variables_to_constants_v2(concrete_function)
+    frozen = convert_to_constants.convert_variables_to_constants_v2(concrete_function)
+    specs = concrete_function.structured_input_signature[0]
+    structure = concrete_function.structured_outputs
+
+    # Re-wrapped so the converter sees the named inputs and outputs (the
+    # frozen function alone has lost them, and the file would have no signature).
+    @tf.function(input_signature=specs)
+    def named(*args):
+        return tf.nest.pack_sequence_as(structure, frozen(*args))
+
+    return named.get_concrete_function()
 
 
 def convert(frozen_function, quantization):
@@ -81,7 +91,10 @@ def convert(frozen_function, quantization):
     if quantization not in QUANTIZATIONS:
         raise ValueError(f"`quantization` must be one of {QUANTIZATIONS}, got "
                          f"{quantization!r}.")
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen_function])
+    # A variable-free trackable: the converter keeps the signature (names)
+    # and finds no variables to turn into VAR_HANDLE ops.
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen_function],
+                                                                tf.Module())
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     if quantization != "fp32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]

@@ -31,6 +31,28 @@ def unrolled_copy(model):
     return copy
 
 
+def check_input(tensor, name, shape):
+    """`tensor` after run-time checks of its rank and fixed dimensions.
+
+    Serving signatures check dtypes but not shapes; a wrong shape fails here
+    with `InvalidArgumentError` naming the input and the expected shape.
+
+    Args:
+        tensor: the input tensor.
+        name: str, the input's name.
+        shape: list of int or None (None = any size).
+    """
+    text = "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+    message = f"input '{name}' must have shape {text} (? = any)"
+    rank_ok = tf.debugging.assert_equal(tf.rank(tensor), len(shape), message=message)
+    with tf.control_dependencies([rank_ok]):
+        actual = tf.shape(tensor)
+        checks = [tf.debugging.assert_equal(actual[i], d, message=message)
+                  for i, d in enumerate(shape) if d is not None]
+    with tf.control_dependencies(checks):
+        return tf.identity(tensor)
+
+
 def check_generator(generator, path="<generator>"):
     """Returns the generator's side S; `ValueError` if it is not a U-GAT-IT one."""
     size = getattr(generator, "img_size", None)
