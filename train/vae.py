@@ -64,6 +64,7 @@ _HELP = {
     "max_seq_len": "Steps per face (68 for iBUG-68).",
     "mask_end_offset": "Mask the end step's offset NLL, as the original.",
     "unroll": "Unroll LSTM loops.",
+    "decoder_photo": "Photo step the decoder reads: previous (original) | current.",
 }
 _DEFINE = {int: flags.DEFINE_integer, float: flags.DEFINE_float,
            bool: flags.DEFINE_bool, str: flags.DEFINE_string}

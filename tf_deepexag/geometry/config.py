@@ -45,6 +45,10 @@ class VAEConfig:
     # so the original never trains that point; False trains it.
     mask_end_offset: bool = True
     unroll: bool = False  # Unroll the LSTM time loops (static graphs for TFLite).
+    # Photo step the decoder reads at step t: "previous" (photo_{t-1}, the
+    # original's shifted input) or "current" (photo_t, a departure: the decoder
+    # sees the offset it is exaggerating instead of recovering it from z).
+    decoder_photo: str = "previous"
     seed: int = 0  # Seed of the weight initialisers and noise generators.
 
     def __post_init__(self):
@@ -56,6 +60,9 @@ class VAEConfig:
             if getattr(self, name) not in CELL_TYPES:
                 raise ValueError(f"`{name}` must be one of {CELL_TYPES}, got "
                                  f"{getattr(self, name)!r}.")
+        if self.decoder_photo not in ("previous", "current"):
+            raise ValueError("`decoder_photo` must be 'previous' or 'current', got "
+                             f"{self.decoder_photo!r}.")
         if not 0.0 < self.recurrent_dropout_prob <= 1.0:
             raise ValueError("`recurrent_dropout_prob` (a keep probability) must be in "
                              f"(0, 1], got {self.recurrent_dropout_prob}.")

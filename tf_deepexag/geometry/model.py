@@ -103,8 +103,9 @@ class DeepExaggerationVAE(keras.Model):
         z, mu, log_var = self.encoder(photo, eps=eps, training=training)
         if eps is None and not training:
             z = mu
+        photo_in = photo if self.config.decoder_photo == "current" else shift_right(photo)
         decoder_inputs = ops.concatenate(
-            [shift_right(photo), shift_right(caricature)], axis=-1)  # (B, T, 10)
+            [photo_in, shift_right(caricature)], axis=-1)  # (B, T, 10)
         outputs, _, _ = self.decoder(decoder_inputs, z, training=training)
         return self.head(outputs), mu, log_var  # (B, T, P), (B, Z), (B, Z)
 

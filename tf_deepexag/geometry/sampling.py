@@ -98,9 +98,12 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
     state = model.decoder.initial_state(z)
     start = tf.broadcast_to(tf.constant(START_TOKEN, tf.float32), tf.shape(photo[:, 0]))
     prev_photo, prev_car = start, start
+    current_photo = getattr(getattr(model, "config", None), "decoder_photo",
+                            "previous") == "current"
     steps = []
     for t in range(photo.shape[1]):
-        x = tf.concat([prev_photo, prev_car], axis=-1)[:, None, :]  # (B, 1, 10)
+        photo_in = photo[:, t] if current_photo else prev_photo
+        x = tf.concat([photo_in, prev_car], axis=-1)[:, None, :]  # (B, 1, 10)
         out, h, c = model.decoder(x, z, initial_state=state)
         state = [h, c]
         params = model.head(out[:, 0])  # (B, P)

@@ -1,0 +1,56 @@
+"""Tests for `VAEConfig.decoder_photo`: which photo step the decoder reads."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from tests.geometry.conftest import TINY, random_strokes
+from tf_deepexag.geometry import DeepExaggerationVAE, VAEConfig, sample_sequence
+
+
+def _outputs(model, photo, caricature):
+    params, _, _ = model({"photo": photo, "caricature": caricature})
+    return np.asarray(params)
+
+
+@pytest.mark.parametrize("mode,first_changed_step", [("previous", 11), ("current", 10)])
+def test_decoder_reads_the_configured_photo_step(mode, first_changed_step):
+    model = DeepExaggerationVAE(dataclasses.replace(TINY, decoder_photo=mode))
+    rng = np.random.default_rng(0)
+    photo, caricature = random_strokes(rng, 2), random_strokes(rng, 2)
+    base = _outputs(model, photo, caricature)
+    # Change only the photo's step 10 and keep z fixed (z = mu is computed from
+    # the photo, so replace the encoder output with the original one).
+    changed_photo = photo.copy()
+    changed_photo[:, 10, :2] += 3.0
+    z_base = model.encoder(photo)[1]
+    model.encoder.call = lambda *a, **k: (z_base, z_base, z_base * 0)  # freeze z
+    changed = _outputs(model, changed_photo, caricature)
+    differs = np.abs(changed - base).max(axis=(0, 2)) > 1e-6
+    assert np.flatnonzero(differs)[0] == first_changed_step
+
+
+def test_sampler_follows_the_same_rule():
+    model = DeepExaggerationVAE(dataclasses.replace(TINY, decoder_photo="current"))
+    rng = np.random.default_rng(1)
+    photo = random_strokes(rng, 1)
+    noise = dict(eps_z=np.zeros((1, TINY.z_size), np.float32),
+                 uniforms=np.full((1, 68, 2), 0.5, np.float32),
+                 normals=np.zeros((1, 68, 2), np.float32))
+    base = np.asarray(sample_sequence(model, photo, deterministic=True, **noise))
+    changed_photo = photo.copy()
+    changed_photo[:, 10, :2] += 3.0
+    z = model.encoder(photo)[1]
+    changed = np.asarray(sample_sequence(model, changed_photo, deterministic=True, z=z,
+                                         **noise))
+    base_fixed_z = np.asarray(sample_sequence(model, photo, deterministic=True, z=z,
+                                              **noise))
+    np.testing.assert_allclose(base_fixed_z[:, :10], changed[:, :10], atol=1e-6)
+    assert np.abs(base_fixed_z[:, 10, :2] - changed[:, 10, :2]).max() > 1e-6
+    del base
+
+
+def test_rejects_unknown_mode():
+    with pytest.raises(ValueError, match="`decoder_photo`"):
+        VAEConfig(decoder_photo="next")
