@@ -9,10 +9,8 @@ command gives each worker its own cores.
 """
 
 import argparse
-import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,19 +18,10 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench._report import report  # pylint: disable=wrong-import-position
+from tf_deepexag import training  # pylint: disable=wrong-import-position
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _RATE = re.compile(r"step (\d+) .*examples/s=([0-9.]+)")
-
-
-def _free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def _run(num_workers, args, model_dir):
@@ -44,12 +33,8 @@ def _run(num_workers, args, model_dir):
     if num_workers == 1:
         commands = [(common + ["--strategy=default"], env)]
     else:
-        hosts = [f"127.0.0.1:{p}" for p in _free_ports(num_workers)]
-        commands = [(common + ["--strategy=multi_worker"],
-                     dict(env, TF_CONFIG=json.dumps({
-                         "cluster": {"worker": hosts},
-                         "task": {"type": "worker", "index": i}})))
-                    for i in range(num_workers)]
+        commands = [(common + ["--strategy=multi_worker"], dict(env, TF_CONFIG=config))
+                    for config in training.local_cluster(num_workers)]
     processes = [subprocess.Popen(c, cwd=ROOT, env=e, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True)
                  for c, e in commands]

@@ -6,7 +6,6 @@ half of the batch) and in where gradients are clipped (per replica vs on the
 mean). The test compares the first Adam step, whose size is known.
 """
 
-import json
 import os
 import subprocess
 import sys
@@ -15,7 +14,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.training.test_multi_worker import ROOT, _free_ports
+from tests.training.test_multi_worker import ROOT
+from tf_deepexag import training
 
 pytestmark = pytest.mark.slow
 STEPS = 1
@@ -25,14 +25,13 @@ FLAGS = ["-m", "train.vae", "--flagfile=train/configs/vae_smoke.cfg", "--eval_ev
 
 def _run(model_dir, workers, steps=STEPS):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=ROOT)
-    hosts = [f"127.0.0.1:{p}" for p in _free_ports(workers)]
+    tf_configs = training.local_cluster(workers)
     processes = []
     for index in range(workers):
         extra, worker_env = ["--strategy=default"], env
         if workers > 1:
             extra = ["--strategy=multi_worker"]
-            worker_env = dict(env, TF_CONFIG=json.dumps({
-                "cluster": {"worker": hosts}, "task": {"type": "worker", "index": index}}))
+            worker_env = dict(env, TF_CONFIG=tf_configs[index])
         processes.append(subprocess.Popen(
             [sys.executable, *FLAGS, f"--num_steps={steps}", f"--model_dir={model_dir}",
              *extra], cwd=ROOT, env=worker_env, stdout=subprocess.PIPE,

@@ -6,13 +6,13 @@ and bounds every wait so a broken run fails the test instead of hanging it.
 
 import json
 import os
-import socket
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
+from tests.training.test_loop import _numpy_sgd
 from tf_deepexag import training
 
 JOB = os.path.join(os.path.dirname(__file__), "_multi_worker_job.py")
@@ -21,24 +21,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 pytestmark = pytest.mark.slow
 
 
-def _free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
 def _start(model_dir, num_steps, die_at=-1, workers=(0, 1), startup_timeout=60):
-    hosts = [f"127.0.0.1:{p}" for p in _free_ports(2)]
+    tf_configs = training.local_cluster(2)
     processes = []
     for index in workers:
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=ROOT,
-                   STARTUP_TIMEOUT=str(startup_timeout),
-                   TF_CONFIG=json.dumps({"cluster": {"worker": hosts},
-                                         "task": {"type": "worker", "index": index}}))
+                   STARTUP_TIMEOUT=str(startup_timeout), TF_CONFIG=tf_configs[index])
         processes.append(subprocess.Popen(
             [sys.executable, JOB, str(model_dir), str(num_steps), str(die_at)], env=env,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
@@ -58,17 +46,6 @@ def _finish(processes, timeout=150):
                   if line.startswith("RESULT ")]
         results.append((p.returncode, result[0] if result else None, err))
     return results
-
-
-def _numpy_sgd(num_steps, lr=0.1):
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(64, 3))
-    y = x @ np.array([1.0, -2.0, 0.5])
-    w = np.zeros(3)
-    for step in range(num_steps):
-        xb, yb = x[(step % 8) * 8:(step % 8 + 1) * 8], y[(step % 8) * 8:(step % 8 + 1) * 8]
-        w -= lr * 2 * xb.T @ (xb @ w - yb) / len(yb)
-    return w
 
 
 def test_two_workers_match_one_process_and_only_the_chief_writes(tmp_path):

@@ -4,12 +4,12 @@ from tf_deepexag.training.loop import (Hook, NonFiniteLossError, TrainLoop,
                                       WorkerFailureError)
 from tf_deepexag.training.run_config import (CONFIG_FILE, read_config,
                                              write_or_check_config)
-from tf_deepexag.training.strategy import (STRATEGIES, is_chief, make_strategy,
-                                           parse_tf_config, stop_startup_watchdog,
-                                           task_of)
+from tf_deepexag.training.strategy import (STRATEGIES, is_chief, local_cluster,
+                                           make_strategy, parse_tf_config,
+                                           stop_startup_watchdog, task_of)
 
 __all__ = [
     "CONFIG_FILE", "Hook", "NonFiniteLossError", "STRATEGIES", "TrainLoop",
-    "WorkerFailureError", "is_chief", "make_strategy", "parse_tf_config", "read_config",
+    "WorkerFailureError", "is_chief", "local_cluster", "make_strategy", "parse_tf_config", "read_config",
     "stop_startup_watchdog", "task_of", "write_or_check_config",
 ]

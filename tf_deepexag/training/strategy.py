@@ -9,6 +9,7 @@ TensorFlow's cluster resolver.
 
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -150,3 +151,23 @@ def is_chief(strategy):
         return True
     cluster = strategy.cluster_resolver.cluster_spec().as_dict()
     return task_type == "worker" and task_id == 0 and "chief" not in cluster
+
+
+def local_cluster(num_workers):
+    """TF_CONFIG strings of a cluster of `num_workers` on 127.0.0.1, free ports.
+
+    For trying `--strategy=multi_worker` on one machine (tests, benchmarks):
+    start one process per returned string, each with it as `TF_CONFIG`.
+
+    Returns:
+        list of `num_workers` JSON strings, worker i's at index i.
+    """
+    sockets = [socket.socket() for _ in range(int(num_workers))]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    hosts = [f"127.0.0.1:{s.getsockname()[1]}" for s in sockets]
+    for s in sockets:
+        s.close()
+    return [json.dumps({"cluster": {"worker": hosts},
+                        "task": {"type": "worker", "index": i}})
+            for i in range(len(hosts))]
