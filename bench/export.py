@@ -1,0 +1,168 @@
+"""Latency and size of each exported artifact: exaggerate and stylize.
+
+Rows (one per artifact and graph): `keras_eager` (the `Exaggerator` path:
+eager 68-step sampler + NumPy landmark code; the generator called eagerly),
+`tf_function` (the export graph as a traced `tf.function`), `saved_model`
+(the loaded `exaggerate` / `stylize` signatures), `tflite_fp32`,
+`tflite_fp16`, `tflite_int8` (`tf_deepexag.lite.LiteModel`, one thread).
+One face (1, 68, 2) per exaggerate call; one S x S image per stylize call
+(the TFLite graph takes the generator's input directly, the SavedModel
+signature adds uint8 resizing).
+
+Time is the median of `--repeats` calls after a warm-up call; the machine is
+shared. Size is the artifact on disk (the whole SavedModel directory, shared
+by both graphs). Without `--model`, the built-in model if present, else a
+random `DeepExaggerationVAE` of `--config` size; without `--style`, a random
+light U-GAT-IT generator (`--style_size`, ngf 8, 2 residual blocks).
+
+    python bench/export.py [--model DIR] [--style FILE] [--repeats 20]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+
+
+def _median_ms(fn, repeats):
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def _dir_size(path):
+    return sum(os.path.getsize(os.path.join(root, f))
+               for root, _, files in os.walk(path) for f in files)
+
+
+def _models(args, workdir):
+    from tf_deepexag import landmarks
+    from tf_deepexag.geometry import (DeepExaggerationVAE, VAEConfig, default_model_dir,
+                                      save_artifacts)
+    from tf_deepexag.style import UGATITGenerator
+    notes = []
+    model_dir = args.model
+    if model_dir is None and os.path.isfile(os.path.join(default_model_dir(), "vae.keras")):
+        model_dir = default_model_dir()
+    if model_dir is None:
+        enc, dec, z, m = (int(v) for v in args.config.split(","))
+        model = DeepExaggerationVAE(VAEConfig(enc_rnn_size=enc, dec_rnn_size=dec,
+                                              z_size=z, num_mixture=m))
+        model.build()
+        model_dir = os.path.join(workdir, "vae")
+        save_artifacts(model, landmarks.NormalizationStats(6.0, 7.0), model_dir)
+        notes.append(f"geometry: random VAE enc {enc}, dec {dec}, z {z}, M {m} "
+                     "(no trained model given)")
+    else:
+        notes.append(f"geometry: {model_dir}")
+    style = args.style
+    if style is None:
+        generator = UGATITGenerator(ngf=8, n_res=2, img_size=args.style_size, light=True)
+        generator.build()
+        style = os.path.join(workdir, "generator.keras")
+        generator.save(style)
+        notes.append(f"style: random light U-GAT-IT, ngf 8, 2 blocks, "
+                     f"{args.style_size}^2 (no trained generator given)")
+    else:
+        notes.append(f"style: {style}")
+    return model_dir, style, notes
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None, help="geometry export directory")
+    parser.add_argument("--style", default=None, help="U-GAT-IT generator .keras")
+    parser.add_argument("--config", default="64,128,16,5",
+                        help="enc,dec,z,mixtures of the random VAE")
+    parser.add_argument("--style_size", type=int, default=128)
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args()
+
+    import tensorflow as tf
+    from export.saved_model import export_saved_model
+    from export.tflite import QUANTIZATIONS, export_tflite
+    from tf_deepexag.export_graphs import ExportGraphs
+    from tf_deepexag.export_graphs.loading import load_geometry, load_style
+    from tf_deepexag.geometry import Exaggerator
+    from tf_deepexag.landmarks import read_pts
+    from tf_deepexag.lite import LiteModel
+
+    workdir = tempfile.mkdtemp(prefix="bench_export_")
+    model_dir, style, notes = _models(args, workdir)
+    model, stats = load_geometry(model_dir)
+    generator = load_style(style)
+    size = generator.img_size
+    points = read_pts(os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), "tf_deepexag", "assets", "astronaut_68.pts"))[None]
+    rng = np.random.default_rng(0)
+    z = model.config.z_size
+    noise = (rng.standard_normal((1, z)).astype(np.float32),
+             rng.uniform(size=(1, 68, 2)).astype(np.float32),
+             rng.standard_normal((1, 68, 2)).astype(np.float32))
+    x = rng.uniform(-1, 1, (1, size, size, 3)).astype(np.float32)
+    image_u8 = rng.integers(0, 256, (1, size, size, 3), dtype=np.uint8)
+
+    start = time.perf_counter()
+    version = export_saved_model(model_dir, os.path.join(workdir, "saved_model"), style)
+    notes.append(f"SavedModel export {time.perf_counter() - start:.0f} s")
+    start = time.perf_counter()
+    tflite_dir = os.path.join(workdir, "tflite")
+    sizes = export_tflite(model_dir, tflite_dir, style)
+    notes.append(f"TFLite export (6 files) {time.perf_counter() - start:.0f} s")
+
+    rows = []
+    ex = Exaggerator(model, stats)
+    rows.append({"graph": "exaggerate", "artifact": "keras_eager",
+                 "ms": _median_ms(lambda: ex.exaggerate(points, seed=0, temperature=0.6),
+                                  max(3, args.repeats // 5)), "bytes": None})
+    graphs = ExportGraphs(model, stats, generator)
+    args_t = [tf.constant(points), *map(tf.constant, noise), tf.constant(0.6)]
+    rows.append({"graph": "exaggerate", "artifact": "tf_function",
+                 "ms": _median_ms(lambda: graphs.exaggerate_with_noise(*args_t),
+                                  args.repeats), "bytes": None})
+    sigs = tf.saved_model.load(version).signatures
+    sm_bytes = _dir_size(version)
+    rows.append({"graph": "exaggerate", "artifact": "saved_model", "ms": _median_ms(
+        lambda: sigs["exaggerate"](photo_points=tf.constant(points),
+                                   temperature=tf.constant(0.6),
+                                   seed=tf.constant(0, tf.int64)), args.repeats),
+        "bytes": sm_bytes})
+    for q in QUANTIZATIONS:
+        name = f"exaggerate_{q}.tflite"
+        lite = LiteModel(os.path.join(tflite_dir, name), num_threads=1)
+        rows.append({"graph": "exaggerate", "artifact": f"tflite_{q}", "ms": _median_ms(
+            lambda: lite(photo_points=points, eps_z=noise[0], uniforms=noise[1],
+                         normals=noise[2], temperature=np.float32(0.6)), args.repeats),
+            "bytes": sizes[name]})
+    rows.append({"graph": "stylize", "artifact": "keras_eager",
+                 "ms": _median_ms(lambda: generator(x), args.repeats), "bytes": None})
+    gen_fn = tf.function(graphs.generate_image)
+    rows.append({"graph": "stylize", "artifact": "tf_function",
+                 "ms": _median_ms(lambda: gen_fn(tf.constant(x)), args.repeats),
+                 "bytes": None})
+    rows.append({"graph": "stylize", "artifact": "saved_model", "ms": _median_ms(
+        lambda: sigs["stylize"](images=tf.constant(image_u8)), args.repeats),
+        "bytes": sm_bytes})
+    for q in QUANTIZATIONS:
+        name = f"stylize_{q}.tflite"
+        lite = LiteModel(os.path.join(tflite_dir, name), num_threads=1)
+        rows.append({"graph": "stylize", "artifact": f"tflite_{q}", "ms": _median_ms(
+            lambda: lite(images=x), args.repeats), "bytes": sizes[name]})
+    notes.append(f"artifacts in {workdir}")
+    from bench._report import report
+    report("export", rows, notes)
+
+
+if __name__ == "__main__":
+    main()
