@@ -28,63 +28,9 @@ from absl import app, flags
 
 import tensorflow as tf
 
-from tf_deepexag.export_graphs import ExportGraphs, check_input
+from tf_deepexag.export_graphs import ExportGraphs
+from tf_deepexag.export_graphs.serving import ServingModule
 from tf_deepexag.export_graphs.loading import load_geometry, load_style
-
-N = 68
-
-
-class ServingModule(tf.Module):
-    """`ExportGraphs` with the serving signatures as `tf.function`s."""
-
-    def __init__(self, graphs):
-        super().__init__(name="serving")
-        self.graphs = graphs
-
-        @tf.function(input_signature=[
-            tf.TensorSpec([None, N, 2], tf.float32, name="photo_points"),
-            tf.TensorSpec([], tf.float32, name="temperature"),
-            tf.TensorSpec([], tf.int64, name="seed")])
-        def exaggerate(photo_points, temperature, seed):
-            photo_points = check_input(photo_points, "photo_points", [None, N, 2])
-            return {"caricature_points": graphs.exaggerate(photo_points, temperature,
-                                                           seed)}
-
-        @tf.function(input_signature=[
-            tf.TensorSpec([None, N, 2], tf.float32, name="photo_points")])
-        def serving_default(photo_points):
-            photo_points = check_input(photo_points, "photo_points", [None, N, 2])
-            return {"caricature_points": graphs.exaggerate(
-                photo_points, tf.constant(0.0), tf.constant(0, tf.int64))}
-
-        @tf.function(input_signature=[
-            tf.TensorSpec([1, None, None, 3], tf.uint8, name="image"),
-            tf.TensorSpec([1, N, 2], tf.float32, name="photo_points"),
-            tf.TensorSpec([], tf.float32, name="strength")])
-        def caricature(image, photo_points, strength):
-            image = check_input(image, "image", [1, None, None, 3])
-            photo_points = check_input(photo_points, "photo_points", [1, N, 2])
-            image_out, points = graphs.caricature(image, photo_points, strength)
-            return {"caricature": image_out, "caricature_points": points}
-
-        self.exaggerate = exaggerate
-        self.serving_default = serving_default
-        self.caricature = caricature
-        if graphs.generator is not None:
-            @tf.function(input_signature=[
-                tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
-            def stylize(images):
-                images = check_input(images, "images", [None, None, None, 3])
-                return {"images": graphs.stylize(images)}
-            self.stylize = stylize
-
-    def signatures(self):
-        sigs = {"exaggerate": self.exaggerate, "serving_default": self.serving_default,
-                "caricature": self.caricature}
-        if hasattr(self, "stylize"):
-            sigs["stylize"] = self.stylize
-        return sigs
-
 
 def next_version(out):
     """1 + the largest integer-named directory in `out` (1 if none)."""

@@ -22,86 +22,14 @@ import sys
 
 from absl import app, flags
 
-import tensorflow as tf
-from tensorflow.python.framework import convert_to_constants
-
 from tf_deepexag import fileio
 from tf_deepexag.export_graphs import ExportGraphs
+from tf_deepexag.export_graphs.lite_convert import (QUANTIZATIONS, convert,
+                                                    exaggerate_function, freeze,
+                                                    op_names, stylize_function)
 from tf_deepexag.export_graphs.loading import load_geometry, load_style
 
-QUANTIZATIONS = ("fp32", "fp16", "int8")
-
-
-def exaggerate_function(graphs):
-    """The batch-1 exaggerate concrete function with named noise inputs."""
-    t, z = graphs.num_steps, graphs.z_size
-
-    @tf.function(input_signature=[
-        tf.TensorSpec([1, t, 2], tf.float32, name="photo_points"),
-        tf.TensorSpec([1, z], tf.float32, name="eps_z"),
-        tf.TensorSpec([1, t, 2], tf.float32, name="uniforms"),
-        tf.TensorSpec([1, t, 2], tf.float32, name="normals"),
-        tf.TensorSpec([], tf.float32, name="temperature")])
-    def exaggerate(photo_points, eps_z, uniforms, normals, temperature):
-        return {"caricature_points": graphs._exaggerate_with_noise(
-            photo_points, eps_z, uniforms, normals, temperature)}
-
-    return exaggerate.get_concrete_function()
-
-
-def stylize_function(graphs):
-    """The `[1, S, S, 3]` float32 generator concrete function."""
-    s = graphs.style_size
-
-    @tf.function(input_signature=[tf.TensorSpec([1, s, s, 3], tf.float32,
-                                                name="images")])
-    def stylize(images):
-        return {"images": graphs.generate_image(images)}
-
-    return stylize.get_concrete_function()
-
-
-def freeze(concrete_function):
-    """The function with its variables folded into constants.
-
-    Constant weights are what the converter quantizes, and no resource-
-    variable ops (VAR_HANDLE, READ_VARIABLE) remain in the flatbuffer.
-    """
-    frozen = convert_to_constants.convert_variables_to_constants_v2(concrete_function)
-    specs = concrete_function.structured_input_signature[0]
-    structure = concrete_function.structured_outputs
-
-    # Re-wrapped so the converter sees the named inputs and outputs (the
-    # frozen function alone has lost them, and the file would have no signature).
-    @tf.function(input_signature=specs)
-    def named(*args):
-        return tf.nest.pack_sequence_as(structure, frozen(*args))
-
-    return named.get_concrete_function()
-
-
-def convert(frozen_function, quantization):
-    """TFLite flatbuffer bytes of a frozen concrete function, builtin ops only.
-
-    Args:
-        frozen_function: from `freeze`.
-        quantization: "fp32", "fp16" (float16 weights) or "int8" (dynamic-
-            range int8 weights, float activations).
-    """
-    if quantization not in QUANTIZATIONS:
-        raise ValueError(f"`quantization` must be one of {QUANTIZATIONS}, got "
-                         f"{quantization!r}.")
-    # A variable-free trackable: the converter keeps the signature (names)
-    # and finds no variables to turn into VAR_HANDLE ops.
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen_function],
-                                                                tf.Module())
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-    if quantization != "fp32":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    if quantization == "fp16":
-        converter.target_spec.supported_types = [tf.float16]
-    return converter.convert()
-
+__all__ = ["QUANTIZATIONS", "export_tflite", "op_names"]
 
 def export_tflite(model_dir, out, style=None, quantizations=QUANTIZATIONS):
     """Converts and writes the graphs; returns `{file name: size in bytes}`.
@@ -124,30 +52,6 @@ def export_tflite(model_dir, out, style=None, quantizations=QUANTIZATIONS):
             fileio.write_bytes_atomic(path, data)
             sizes[os.path.basename(path)] = len(data)
     return sizes
-
-
-def op_names(path):
-    """Sorted distinct op names in all subgraphs of a `.tflite` file.
-
-    Builtin ops appear by their `BuiltinOperator` name, custom ops (Flex
-    included) as `CUSTOM:<code>`.
-    """
-    from tensorflow.lite.python import schema_py_generated as schema
-    with open(path, "rb") as f:
-        model = schema.Model.GetRootAsModel(f.read(), 0)
-    builtin = {v: k for k, v in vars(schema.BuiltinOperator).items()
-               if not k.startswith("_")}
-    names = set()
-    for g in range(model.SubgraphsLength()):
-        subgraph = model.Subgraphs(g)
-        for i in range(subgraph.OperatorsLength()):
-            code = model.OperatorCodes(subgraph.Operators(i).OpcodeIndex())
-            value = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
-            if value == schema.BuiltinOperator.CUSTOM:
-                names.add(f"CUSTOM:{code.CustomCode().decode()}")
-            else:
-                names.add(builtin[value])
-    return sorted(names)
 
 
 FLAGS = flags.FLAGS
