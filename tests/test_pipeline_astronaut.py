@@ -98,3 +98,16 @@ def test_grayscale_and_rgba_photos_work(artist):
     for image in (gray, rgba):
         result = artist(image, strength=1.0)[0]
         assert result.caricature.shape == (512, 512, 3)
+
+
+def test_default_geometry_works_offline(monkeypatch, tmp_path):
+    from tf_deepexag import geometry  # pylint: disable=import-outside-toplevel
+
+    monkeypatch.setattr(geometry, "default_model_dir", lambda: str(tmp_path))
+    fallback = pipeline_factory.build_geometry("vae")   # no vae.keras there
+    points = pipeline_factory.builtin_edfm().mean.astype(np.float32) + 100
+    np.testing.assert_allclose(fallback(points, num_samples=2),
+                               np.stack([pipeline_factory.builtin_edfm()(points[None])[0]] * 2),
+                               atol=1e-4)
+    with pytest.raises(FileNotFoundError):
+        pipeline_factory.build_geometry(f"vae:{tmp_path}")

@@ -26,8 +26,8 @@ def add_parser(subparsers):
                         help="Number of different caricatures per photo. Default: 1.")
     parser.add_argument("--seed", type=int, default=0, help="Random seed. Default: 0.")
     parser.add_argument("--geometry", default="vae",
-                        help="'vae' (built-in model), 'vae:<model dir>' or 'edfm'. "
-                             "Default: vae.")
+                        help="'vae' (built-in model; EDFM while none ships), "
+                             "'vae:<model dir>', 'edfm' or 'identity'. Default: vae.")
     parser.add_argument("--style", default="cartoon",
                         help="'ugatit:<model dir or .keras>', 'cartoon', 'sketch', "
                              "'stylization' or 'none'. Default: cartoon.")
