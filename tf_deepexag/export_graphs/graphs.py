@@ -44,12 +44,16 @@ def check_input(tensor, name, shape):
     """
     text = "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
     message = f"input '{name}' must have shape {text} (? = any)"
-    rank_ok = tf.debugging.assert_equal(tf.rank(tensor), len(shape), message=message)
-    with tf.control_dependencies([rank_ok]):
-        actual = tf.shape(tensor)
-        checks = [tf.debugging.assert_equal(actual[i], d, message=message)
-                  for i, d in enumerate(shape) if d is not None]
-    with tf.control_dependencies(checks):
+    # One assertion over rank and dimensions. The shape is padded before it is
+    # sliced, so no op can fail on a wrong rank before the assertion does
+    # (Grappler may run a slice before an assertion it depends on).
+    rank = len(shape)
+    padded = tf.concat([tf.shape(tensor), tf.fill([rank], -1)], axis=0)[:rank]
+    wanted = tf.constant([-1 if d is None else d for d in shape], tf.int32)
+    dims_ok = tf.reduce_all(tf.logical_or(tf.equal(padded, wanted), tf.equal(wanted, -1)))
+    ok = tf.logical_and(tf.equal(tf.rank(tensor), rank), dims_ok)
+    check = tf.debugging.Assert(ok, [message])
+    with tf.control_dependencies([check]):
         return tf.identity(tensor)
 
 
