@@ -28,6 +28,7 @@ from absl import app, flags
 
 import tensorflow as tf
 
+from export import _flags
 from tf_deepexag.export_graphs import ExportGraphs
 from tf_deepexag.export_graphs.serving import ServingModule
 from tf_deepexag.export_graphs.loading import load_geometry, load_style
@@ -81,11 +82,8 @@ FLAGS = flags.FLAGS
 def define_flags():
     """Defines the command-line flags (only when run as a program, so both
     exporters can be imported in one process)."""
-    flags.DEFINE_string("model", None, "Geometry export directory (vae.keras, stats.json).")
-    flags.DEFINE_string("style", "none", "U-GAT-IT generator .keras file, or 'none'.")
-    flags.DEFINE_string("out", "export/saved_model", "Base directory of the versions.")
+    _flags.define_common_flags("export/saved_model", "Base directory of the versions.")
     flags.DEFINE_integer("version", None, "Version number (default: the next free one).")
-    flags.mark_flag_as_required("model")
 
 
 def main(argv):

@@ -22,6 +22,7 @@ import sys
 
 from absl import app, flags
 
+from export import _flags
 from tf_deepexag import fileio
 from tf_deepexag.export_graphs import ExportGraphs
 from tf_deepexag.export_graphs.lite_convert import (QUANTIZATIONS, convert,
@@ -60,10 +61,7 @@ FLAGS = flags.FLAGS
 def define_flags():
     """Defines the command-line flags (only when run as a program, so both
     exporters can be imported in one process)."""
-    flags.DEFINE_string("model", None, "Geometry export directory (vae.keras, stats.json).")
-    flags.DEFINE_string("style", "none", "U-GAT-IT generator .keras file, or 'none'.")
-    flags.DEFINE_string("out", "export/tflite", "Output directory of the .tflite files.")
-    flags.mark_flag_as_required("model")
+    _flags.define_common_flags("export/tflite", "Output directory of the .tflite files.")
 
 
 def main(argv):

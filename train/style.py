@@ -16,6 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags  # noqa: E402
 
+from train import _flags  # noqa: E402
 from tf_deepexag.style import trainer  # noqa: E402
 from tf_deepexag.style.config import UGATITConfig  # noqa: E402
 
@@ -63,10 +64,7 @@ _HELP = {
     "cam_weight": "Generator CAM loss weight.",
     "seed": "Seed of weights, data order and augmentation.",
 }
-_DEFINE = {bool: flags.DEFINE_boolean, int: flags.DEFINE_integer,
-           float: flags.DEFINE_float}
-_CONFIG_FLAGS = {name: _DEFINE[type(getattr(_D, name))](name, getattr(_D, name), text)
-                 for name, text in _HELP.items()}
+_CONFIG_FLAGS = _flags.define_config_flags(_D, _HELP)
 flags.mark_flags_as_required(["model_dir"])
 
 

@@ -13,6 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags  # noqa: E402
 
+from train import _flags  # noqa: E402
 from tf_deepexag.geometry import trainer  # noqa: E402
 from tf_deepexag.geometry.config import VAEConfig  # noqa: E402
 
@@ -66,10 +67,7 @@ _HELP = {
     "unroll": "Unroll LSTM loops.",
     "decoder_photo": "Photo step the decoder reads: previous (original) | current.",
 }
-_DEFINE = {int: flags.DEFINE_integer, float: flags.DEFINE_float,
-           bool: flags.DEFINE_bool, str: flags.DEFINE_string}
-_HPARAMS = {name: _DEFINE[type(getattr(_D, name))](name, getattr(_D, name), help_text)
-            for name, help_text in _HELP.items()}
+_HPARAMS = _flags.define_config_flags(_D, _HELP)
 flags.mark_flags_as_required(["model_dir"])
 
 
