@@ -66,6 +66,8 @@ _HELP = {
     "mask_end_offset": "Mask the end step's offset NLL, as the original.",
     "unroll": "Unroll LSTM loops.",
     "decoder_photo": "Photo step the decoder reads: previous (original) | current.",
+    "photo_skip": "Add the photo's step offset to the mixture means (the head "
+                  "predicts the exaggeration; False = the original head).",
 }
 _HPARAMS = _flags.define_config_flags(_D, _HELP)
 flags.mark_flags_as_required(["model_dir"])

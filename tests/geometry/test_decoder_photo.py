@@ -54,3 +54,20 @@ def test_sampler_follows_the_same_rule():
 def test_rejects_unknown_mode():
     with pytest.raises(ValueError, match="`decoder_photo`"):
         VAEConfig(decoder_photo="next")
+
+
+def test_photo_skip_with_a_zero_head_copies_the_photo():
+    # With the head's dense weights at zero every mean is gain * photo step
+    # (gain starts at 1), so the deterministic sampler returns the photo's
+    # offsets exactly, whatever the decoder state: identity before training.
+    model = DeepExaggerationVAE(dataclasses.replace(TINY, photo_skip=True))
+    model.build()
+    for w in model.head.dense.weights:
+        w.assign(np.zeros(w.shape, np.float32))
+    photo = random_strokes(np.random.default_rng(3), 2)
+    noise = dict(eps_z=np.zeros((2, TINY.z_size), np.float32),
+                 uniforms=np.full((2, 68, 2), 0.5, np.float32),
+                 normals=np.zeros((2, 68, 2), np.float32))
+    out = np.asarray(sample_sequence(model, photo, deterministic=True, **noise))
+    np.testing.assert_array_equal(out[..., :2], photo[..., :2])
+    np.testing.assert_array_equal(out[..., 2:], photo[..., 2:])

@@ -49,6 +49,10 @@ class VAEConfig:
     # original's shifted input) or "current" (photo_t, a departure: the decoder
     # sees the offset it is exaggerating instead of recovering it from z).
     decoder_photo: str = "previous"
+    # Add the photo's offset of each step (times a learnt per-axis gain) to the
+    # mixture means, so the head predicts the exaggeration instead of the whole
+    # offset (a departure; False is the original head).
+    photo_skip: bool = False
     seed: int = 0  # Seed of the weight initialisers and noise generators.
 
     def __post_init__(self):

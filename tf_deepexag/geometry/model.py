@@ -77,7 +77,8 @@ class DeepExaggerationVAE(keras.Model):
         self.decoder = SequenceDecoder(config.dec_rnn_size, cell_type=config.dec_model,
                                        recurrent_dropout=rate, unroll=config.unroll,
                                        seed=config.seed + 2, name="decoder")
-        self.head = MixtureHead(config.num_mixture, name="head")
+        self.head = MixtureHead(config.num_mixture, photo_skip=config.photo_skip,
+                                name="head")
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("loss", "recon", "kl", "consistency")}
 
@@ -89,7 +90,7 @@ class DeepExaggerationVAE(keras.Model):
         b, t, z = None, self.config.max_seq_len, self.config.z_size
         self.encoder.build((b, t, 5))
         self.decoder.build((b, t, 10), (b, z))
-        self.head.build((b, t, self.config.dec_rnn_size))
+        self.head.build((b, t, self.config.dec_rnn_size), (b, t, 2))
         self.built = True
 
     def get_build_config(self):
@@ -107,7 +108,8 @@ class DeepExaggerationVAE(keras.Model):
         decoder_inputs = ops.concatenate(
             [photo_in, shift_right(caricature)], axis=-1)  # (B, T, 10)
         outputs, _, _ = self.decoder(decoder_inputs, z, training=training)
-        return self.head(outputs), mu, log_var  # (B, T, P), (B, Z), (B, Z)
+        params = self.head(outputs, photo[..., :2])  # (B, T, P)
+        return params, mu, log_var  # (B, T, P), (B, Z), (B, Z)
 
     def compute_losses(self, batch, params, mu, log_var):
         """Caricature NLL, KL (floored) and photo-consistency NLL, as scalars."""

@@ -106,7 +106,7 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
         x = tf.concat([photo_in, prev_car], axis=-1)[:, None, :]  # (B, 1, 10)
         out, h, c = model.decoder(x, z, initial_state=state)
         state = [h, c]
-        params = model.head(out[:, 0])  # (B, P)
+        params = model.head(out[:, 0], photo[:, t, :2])  # (B, P)
         offset, pen = sample_step(params, uniforms[:, t], normals[:, t], temperature,
                                   deterministic)
         if pen_from_photo:
