@@ -7,12 +7,13 @@ Mathematical details of the photo skip (a departure, off by default): with
 step, `mu_k = W_mu h + b_mu + g * (dx_photo, dy_photo)`, with a learnt
 per-axis gain `g` initialised to 1. The dense layer then predicts the
 exaggeration (caricature step minus scaled photo step) rather than the whole
-offset, so an untrained head already copies the photo, and the small
-residual is what the mixture models. The original head (`photo_skip=False`)
-predicts the whole offset from the decoder state.
+offset; its mean columns start at zero, so the untrained head copies the
+photo, and the small residual is what the mixture models. The original head
+(`photo_skip=False`) predicts the whole offset from the decoder state.
 """
 
 import keras
+import numpy as np
 from keras import ops
 
 from tf_deepexag.geometry import mixture
@@ -54,6 +55,12 @@ class MixtureHead(keras.layers.Layer):
         if self.photo_skip:
             self.skip_gain = self.add_weight(shape=(2,), initializer="ones",
                                              name="skip_gain")
+            # Mean columns start at zero, so the untrained head copies the photo
+            # (random initial means would add a random walk over the 68 steps).
+            m, start = self.num_mixture, mixture.NUM_PEN + self.num_mixture
+            mask = np.ones(self.dense.kernel.shape, np.float32)
+            mask[:, start:start + 2 * m] = 0.0
+            self.dense.kernel.assign(self.dense.kernel * mask)
         self.built = True
 
     def call(self, outputs, photo_offsets=None):
