@@ -36,6 +36,10 @@ _CHECKPOINT_EVERY = flags.DEFINE_integer("checkpoint_every", 500,
 _ALIGN_PAIRS = flags.DEFINE_enum("align_pairs", "none", ["none", "procrustes", "jaw"],
                                  "Align each training caricature onto its photo first "
                                  "('none' = the original: the artist's pose).")
+_INPUT_FRAME = flags.DEFINE_enum("input_frame", "image", ["image", "canonical"],
+                                 "Frame of the faces the model reads: 'image' (pixels, "
+                                 "the original) or 'canonical' (each pair moved by its "
+                                 "photo's similarity onto the training mean shape).")
 _EVAL_SAMPLES = flags.DEFINE_integer("eval_samples", 5, "Random draws per face in "
                                      "--mode=eval.")
 # Model and optimisation (sketch-rnn / DeepExaggeration names; defaults = original).
@@ -66,6 +70,8 @@ _HELP = {
     "mask_end_offset": "Mask the end step's offset NLL, as the original.",
     "unroll": "Unroll LSTM loops.",
     "decoder_photo": "Photo step the decoder reads: previous (original) | current.",
+    "feed_caricature": "The decoder reads its previous caricature step (the "
+                       "original); False: photo and z only (no exposure bias).",
     "photo_skip": "Add the photo's step offset to the mixture means (the head "
                   "predicts the exaggeration; False = the original head).",
 }
@@ -83,7 +89,7 @@ def main(argv):
             data=_DATA.value, test_fraction=_TEST_FRACTION.value, split_seed=_SEED.value,
             eval_every=_EVAL_EVERY.value, log_every=_LOG_EVERY.value,
             checkpoint_every=_CHECKPOINT_EVERY.value, strategy=_STRATEGY.value,
-            align_pairs=_ALIGN_PAIRS.value)
+            align_pairs=_ALIGN_PAIRS.value, input_frame=_INPUT_FRAME.value)
         if not 0.0 < options.test_fraction < 1.0:
             raise ValueError(f"`test_fraction` must be in (0, 1), got "
                              f"{options.test_fraction}.")

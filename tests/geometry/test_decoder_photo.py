@@ -69,3 +69,28 @@ def test_untrained_photo_skip_head_copies_the_photo():
     out = np.asarray(sample_sequence(model, photo, deterministic=True, **noise))
     np.testing.assert_array_equal(out[..., :2], photo[..., :2])
     np.testing.assert_array_equal(out[..., 2:], photo[..., 2:])
+
+
+def test_without_caricature_feedback_sampling_equals_teacher_forcing():
+    # feed_caricature=False: the decoder never reads caricature steps, so the
+    # teacher-forced parameters do not depend on the caricature, and the
+    # deterministic sampler's offsets are the means of the likeliest
+    # components of those very parameters (no exposure bias).
+    config = dataclasses.replace(TINY, feed_caricature=False, decoder_photo="current",
+                                 photo_skip=True)
+    model = DeepExaggerationVAE(config)
+    rng = np.random.default_rng(4)
+    photo = random_strokes(rng, 3)
+    params = _outputs(model, photo, random_strokes(rng, 3))
+    np.testing.assert_allclose(params, _outputs(model, photo, random_strokes(rng, 3)),
+                               atol=1e-6)
+    m = TINY.num_mixture
+    k = params[..., 3:3 + m].argmax(-1)[..., None]  # (B, T, 1)
+    means = np.concatenate([np.take_along_axis(params[..., 3 + m:3 + 2 * m], k, -1),
+                            np.take_along_axis(params[..., 3 + 2 * m:3 + 3 * m], k, -1)],
+                           axis=-1)
+    noise = dict(eps_z=np.zeros((3, TINY.z_size), np.float32),
+                 uniforms=np.full((3, 68, 2), 0.5, np.float32),
+                 normals=np.zeros((3, 68, 2), np.float32))
+    out = np.asarray(sample_sequence(model, photo, deterministic=True, **noise))
+    np.testing.assert_allclose(out[..., :2], means, atol=1e-5)

@@ -89,3 +89,26 @@ class ExaggeratorTest(tf.test.TestCase):
             Exaggerator(model, stats, align="affine")
         with self.assertRaises(FileNotFoundError):
             load_exaggerator(os.path.join(self.get_temp_dir(), "missing"))
+
+
+def test_canonical_frame_makes_the_output_similarity_equivariant():
+    # With `stats.mean_shape` the model reads every face in the mean shape's
+    # frame, so exaggerating a moved, scaled and rotated photo gives the moved
+    # exaggeration of the original photo (not so in the image frame, where
+    # the offsets the model reads change with the face's size and roll).
+    pairs = data.make_synthetic_pairs(num_persons=2, pairs_per_person=2, seed=0)
+    stats = landmarks.NormalizationStats(
+        10.0, 10.0, mean_shape=landmarks.mean_shape(pairs.photo))
+    ex = Exaggerator(DeepExaggerationVAE(TINY), stats, align="procrustes")
+    matrix = landmarks.similarity_matrix(1.6, 0.4, (30.0, -20.0))
+    photo = pairs.photo[:2]
+    moved = landmarks.apply_similarity(photo, matrix)
+    want = landmarks.apply_similarity(ex.exaggerate(photo, deterministic=True), matrix)
+    got = ex.exaggerate(moved, deterministic=True)
+    np.testing.assert_allclose(got, want, atol=2e-3 * 1.6 * 60)
+    image_frame = Exaggerator(ex.model, landmarks.NormalizationStats(10.0, 10.0),
+                              align="procrustes")
+    moved_image = image_frame.exaggerate(moved, deterministic=True)
+    want_image = landmarks.apply_similarity(
+        image_frame.exaggerate(photo, deterministic=True), matrix)
+    assert np.abs(moved_image - want_image).max() > 10 * np.abs(got - want).max()

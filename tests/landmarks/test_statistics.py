@@ -42,3 +42,32 @@ def test_interocular_distance():
     points[36] = [10, 10]
     points[45] = [13, 14]
     assert landmarks.interocular_distance(points) == pytest.approx(5.0)
+
+
+def test_canonical_frame_moves_faces_onto_the_mean_shape(tmp_path):
+    rng = np.random.default_rng(5)
+    mean = rng.normal(size=(68, 2)) * 30.0
+    stats = landmarks.NormalizationStats(1.5, 2.0, mean_shape=mean)
+    # A face that is an exact similarity of the mean lands on the mean, and
+    # the returned matrix maps back onto the input.
+    matrix = landmarks.similarity_matrix(1.7, 0.3, (40.0, -12.0))
+    face = landmarks.apply_similarity(mean, matrix)
+    canonical, back = stats.to_canonical(face[None])
+    np.testing.assert_allclose(canonical[0], mean, atol=1e-3)
+    np.testing.assert_allclose(
+        landmarks.apply_similarity(canonical, landmarks.invert_similarity(back)),
+        face[None], atol=1e-3)
+    path = tmp_path / "stats.json"
+    stats.save(path)
+    loaded = landmarks.NormalizationStats.load(path)
+    assert loaded == stats
+    np.testing.assert_allclose(np.asarray(loaded.mean_shape), mean, atol=1e-12)
+    with pytest.raises(ValueError, match="mean_shape"):
+        landmarks.NormalizationStats(1.0, 1.0, mean_shape=np.zeros((68, 3)))
+
+
+def test_without_mean_shape_the_frame_is_the_image():
+    points = np.random.default_rng(6).normal(size=(2, 68, 2)).astype(np.float32)
+    canonical, matrix = landmarks.NormalizationStats(1.0, 1.0).to_canonical(points)
+    np.testing.assert_array_equal(canonical, points)
+    np.testing.assert_array_equal(matrix, np.broadcast_to(np.eye(2, 3), (2, 2, 3)))

@@ -53,6 +53,11 @@ class VAEConfig:
     # mixture means, so the head predicts the exaggeration instead of the whole
     # offset (a departure; False is the original head).
     photo_skip: bool = False
+    # The decoder reads its previous caricature step (the original's teacher
+    # forcing). False conditions each step on the photo and z only (a
+    # departure): training and free-running decoding then see the same inputs,
+    # so the deterministic output has no exposure bias.
+    feed_caricature: bool = True
     seed: int = 0  # Seed of the weight initialisers and noise generators.
 
     def __post_init__(self):

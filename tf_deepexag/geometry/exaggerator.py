@@ -16,11 +16,14 @@ ALIGN_METHODS = ("jaw", "procrustes")
 class Exaggerator:
     """Runs a trained `DeepExaggerationVAE` on absolute landmarks.
 
-    1. The photo points become normalised stroke-5 (`stats.photo_scale`).
+    1. The photo points are moved into the model's frame (the canonical
+       frame when `stats.mean_shape` is set) and become normalised stroke-5
+       (`stats.photo_scale`).
     2. The model decodes step by step, feeding back its own samples; the pen
        states are copied from the photo.
-    3. The offsets are de-normalised (`stats.caricature_scale`) and summed from
-       the photo's anchor (`landmarks.from_stroke5`).
+    3. The offsets are de-normalised (`stats.caricature_scale`), summed from
+       the photo's anchor (`landmarks.from_stroke5`) and moved back into the
+       photo's frame.
     4. The result is similarity-aligned back onto the photo (`align`: "jaw",
        the original's rule, or "procrustes").
     5. `photo + strength * (aligned - photo)`: 0 gives the photo, 1 the
@@ -72,8 +75,8 @@ class Exaggerator:
         if not float(temperature) > 0:
             raise ValueError(f"`temperature` must be positive, got {temperature}.")
         b, s, t = len(points), int(num_samples), self.scheme.num_points
-        strokes, anchor = landmarks.to_stroke5(points, self.scheme)
-        strokes[..., :2] /= self.stats.photo_scale
+        canonical, matrix = self.stats.to_canonical(points)
+        strokes, anchor = self._photo_strokes(canonical)
         photo = np.repeat(strokes, s, axis=0)  # (B*S, T, 5)
         rng = np.random.default_rng(seed)
         eps_z = rng.standard_normal((b * s, self.model.config.z_size)).astype(np.float32)
@@ -84,7 +87,14 @@ class Exaggerator:
                            bool(deterministic)).numpy()
         out[..., :2] *= self.stats.caricature_scale
         generated = landmarks.from_stroke5(out, np.repeat(anchor, s, axis=0))
-        return generated.reshape(b, s, t, 2)
+        back = landmarks.invert_similarity(matrix)[:, None]  # (B, 1, 2, 3)
+        return landmarks.apply_similarity(generated.reshape(b, s, t, 2), back)
+
+    def _photo_strokes(self, points):
+        """Normalised photo strokes `(B, T, 5)` and anchors of model-frame points."""
+        strokes, anchor = landmarks.to_stroke5(points, self.scheme)
+        strokes[..., :2] /= self.stats.photo_scale
+        return strokes, anchor
 
     def exaggerate(self, photo_points, num_samples=1, temperature=1.0, seed=None,
                    deterministic=False, strength=1.0):
@@ -117,8 +127,7 @@ class Exaggerator:
     def encode(self, photo_points):
         """Latent means `(B, Z)` of `(B, 68, 2)` photo points."""
         points, _ = self._check(photo_points)
-        strokes, _ = landmarks.to_stroke5(points, self.scheme)
-        strokes[..., :2] /= self.stats.photo_scale
+        strokes, _ = self._photo_strokes(self.stats.to_canonical(points)[0])
         _, mu, _ = self.model.encoder(tf.constant(strokes))
         return mu.numpy()
 
@@ -150,8 +159,7 @@ class Exaggerator:
         alphas = np.linspace(0.0, 1.0, int(num), dtype=np.float32)
         z = (1 - alphas)[:, None] * mus[0] + alphas[:, None] * mus[1]  # (num, Z)
         frames = (1 - alphas)[:, None, None] * a[0] + alphas[:, None, None] * b[0]
-        strokes, anchor = landmarks.to_stroke5(frames, self.scheme)
-        strokes[..., :2] /= self.stats.photo_scale
+        strokes, anchor = self._photo_strokes(self.stats.to_canonical(frames)[0])
         n, t = int(num), self.scheme.num_points
         rng = np.random.default_rng(seed)
         out = sample_sequence(

@@ -89,9 +89,21 @@ class DeepExaggerationVAE(keras.Model):
     def build(self, input_shape=None):
         b, t, z = None, self.config.max_seq_len, self.config.z_size
         self.encoder.build((b, t, 5))
-        self.decoder.build((b, t, 10), (b, z))
+        self.decoder.build((b, t, self.decoder_input_size), (b, z))
         self.head.build((b, t, self.config.dec_rnn_size), (b, t, 2))
         self.built = True
+
+    @property
+    def decoder_input_size(self):
+        """Width of the decoder's step input before z: photo (5) [+ caricature (5)]."""
+        return 10 if self.config.feed_caricature else 5
+
+    def decoder_inputs(self, photo, previous_caricature):
+        """The decoder's step inputs `(..., 5 or 10)`: the configured photo step
+        and, with `feed_caricature`, the previous caricature step."""
+        if not self.config.feed_caricature:
+            return photo
+        return ops.concatenate([photo, previous_caricature], axis=-1)
 
     def get_build_config(self):
         return {"max_seq_len": self.config.max_seq_len}
@@ -105,8 +117,7 @@ class DeepExaggerationVAE(keras.Model):
         if eps is None and not training:
             z = mu
         photo_in = photo if self.config.decoder_photo == "current" else shift_right(photo)
-        decoder_inputs = ops.concatenate(
-            [photo_in, shift_right(caricature)], axis=-1)  # (B, T, 10)
+        decoder_inputs = self.decoder_inputs(photo_in, shift_right(caricature))
         outputs, _, _ = self.decoder(decoder_inputs, z, training=training)
         params = self.head(outputs, photo[..., :2])  # (B, T, P)
         return params, mu, log_var  # (B, T, P), (B, Z), (B, Z)

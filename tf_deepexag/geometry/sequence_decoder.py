@@ -2,7 +2,8 @@
 
 Shapes: B batch, T steps, Z = `z_size`, n = `dec_rnn_size`.
 
-The input at step t is `[photo_{t-1}, caricature_{t-1}, z]` (10 + Z), both
+The input at step t is `[photo_{t-1}, caricature_{t-1}, z]` (10 + Z; 5 + Z
+without the caricature feedback, see `VAEConfig.feed_caricature`), both
 sequences prefixed with the start token `S0 = (0, 0, 1, 0, 0)`; the initial
 state is `tanh(W z + b)` split into `(h, c)` (the original's `super_linear`
 to `cell.state_size`, initialised N(0, 0.001^2)).
@@ -26,7 +27,8 @@ class SequenceDecoder(keras.layers.Layer):
         seed: int or None.
 
     Call arguments:
-        inputs: `(B, T, 10)` previous photo and caricature steps.
+        inputs: `(B, T, I)` step inputs (I = 10: photo and previous caricature
+            steps; 5: the photo step only).
         z: `(B, Z)` latent code.
         initial_state: optional `[h, c]`; `tanh(W z)` when omitted.
         training: bool.

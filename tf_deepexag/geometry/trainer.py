@@ -43,6 +43,11 @@ class RunOptions:
     # photo first, so the decoder learns shape, not an unpredictable pose, and
     # the photo-consistency term compares strokes in comparable frames.
     align_pairs: str = "none"
+    # Frame of the faces the model reads: "image" (pixels, as the original) or
+    # "canonical": each pair is moved by its photo's least-squares similarity
+    # onto the training photos' mean shape (stored in `stats.json`; inference
+    # does the same), so face size and roll no longer vary the offsets.
+    input_frame: str = "image"
     num_images: int = 4  # Held-out faces drawn in TensorBoard.
 
 
@@ -82,7 +87,19 @@ def split(options):
     return data.split_by_person(pairs, options.test_fraction, options.split_seed)
 
 
+INPUT_FRAMES = ("image", "canonical")
+
+
+def to_model_frame(pairs, stats):
+    """`pairs` in the frame the model reads (see `RunOptions.input_frame`):
+    both faces of a pair moved by the photo's similarity onto the mean shape."""
+    photo, matrix = stats.to_canonical(pairs.photo)
+    caricature = landmarks.apply_similarity(pairs.caricature, matrix)
+    return dataclasses.replace(pairs, photo=photo, caricature=caricature)
+
+
 def _eval_dataset(pairs, stats, batch_size=256):
+    pairs = to_model_frame(pairs, stats)
     return data.paired_stroke_dataset(pairs.photo, pairs.caricature, stats,
                                       batch_size, training=False)
 
@@ -111,11 +128,26 @@ def draw_examples(exaggerator, pairs, num):
         (g, figures.GENERATED_COLOUR)]) for p, g, t in zip(photo, gen, target)])
 
 
-def _fit_stats(model_dir, train_pairs, chief):
+def fit_stats(train_pairs, input_frame="image"):
+    """`NormalizationStats` of training pairs, with the canonical mean shape
+    when `input_frame` is "canonical" (scales measured in that frame)."""
+    if input_frame not in INPUT_FRAMES:
+        raise ValueError(f"`input_frame` must be one of {INPUT_FRAMES}, got "
+                         f"{input_frame!r}.")
+    if input_frame == "image":
+        return landmarks.NormalizationStats.fit(train_pairs.photo, train_pairs.caricature)
+    frame = landmarks.NormalizationStats(1.0, 1.0,
+                                         mean_shape=landmarks.mean_shape(train_pairs.photo))
+    canonical = to_model_frame(train_pairs, frame)
+    scales = landmarks.NormalizationStats.fit(canonical.photo, canonical.caricature)
+    return dataclasses.replace(scales, mean_shape=frame.mean_shape)
+
+
+def _fit_stats(model_dir, train_pairs, chief, input_frame):
     path = os.path.join(model_dir, "stats.json")
     if os.path.exists(path):
         return landmarks.NormalizationStats.load(path)
-    stats = landmarks.NormalizationStats.fit(train_pairs.photo, train_pairs.caricature)
+    stats = fit_stats(train_pairs, input_frame)
     if chief:
         stats.save(path)
     return stats
@@ -137,7 +169,7 @@ def train(config, options, model_dir):
     train_pairs, test_pairs = split(options)
     logging.info("%d training pairs, %d held-out pairs (%d persons)", len(train_pairs),
                  len(test_pairs), test_pairs.num_persons)
-    stats = _fit_stats(model_dir, train_pairs, chief)
+    stats = _fit_stats(model_dir, train_pairs, chief, options.input_frame)
     keras.utils.set_random_seed(config.seed)  # Same initial weights for a seed.
     with strategy.scope():
         model = DeepExaggerationVAE(config)
@@ -145,8 +177,9 @@ def train(config, options, model_dir):
         optimizer = make_optimizer(config)
         model.compile(optimizer=optimizer)
         optimizer.build(model.trainable_variables)
+    model_frame = to_model_frame(train_pairs, stats)
     dataset = data.paired_stroke_dataset(
-        train_pairs.photo, train_pairs.caricature, stats, config.batch_size,
+        model_frame.photo, model_frame.caricature, stats, config.batch_size,
         training=True, seed=config.seed, random_scale_factor=config.random_scale_factor)
     exaggerator = Exaggerator(model, stats)
     eval_data = _eval_dataset(test_pairs, stats)
@@ -229,6 +262,6 @@ def format_table(results):
     return "\n".join(lines)
 
 
-__all__ = ["RunOptions", "VAEConfig", "draw_examples", "evaluate_run", "format_table",
-           "landmark_errors",
+__all__ = ["RunOptions", "VAEConfig", "draw_examples", "evaluate_run", "fit_stats",
+           "format_table", "landmark_errors", "to_model_frame",
            "load_pairs", "split", "train"]

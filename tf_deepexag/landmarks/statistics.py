@@ -41,17 +41,44 @@ class NormalizationStats:
         photo_scale: float, offset standard deviation of the photo faces.
         caricature_scale: float, the same for the caricatures.
         scheme: str, the landmark scheme's name. Defaults to `"ibug68"`.
+        mean_shape: optional `(N, 2)` canonical frame: when set, the model was
+            trained on faces moved onto this shape by the photo's least-squares
+            similarity (`to_canonical`), and inference does the same. Defaults
+            to None (faces in their image frame, as the original).
     """
 
     photo_scale: float
     caricature_scale: float
     scheme: str = IBUG68.name
+    mean_shape: tuple = None
 
     def __post_init__(self):
         for field in ("photo_scale", "caricature_scale"):
             value = getattr(self, field)
             if not (np.isfinite(value) and value > 0):
                 raise ValueError(f"`{field}` must be positive and finite, got {value}.")
+        if self.mean_shape is not None:
+            shape = np.asarray(self.mean_shape, np.float64)
+            if shape.ndim != 2 or shape.shape[-1] != 2 or not np.all(np.isfinite(shape)):
+                raise ValueError(f"`mean_shape` must be finite (N, 2), got shape "
+                                 f"{shape.shape}.")
+            # A tuple of tuples keeps the frozen dataclass comparable and hashable.
+            object.__setattr__(self, "mean_shape", tuple(map(tuple, shape.tolist())))
+
+    def to_canonical(self, points):
+        """`(canonical points, matrices)` for `(..., N, 2)` points.
+
+        Each face is moved by the least-squares similarity that maps it onto
+        `mean_shape`; the float64 `(..., 2, 3)` matrices map back with
+        `alignment.invert_similarity`. Identity when `mean_shape` is None.
+        """
+        points = np.asarray(points, np.float64)
+        if self.mean_shape is None:
+            eye = np.broadcast_to(np.eye(2, 3), points.shape[:-2] + (2, 3))
+            return points.astype(np.float32), eye.copy()
+        target = np.broadcast_to(np.asarray(self.mean_shape), points.shape)
+        matrix = alignment.estimate_similarity(points, target, "procrustes")
+        return alignment.apply_similarity(points, matrix), matrix
 
     @classmethod
     def fit(cls, photo_points, caricature_points, scheme=IBUG68):
@@ -68,7 +95,7 @@ class NormalizationStats:
         if missing:
             raise ValueError(f"Normalisation statistics lack {sorted(missing)}.")
         return cls(float(d["photo_scale"]), float(d["caricature_scale"]),
-                   str(d.get("scheme", IBUG68.name)))
+                   str(d.get("scheme", IBUG68.name)), d.get("mean_shape"))
 
     def save(self, path):
         fileio.write_json_atomic(path, self.to_dict())
