@@ -4,6 +4,7 @@ import numpy as np
 
 from tf_deepexag import landmarks
 from tf_deepexag.export_graphs import align_jaw, from_stroke5, to_stroke5
+from tf_deepexag.export_graphs.points import align_procrustes
 from tests.export.conftest import photo_points
 
 
@@ -42,3 +43,13 @@ def test_align_jaw_matches_numpy_and_known_similarity():
     np.testing.assert_allclose(got[:, 0], target[:, 0], atol=1e-4)
     np.testing.assert_allclose(got[:, 16] - got[:, 0], target[:, 16] - target[:, 0],
                                atol=1e-3)
+
+
+def test_align_procrustes_matches_numpy_and_one_target_for_all():
+    rng = np.random.default_rng(3)
+    target, source = _faces(rng), _faces(rng)
+    np.testing.assert_allclose(align_procrustes(source, target).numpy(),
+                               landmarks.align(source, target, "procrustes"), atol=1e-3)
+    mean = landmarks.mean_shape(target)
+    want = landmarks.align(source, np.broadcast_to(mean, source.shape), "procrustes")
+    np.testing.assert_allclose(align_procrustes(source, mean).numpy(), want, atol=1e-3)

@@ -47,3 +47,24 @@ def align_jaw(source, target, scheme=IBUG68):
     x = a_re[:, None] * rel[..., 0] - a_im[:, None] * rel[..., 1]
     y = a_im[:, None] * rel[..., 0] + a_re[:, None] * rel[..., 1]
     return tf.stack([x, y], axis=-1) + target[:, i:i + 1]
+
+
+def align_procrustes(source, target):
+    """`source` moved by the least-squares similarity onto `target`, `(B, N, 2)`.
+
+    As `landmarks.align(..., "procrustes")`: with complex centred points,
+    `a = sum(conj(s) d) / sum(|s|^2)` and `p' = a (p - mean(s)) + mean(d)`.
+    `target` may be one `(N, 2)` shape for every face (the canonical frame).
+    Real arithmetic only (TFLite has no complex ops).
+    """
+    source = tf.convert_to_tensor(source, tf.float32)
+    target = tf.broadcast_to(tf.convert_to_tensor(target, tf.float32), tf.shape(source))
+    s_mean = tf.reduce_mean(source, axis=1, keepdims=True)  # (B, 1, 2)
+    d_mean = tf.reduce_mean(target, axis=1, keepdims=True)
+    s, d = source - s_mean, target - d_mean  # (B, N, 2)
+    energy = tf.maximum(tf.reduce_sum(s * s, axis=[1, 2]), 1e-12)  # (B,)
+    a_re = tf.reduce_sum(s[..., 0] * d[..., 0] + s[..., 1] * d[..., 1], axis=1) / energy
+    a_im = tf.reduce_sum(s[..., 0] * d[..., 1] - s[..., 1] * d[..., 0], axis=1) / energy
+    x = a_re[:, None] * s[..., 0] - a_im[:, None] * s[..., 1]
+    y = a_im[:, None] * s[..., 0] + a_re[:, None] * s[..., 1]
+    return tf.stack([x, y], axis=-1) + d_mean
