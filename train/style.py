@@ -6,7 +6,8 @@ Usage:
     python -m train.style --flagfile=train/configs/ugatit_synthetic.cfg \
         --model_dir=/tmp/ugatit --mode=test --input_dir=photos --output_dir=out
     python -m train.style --flagfile=train/configs/ugatit_synthetic.cfg \
-        --data_dir=/tmp/synth --model_dir=/tmp/ugatit --mode=eval
+        --data_dir=/tmp/synth --model_dir=/tmp/ugatit --mode=eval \
+        [--features=inception]  # paper-comparable; pip install -e '.[eval]'
 """
 
 import json
@@ -17,7 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from absl import app, flags  # noqa: E402
 
 from train import _flags  # noqa: E402
-from tf_deepexag.style import trainer  # noqa: E402
+from tf_deepexag.style import inception_metrics, trainer  # noqa: E402
 from tf_deepexag.style.config import UGATITConfig  # noqa: E402
 
 _D = UGATITConfig()
@@ -31,6 +32,11 @@ _DATA_DIR = flags.DEFINE_string("data_dir", None, "Unpaired dataset with trainA/
                                 "trainB/ (testA/, testB/ optional).")
 _INPUT_DIR = flags.DEFINE_string("input_dir", None, "--mode=test: images to translate.")
 _OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "--mode=test: output folder.")
+_FEATURES = flags.DEFINE_enum(
+    "features", "default", list(trainer.FEATURE_SPACES), "--mode=eval feature "
+    "space. default: download-free colour/gradient features (compare runs with "
+    "each other, NOT with papers); inception: Inception-v3 pool3 as in the "
+    "papers' FID/KID, needs the optional extra: pip install -e '.[eval]'.")
 _STRATEGY = flags.DEFINE_enum("strategy", "default", ["default", "mirrored",
                               "multi_worker"], "tf.distribute strategy.")
 _LOG_EVERY = flags.DEFINE_integer("log_every", 100, "Steps between scalar summaries.")
@@ -80,8 +86,11 @@ def main(argv):
     if not _DATA_DIR.value:
         raise app.UsageError(f"--mode={_MODE.value} needs --data_dir.")
     if _MODE.value == "eval":
+        if _FEATURES.value == "inception" and not inception_metrics.is_available():
+            raise app.UsageError("--features=inception needs the optional extra: "
+                                 f"{inception_metrics.INSTALL_HINT}")
         result = trainer.evaluate(_MODEL_DIR.value, _DATA_DIR.value, os.path.join(
-            _MODEL_DIR.value, "eval.json"))
+            _MODEL_DIR.value, "eval.json"), features=_FEATURES.value)
         print(json.dumps(result, indent=2))
         return 0
     config = UGATITConfig(**{k: f.value for k, f in _CONFIG_FLAGS.items()})

@@ -19,6 +19,19 @@ def test_fid_closed_forms():
     assert metrics.frechet_distance(np.zeros(2), s1, np.zeros(2), s2) == pytest.approx(want)
 
 
+def test_low_rank_fid_equals_covariance_sqrtm():
+    # max(N, M) <= D takes the (N, M) SVD path; compare with sqrtm of the
+    # D x D covariances (D small enough for sqrtm to be fast and accurate).
+    rng = np.random.default_rng(3)
+    f1, f2 = rng.normal(size=(12, 40)), rng.normal(1.0, 2.0, size=(9, 40))
+    want = metrics.frechet_distance(f1.mean(0), np.cov(f1, rowvar=False),
+                                    f2.mean(0), np.cov(f2, rowvar=False))
+    assert metrics.fid_from_features(f1, f2) == pytest.approx(want, rel=1e-6)
+    assert abs(metrics.fid_from_features(f1, f1)) < 1e-9
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        metrics.fid_from_features(f1[:1], f2)
+
+
 def test_kid_unbiased_zero_and_positive():
     rng = np.random.default_rng(1)
     a, b = rng.normal(size=(400, 8)), rng.normal(size=(400, 8))

