@@ -6,15 +6,23 @@ Usage:
 
 Writes, each in float32, float16 and dynamic-range int8 (`_fp32`, `_fp16`,
 `_int8` suffixes), atomically:
-    exaggerate_<q>.tflite  photo_points f32 [1,68,2], eps_z [1,Z], uniforms
-                           [1,68,2] U(0,1), normals [1,68,2] N(0,1),
-                           temperature [] (<= 0: deterministic)
-                           -> caricature_points [1,68,2]
-    stylize_<q>.tflite     images f32 [1,S,S,3] in [-1,1] -> images, same
-                           (with --style)
-The noise is an input because TFLite has no stateless random ops. The LSTMs
-are unrolled, so no While/TensorList ops remain; conversion uses
-`TFLITE_BUILTINS` only (no Flex ops). Run them with `tf_deepexag.lite.LiteModel`.
+    exaggerate_sampled_<q>.tflite        photo_points f32 [1,68,2], eps_z
+                                         [1,Z] N(0,1), uniforms [1,68,2]
+                                         U(0,1), normals [1,68,2] N(0,1),
+                                         temperature [] (> 0; raised to 1e-6)
+                                         -> caricature_points [1,68,2]
+    exaggerate_deterministic_<q>.tflite  photo_points -> caricature_points
+                                         (z = mu, likeliest components)
+    stylize_<q>.tflite                   images f32 [1,S,S,3] in [-1,1] ->
+                                         images, same (with --style)
+One file per exaggerate mode, so no graph holds control flow: the converter's
+dynamic-range pass leaves the weights inside `IF` branches in float32 (a
+single file with a `tf.cond` on the temperature came out of the int8
+conversion byte-identical to fp32). The noise is an input because TFLite has
+no stateless random ops. The LSTMs are unrolled, so no While/TensorList ops
+remain; conversion uses `TFLITE_BUILTINS` only (no Flex ops). Run the files
+with `tf_deepexag.lite.LiteExaggerator` (both modes behind one call) or
+`tf_deepexag.lite.LiteModel`.
 """
 
 import os
@@ -26,7 +34,7 @@ from export import _flags
 from tf_deepexag import fileio
 from tf_deepexag.export_graphs import ExportGraphs
 from tf_deepexag.export_graphs.lite_convert import (QUANTIZATIONS, convert,
-                                                    exaggerate_function, freeze,
+                                                    exaggerate_functions, freeze,
                                                     op_names, stylize_function)
 from tf_deepexag.export_graphs.loading import load_geometry, load_style
 
@@ -41,7 +49,7 @@ def export_tflite(model_dir, out, style=None, quantizations=QUANTIZATIONS):
     model, stats = load_geometry(model_dir)
     generator = load_style(style)
     graphs = ExportGraphs(model, stats, generator)
-    functions = {"exaggerate": exaggerate_function(graphs)}
+    functions = exaggerate_functions(graphs)
     if generator is not None:
         functions["stylize"] = stylize_function(graphs)
     sizes = {}

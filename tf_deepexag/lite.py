@@ -1,21 +1,42 @@
 """Runs exported TFLite models with LiteRT (`ai_edge_litert`), without TensorFlow.
 
+Shapes: B faces, N = T = 68 points, Z = `z_size`, S the style generator's side.
+
 This module imports only NumPy and LiteRT, so phones, Raspberry Pis and slim
-containers can run the exported `exaggerate` and `stylize` graphs with a few
-megabytes of runtime instead of TensorFlow.
+containers can run the files `python -m export.tflite` writes with a few
+megabytes of runtime instead of TensorFlow:
+
+    exaggerate_sampled_<q>.tflite        photo_points, eps_z, uniforms,
+                                         normals, temperature -> caricature_points
+    exaggerate_deterministic_<q>.tflite  photo_points -> caricature_points
+    stylize_<q>.tflite                   images -> images
+
+`LiteExaggerator` hides the two exaggerate files behind one call (temperature
+<= 0 is deterministic, as at the SavedModel's `exaggerate` signature; the
+noise is drawn with NumPy from `seed`). `LiteModel` runs one file's signature
+with checked inputs.
 
 Example:
-    >>> from tf_deepexag.lite import LiteModel
-    >>> model = LiteModel("export/tflite/exaggerate_fp32.tflite")
-    >>> model.input_specs
-    {'photo_points': ((-1, 68, 2), dtype('float32')), ...}
-    >>> outputs = model(photo_points=points[None], ...)
+    >>> from tf_deepexag.lite import LiteExaggerator, LiteModel
+    >>> ex = LiteExaggerator("export/tflite", quantization="int8")
+    >>> caricature = ex(points)                          # (68, 2), deterministic
+    >>> sampled = ex(points, temperature=0.5, seed=7)    # same seed, same result
+    >>> style = LiteModel("export/tflite/stylize_fp16.tflite")
+    >>> style.input_specs
+    {'images': ((1, S, S, 3), dtype('float32'))}
 """
 
 import os
 
 import numpy as np
 from ai_edge_litert import interpreter as litert
+
+QUANTIZATIONS = ("fp32", "fp16", "int8")  # as export.tflite writes them
+_NUM_POINTS = 68
+
+
+def _shape_text(shape):
+    return "[" + ", ".join("?" if d == -1 else str(d) for d in shape) + "]"
 
 
 class LiteModel:
@@ -27,8 +48,10 @@ class LiteModel:
         num_threads: int or None, CPU threads for the interpreter.
 
     Call arguments:
-        **inputs: one NumPy array per input name, of the dtype and shape in
-            `input_specs` (-1 marks a dimension that may vary).
+        **inputs: one value per input name. NumPy arrays and scalars must
+            have the dtype and shape in `input_specs` (-1 marks a dimension
+            that may vary); Python numbers and lists, which carry no dtype,
+            are converted to it.
 
     Returns:
         dict of output name to NumPy array.
@@ -36,8 +59,8 @@ class LiteModel:
     Raises:
         FileNotFoundError: no such file.
         ValueError: not a TFLite model, unknown signature, or inputs of the
-            wrong name, dtype or shape (the message names the input and the
-            expected shape).
+            wrong name, dtype or shape, or not finite (the message names the
+            input, the expected dtype and shape, and what it got).
     """
 
     def __init__(self, path, signature=None, num_threads=None):
@@ -62,6 +85,10 @@ class LiteModel:
                              f"{sorted(signatures)}.")
         self.path = path
         self.signature = signature
+        # Messages start with the file's name (the converter names a single
+        # signature "serving_default", which says nothing).
+        stem = os.path.splitext(os.path.basename(path))[0]
+        self.name = stem if len(signatures) == 1 else f"{stem}[{signature}]"
         self._runner = self._interpreter.get_signature_runner(signature)
         self.input_specs = {
             name: (tuple(int(d) for d in detail["shape_signature"]),
@@ -69,28 +96,126 @@ class LiteModel:
             for name, detail in self._runner.get_input_details().items()}
         self.output_names = tuple(sorted(self._runner.get_output_details()))
 
+    def _convert(self, name, value):
+        """`value` as an array of the input's dtype, or `ValueError` naming it."""
+        shape, dtype = self.input_specs[name]
+        want = f"{dtype} of shape {_shape_text(shape)} (? = any)"
+        prefix = f"{self.name}: input {name!r} must be {want}"
+        if isinstance(value, (np.ndarray, np.generic)):
+            array = value
+            if array.dtype != dtype:
+                raise ValueError(f"{prefix}, got {array.dtype} of shape "
+                                 f"{_shape_text(array.shape)}.")
+        else:  # Python numbers and lists carry no dtype: convert, as JSON is.
+            try:
+                array = np.asarray(value, dtype)
+            except (TypeError, ValueError, OverflowError) as e:
+                raise ValueError(f"{prefix}, got {type(value).__name__} that does not "
+                                 f"convert: {e}") from e
+            if np.issubdtype(dtype, np.integer) and not np.array_equal(
+                    array, np.asarray(value, np.float64)):
+                raise ValueError(f"{prefix}, got non-integer values {value!r}.")
+        if array.ndim != len(shape) or any(
+                want_d not in (-1, got) for want_d, got in zip(shape, array.shape)):
+            raise ValueError(f"{prefix}, got {array.dtype} of shape "
+                             f"{_shape_text(array.shape)}.")
+        if np.issubdtype(dtype, np.floating) and not np.all(np.isfinite(array)):
+            raise ValueError(f"{self.name}: input {name!r} contains NaN or inf.")
+        return np.ascontiguousarray(array)
+
     def _check(self, inputs):
         unknown = sorted(set(inputs) - set(self.input_specs))
         missing = sorted(set(self.input_specs) - set(inputs))
         if unknown or missing:
             raise ValueError(
-                f"{self.signature}: inputs must be {sorted(self.input_specs)}; "
+                f"{self.name}: inputs must be {sorted(self.input_specs)}; "
                 f"unknown {unknown}, missing {missing}.")
-        checked = {}
-        for name, value in inputs.items():
-            shape, dtype = self.input_specs[name]
-            value = np.asarray(value)
-            if value.dtype != dtype:
-                raise ValueError(f"{self.signature}: input {name!r} must be {dtype}, "
-                                 f"got {value.dtype} (expected shape {shape}).")
-            if value.ndim != len(shape) or any(
-                    want not in (-1, got) for want, got in zip(shape, value.shape)):
-                raise ValueError(f"{self.signature}: input {name!r} must have shape "
-                                 f"{shape} (-1 = any), got {value.shape}.")
-            if np.issubdtype(dtype, np.floating) and not np.all(np.isfinite(value)):
-                raise ValueError(f"{self.signature}: input {name!r} contains NaN or inf.")
-            checked[name] = np.ascontiguousarray(value)
-        return checked
+        return {name: self._convert(name, value) for name, value in inputs.items()}
 
     def __call__(self, **inputs):
         return dict(self._runner(**self._check(inputs)))
+
+
+class LiteExaggerator:
+    """Exaggerated landmarks from the two exported exaggerate files.
+
+    Temperature <= 0 runs `exaggerate_deterministic_<q>.tflite` (z = mu, the
+    means of the likeliest mixture components); temperature > 0 runs
+    `exaggerate_sampled_<q>.tflite` with noise drawn by
+    `numpy.random.default_rng(seed)` (not the SavedModel's stateless TF
+    draws: the same seed gives the same result here, not the same result as
+    the SavedModel). Each file is loaded on first use.
+
+    Args:
+        directory: str, the `python -m export.tflite` output directory.
+        quantization: "fp32", "fp16" or "int8". Defaults to `"fp32"`.
+        num_threads: int or None, CPU threads per interpreter.
+
+    Call arguments:
+        photo_points: float `(N, 2)` or `(B, N, 2)` absolute (x, y) points.
+        temperature: float; <= 0 is deterministic. Defaults to `0.0`.
+        seed: int or None, seed of the NumPy noise (sampled mode only).
+        noise: optional `(eps_z (B, Z), uniforms (B, T, 2), normals
+            (B, T, 2))` float32 arrays used instead of drawing (sampled mode).
+
+    Returns:
+        float32 caricature points of the shape of `photo_points`.
+
+    Raises:
+        FileNotFoundError: the file of the requested mode is missing.
+        ValueError: bad `quantization`, points or noise (named in the message).
+    """
+
+    def __init__(self, directory, quantization="fp32", num_threads=None):
+        if quantization not in QUANTIZATIONS:
+            raise ValueError(f"`quantization` must be one of {QUANTIZATIONS}, got "
+                             f"{quantization!r}.")
+        directory = os.fspath(directory)
+        if not os.path.isdir(directory):
+            raise FileNotFoundError(f"No such TFLite export directory: {directory}")
+        self.directory = directory
+        self.quantization = quantization
+        self.num_threads = num_threads
+        self._models = {}
+
+    def path(self, mode):
+        """The file of `mode` ("sampled" or "deterministic")."""
+        return os.path.join(self.directory, f"exaggerate_{mode}_{self.quantization}.tflite")
+
+    def model(self, mode):
+        """The `LiteModel` of `mode`, loaded once."""
+        if mode not in self._models:
+            self._models[mode] = LiteModel(self.path(mode), num_threads=self.num_threads)
+        return self._models[mode]
+
+    def __call__(self, photo_points, temperature=0.0, seed=None, noise=None):
+        points = np.asarray(photo_points, np.float32)
+        single = points.ndim == 2
+        batch = points[None] if single else points
+        if batch.ndim != 3 or batch.shape[1:] != (_NUM_POINTS, 2):
+            raise ValueError(f"`photo_points` must have shape [{_NUM_POINTS}, 2] or "
+                             f"[B, {_NUM_POINTS}, 2], got {list(points.shape)}.")
+        temperature = float(temperature)
+        if temperature <= 0.0:
+            model = self.model("deterministic")
+            out = [model(photo_points=face[None])["caricature_points"] for face in batch]
+        else:
+            model = self.model("sampled")
+            eps_z, uniforms, normals = (self._draw(model, len(batch), seed)
+                                        if noise is None else noise)
+            out = [model(photo_points=face[None], eps_z=eps_z[i:i + 1],
+                         uniforms=uniforms[i:i + 1], normals=normals[i:i + 1],
+                         temperature=np.float32(temperature))["caricature_points"]
+                   for i, face in enumerate(batch)]
+        out = np.concatenate(out)  # (B, N, 2)
+        return out[0] if single else out
+
+    @staticmethod
+    def _draw(model, batch, seed):
+        """`(eps_z, uniforms, normals)` float32 from `numpy.random.default_rng(seed)`."""
+        rng = np.random.default_rng(seed)
+        z = model.input_specs["eps_z"][0][-1]
+        steps = model.input_specs["uniforms"][0][1]
+        return (rng.standard_normal((batch, z)).astype(np.float32),
+                rng.uniform(size=(batch, steps, 2)).astype(np.float32),
+                rng.standard_normal((batch, steps, 2)).astype(np.float32))

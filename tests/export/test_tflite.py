@@ -1,60 +1,128 @@
-"""TFLite export: builtin ops only, parity of each variant with Keras, input checks."""
+"""TFLite export: builtin ops only, no control flow, real int8 weights, parity of
+each mode and variant with Keras, input checks."""
 
 import os
 
 import numpy as np
 import pytest
 import tensorflow as tf
+from ai_edge_litert import interpreter as litert
 
 from export.tflite import QUANTIZATIONS, op_names
 from tests.export.conftest import (STYLE_SIZE, face_size, fixed_noise, keras_reference,
                                    photo_points, psnr)
-from tf_deepexag.lite import LiteModel
+from tf_deepexag.lite import LiteExaggerator, LiteModel
 
 pytestmark = pytest.mark.slow
 
-# Ops that would mean Flex, resource variables or rolled loops.
-FORBIDDEN = ("VAR_HANDLE", "READ_VARIABLE", "WHILE", "CALL_ONCE")
+MODES = ("sampled", "deterministic")
+# Ops that would mean Flex, resource variables, loops or branches.
+FORBIDDEN = ("VAR_HANDLE", "READ_VARIABLE", "WHILE", "IF", "CALL_ONCE")
 
 
 def _path(tflite_files, name, q):
     return os.path.join(tflite_files[0], f"{name}_{q}.tflite")
 
 
+def _tensor_elements(path):
+    """`{dtype name: total elements}` of all tensors in a `.tflite` file."""
+    interpreter = litert.Interpreter(model_path=path)
+    counts = {}
+    for detail in interpreter.get_tensor_details():
+        name = np.dtype(detail["dtype"]).name
+        counts[name] = counts.get(name, 0) + int(np.prod(detail["shape"]))
+    return counts
+
+
 def test_files_written_with_builtin_ops_only(tflite_files):
     out, sizes = tflite_files
-    assert sorted(sizes) == sorted(f"{n}_{q}.tflite" for n in ("exaggerate", "stylize")
-                                   for q in QUANTIZATIONS)
+    names = [f"exaggerate_{m}" for m in MODES] + ["stylize"]
+    assert sorted(sizes) == sorted(f"{n}_{q}.tflite" for n in names for q in QUANTIZATIONS)
     for name, size in sizes.items():
         path = os.path.join(out, name)
         assert os.path.getsize(path) == size > 0
         ops = op_names(path)
         assert not [op for op in ops if op.startswith("CUSTOM") or op in FORBIDDEN], ops
     assert "CONV_2D" in op_names(_path(tflite_files, "stylize", "fp32"))
-    assert {"FULLY_CONNECTED", "IF"} <= set(op_names(_path(tflite_files, "exaggerate",
-                                                           "fp32")))
+    for mode in MODES:
+        assert "FULLY_CONNECTED" in op_names(_path(tflite_files, f"exaggerate_{mode}", "fp32"))
     assert [n for n in os.listdir(out) if n.endswith(".tmp")] == []
 
 
-def test_exaggerate_parity_with_keras(tflite_files, tiny_artifacts):
-    model = tiny_artifacts[2]
+def test_int8_quantizes_the_exaggerate_weights(tflite_files, lite_artifacts):
+    model = lite_artifacts[1]
+    # The converter's dynamic-range pass quantizes weight matrices of >= 1024
+    # elements (not biases); all of them are decoder/head kernels both modes use.
+    large = sum(int(np.prod(w.shape)) for w in model.weights
+                if len(w.shape) == 2 and np.prod(w.shape) >= 1024)
+    assert large > 250_000
+    for mode in MODES:
+        name = f"exaggerate_{mode}"
+        fp32, int8 = (_path(tflite_files, name, q) for q in ("fp32", "int8"))
+        assert "int8" not in _tensor_elements(fp32)
+        counts = _tensor_elements(int8)
+        # Every large weight is stored in int8 (once: no copy per step).
+        assert large <= counts.get("int8", 0) < 1.2 * large, (mode, counts, large)
+        # ~3 bytes saved per quantized weight: the file shrinks by about that.
+        saved = os.path.getsize(fp32) - os.path.getsize(int8)
+        assert saved > 2.5 * large, (mode, saved, large)
+        assert os.path.getsize(int8) < 0.75 * os.path.getsize(fp32)
+        fp16 = _tensor_elements(_path(tflite_files, name, "fp16"))
+        assert fp16.get("float16", 0) >= large, (mode, fp16)
+
+
+def test_exaggerate_parity_with_keras(tflite_files, lite_artifacts):
+    model = lite_artifacts[1]
+    points = photo_points()
+    size = face_size(points)
+    noise = fixed_noise(seed=11)
+    report = {}
+    for q in QUANTIZATIONS:
+        deterministic = LiteModel(_path(tflite_files, "exaggerate_deterministic", q))
+        assert sorted(deterministic.input_specs) == ["photo_points"]
+        got = deterministic(photo_points=points)["caricature_points"]
+        want = keras_reference(model, points, *noise, 0.0)
+        report[(q, "deterministic")] = float(np.max(np.abs(got - want))) / size
+        sampled = LiteModel(_path(tflite_files, "exaggerate_sampled", q))
+        for temperature in (0.3, 1.0):
+            got = sampled(photo_points=points, eps_z=noise[0], uniforms=noise[1],
+                          normals=noise[2], temperature=np.float32(temperature))
+            want = keras_reference(model, points, *noise, temperature)
+            report[(q, temperature)] = float(
+                np.max(np.abs(got["caricature_points"] - want))) / size
+    print("max |TFLite - Keras| / face size:", report)
+    for key, value in report.items():
+        if key[0] == "fp32":
+            assert value < 1e-4, (key, value)
+    # Quantized deterministic weights: a loose bound (sampled runs may pick
+    # another mixture component where the inverse CDF is near a boundary).
+    assert report[("fp16", "deterministic")] < 0.02, report
+    assert report[("int8", "deterministic")] < 0.2, report
+
+
+def test_lite_exaggerator_modes(tflite_files, lite_artifacts):
+    model = lite_artifacts[1]
     points = photo_points()
     tol = 1e-4 * face_size(points)
-    report = {}
-    for temperature in (0.0, 0.6):
-        noise = fixed_noise(seed=11)
-        want = keras_reference(model, points, *noise, temperature)
-        for q in QUANTIZATIONS:
-            lite = LiteModel(_path(tflite_files, "exaggerate", q))
-            got = lite(photo_points=points, eps_z=noise[0], uniforms=noise[1],
-                       normals=noise[2], temperature=np.float32(temperature))
-            diff = float(np.max(np.abs(got["caricature_points"] - want)))
-            report[(q, temperature)] = diff / face_size(points)
-            if q == "fp32":
-                assert diff < tol, (temperature, diff)
-            elif temperature == 0.0:  # quantized weights: a loose bound
-                assert diff < 0.05 * face_size(points), (q, diff)
-    print("max |TFLite - Keras| / face size:", report)
+    ex = LiteExaggerator(tflite_files[0], "fp32")
+    deterministic = keras_reference(model, points, *fixed_noise(), 0.0)[0]
+    for temperature in (0.0, -1.0):
+        got = ex(points[0], temperature=temperature)
+        assert got.shape == (68, 2)
+        assert np.max(np.abs(got - deterministic)) < tol
+    noise = fixed_noise(seed=4)
+    got = ex(points, temperature=0.5, noise=noise)
+    assert got.shape == (1, 68, 2)
+    assert np.max(np.abs(got - keras_reference(model, points, *noise, 0.5))) < tol
+    # Seeded NumPy noise: same seed, same points; another seed, other points;
+    # a batch runs face by face with its own noise rows.
+    np.testing.assert_array_equal(ex(points[0], 0.5, seed=3), ex(points[0], 0.5, seed=3))
+    assert np.max(np.abs(ex(points[0], 0.5, seed=3) - ex(points[0], 0.5, seed=4))) > tol
+    rng_noise = LiteExaggerator._draw(ex.model("sampled"), 2, 9)
+    batch = ex(np.concatenate([points, points]), 0.5, seed=9)
+    for i in range(2):
+        one = tuple(n[i:i + 1] for n in rng_noise)
+        np.testing.assert_allclose(batch[i], ex(points, 0.5, noise=one)[0], atol=1e-5)
 
 
 def test_stylize_psnr(tflite_files, tiny_artifacts):
@@ -74,15 +142,30 @@ def test_stylize_psnr(tflite_files, tiny_artifacts):
     assert values["int8"] >= 20
 
 
-def test_lite_model_rejects_bad_input_naming_it(tflite_files):
-    lite = LiteModel(_path(tflite_files, "exaggerate", "fp32"))
+def test_lite_model_rejects_bad_input_naming_it(tflite_files, tmp_path):
+    lite = LiteModel(_path(tflite_files, "exaggerate_sampled", "fp32"))
     noise = fixed_noise()
     good = dict(photo_points=photo_points(), eps_z=noise[0], uniforms=noise[1],
                 normals=noise[2], temperature=np.float32(0.5))
-    with pytest.raises(ValueError, match="photo_points.*68"):
+    with pytest.raises(ValueError) as info:
         lite(**dict(good, photo_points=np.zeros((1, 67, 2), np.float32)))
-    with pytest.raises(ValueError, match="eps_z.*float32"):
+    assert str(info.value) == (
+        "exaggerate_sampled_fp32: input 'photo_points' must be float32 of shape "
+        "[1, 68, 2] (? = any), got float32 of shape [1, 67, 2].")
+    with pytest.raises(ValueError) as info:
         lite(**dict(good, eps_z=noise[0].astype(np.float64)))
+    assert str(info.value) == (
+        "exaggerate_sampled_fp32: input 'eps_z' must be float32 of shape [1, 4] (? = any), "
+        "got float64 of shape [1, 4].")
+    # A Python number has no dtype: converted, as the SavedModel runner does.
+    assert lite(**dict(good, temperature=0.5))["caricature_points"].shape == (1, 68, 2)
+    deterministic = LiteExaggerator(tflite_files[0])
+    with pytest.raises(ValueError, match=r"`photo_points` must have shape \[68, 2\]"):
+        deterministic(np.zeros((68, 3)))
+    with pytest.raises(FileNotFoundError, match="exaggerate_deterministic_int8"):
+        LiteExaggerator(tmp_path, "int8")(photo_points()[0])
+    with pytest.raises(ValueError, match="`quantization` must be one of"):
+        LiteExaggerator(tflite_files[0], "int4")
 
 
 def test_export_tflite_bad_paths(tmp_path):

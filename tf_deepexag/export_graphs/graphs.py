@@ -8,6 +8,12 @@ and the TFLite graphs (`export/tflite.py`). Noise always enters
 `sample_sequence` as tensors; `exaggerate` draws it with
 `tf.random.stateless_*` from a seed, the TFLite graph takes it as inputs.
 The steps equal `geometry.Exaggerator` with `align="jaw"`.
+
+Each mode has its own branch-free graph: `exaggerate_sampled` (noise and
+temperature) and `exaggerate_deterministic` (photo points only). The
+SavedModel's `exaggerate_with_noise` picks one with `tf.cond` on the
+temperature; TFLite gets one file per mode, because the converter's
+dynamic-range quantizer leaves the weights inside `IF` branches in float32.
 """
 
 import tensorflow as tf
@@ -85,42 +91,63 @@ class ExportGraphs(tf.Module):
         self.num_steps = int(model.config.max_seq_len)
         self.generator = generator
         self.style_size = None if generator is None else check_generator(generator)
-        # One traced function shared by every caller: the 68-step sampler is
-        # slow to trace, so it is traced once per export, not per signature.
-        self.exaggerate_with_noise = tf.function(
-            self._exaggerate_with_noise, input_signature=[
-                tf.TensorSpec([None, self.num_steps, 2], tf.float32),
-                tf.TensorSpec([None, self.z_size], tf.float32),
-                tf.TensorSpec([None, self.num_steps, 2], tf.float32),
-                tf.TensorSpec([None, self.num_steps, 2], tf.float32),
-                tf.TensorSpec([], tf.float32)])
+        # Traced functions shared by every caller: the 68-step sampler is slow
+        # to trace, so each mode is traced once per export, not per signature.
+        points_spec = tf.TensorSpec([None, self.num_steps, 2], tf.float32)
+        self.exaggerate_sampled = tf.function(self._exaggerate_sampled, input_signature=[
+            points_spec, tf.TensorSpec([None, self.z_size], tf.float32), points_spec,
+            points_spec, tf.TensorSpec([], tf.float32)])
+        self.exaggerate_deterministic = tf.function(self._exaggerate_deterministic,
+                                                    input_signature=[points_spec])
 
-    def _exaggerate_with_noise(self, photo_points, eps_z, uniforms, normals, temperature):
-        """Caricature points `(B, N, 2)` from photo points and explicit noise.
+    def _photo_strokes(self, photo_points):
+        """`(strokes (B, T, 5) normalised, anchor (B, 2))` of absolute points."""
+        strokes, anchor = tf_points.to_stroke5(photo_points)
+        return tf.concat([strokes[..., :2] / self.photo_scale, strokes[..., 2:]], -1), anchor
+
+    def _caricature_points(self, out, anchor, photo_points):
+        """Absolute `(B, N, 2)` points of normalised strokes, jaw-aligned to the photo."""
+        generated = tf_points.from_stroke5(out[..., :2] * self.caricature_scale, anchor)
+        return tf_points.align_jaw(generated, photo_points)
+
+    def _exaggerate_sampled(self, photo_points, eps_z, uniforms, normals, temperature):
+        """Sampled caricature points `(B, N, 2)`; no control flow.
 
         Args:
             photo_points: float32 `(B, N, 2)` absolute (x, y) points.
             eps_z: `(B, Z)` N(0, 1).
             uniforms: `(B, T, 2)` U(0, 1).
             normals: `(B, T, 2)` N(0, 1).
-            temperature: float32 scalar; <= 0 means deterministic (z = mu,
-                means of the likeliest components; the noise is ignored).
+            temperature: float32 scalar > 0 (0 divides the logits by zero).
         """
         photo_points = tf.convert_to_tensor(photo_points, tf.float32)
+        strokes, anchor = self._photo_strokes(photo_points)
+        out = sample_sequence(self.vae, strokes, eps_z, uniforms, normals,
+                              tf.convert_to_tensor(temperature, tf.float32))  # (B, T, 5)
+        return self._caricature_points(out, anchor, photo_points)
+
+    def _exaggerate_deterministic(self, photo_points):
+        """Deterministic caricature points `(B, N, 2)`: z = mu, means of the
+        likeliest components; no noise, no control flow."""
+        photo_points = tf.convert_to_tensor(photo_points, tf.float32)
+        strokes, anchor = self._photo_strokes(photo_points)
+        batch = tf.shape(photo_points)[0]
+        steps = tf.zeros(tf.stack([batch, self.num_steps, 2]))  # read by no op
+        out = sample_sequence(self.vae, strokes, tf.zeros(tf.stack([batch, self.z_size])),
+                              steps, steps, 1.0, deterministic=True)  # (B, T, 5)
+        return self._caricature_points(out, anchor, photo_points)
+
+    def exaggerate_with_noise(self, photo_points, eps_z, uniforms, normals, temperature):
+        """Caricature points `(B, N, 2)`; temperature <= 0 is deterministic.
+
+        The SavedModel semantics: a `tf.cond` between the two traced modes
+        (the noise is ignored when deterministic).
+        """
         temperature = tf.convert_to_tensor(temperature, tf.float32)
-        strokes, anchor = tf_points.to_stroke5(photo_points)
-        strokes = tf.concat([strokes[..., :2] / self.photo_scale, strokes[..., 2:]], -1)
-
-        def run(deterministic):
-            def fn():
-                t = tf.constant(1.0) if deterministic else temperature
-                return sample_sequence(self.vae, strokes, eps_z, uniforms, normals, t,
-                                       deterministic)
-            return fn
-
-        out = tf.cond(temperature > 0.0, run(False), run(True))  # (B, T, 5)
-        generated = tf_points.from_stroke5(out[..., :2] * self.caricature_scale, anchor)
-        return tf_points.align_jaw(generated, photo_points)
+        return tf.cond(temperature > 0.0,
+                       lambda: self.exaggerate_sampled(photo_points, eps_z, uniforms,
+                                                       normals, temperature),
+                       lambda: self.exaggerate_deterministic(photo_points))
 
     def draw_noise(self, batch, seed):
         """`(eps_z, uniforms, normals)` from `tf.random.stateless_*` keyed by seed."""
@@ -162,9 +189,7 @@ class ExportGraphs(tf.Module):
             strength: float32 scalar, 0 = photo shape, 1 = generated shape.
         """
         photo_points = tf.convert_to_tensor(photo_points, tf.float32)
-        zeros = tf.zeros([1, self.num_steps, 2])
-        generated = self.exaggerate_with_noise(photo_points, tf.zeros([1, self.z_size]),
-                                               zeros, zeros, tf.constant(0.0))
+        generated = self.exaggerate_deterministic(photo_points)
         points = photo_points + strength * (generated - photo_points)
         warped = warp_face(image, photo_points[0], points[0])  # (1, H, W, 3) uint8
         if self.generator is not None:

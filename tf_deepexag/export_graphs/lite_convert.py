@@ -9,21 +9,38 @@ from tensorflow.python.framework import convert_to_constants
 QUANTIZATIONS = ("fp32", "fp16", "int8")
 
 
-def exaggerate_function(graphs):
-    """The batch-1 exaggerate concrete function with named noise inputs."""
-    t, z = graphs.num_steps, graphs.z_size
+# Below this the sampled TFLite graph raises the temperature: 0 would divide
+# the logits by zero (NaN points); the runner sends T <= 0 to the
+# deterministic graph instead, as the SavedModel does.
+MIN_TEMPERATURE = 1e-6
 
-    @tf.function(input_signature=[
-        tf.TensorSpec([1, t, 2], tf.float32, name="photo_points"),
-        tf.TensorSpec([1, z], tf.float32, name="eps_z"),
-        tf.TensorSpec([1, t, 2], tf.float32, name="uniforms"),
-        tf.TensorSpec([1, t, 2], tf.float32, name="normals"),
-        tf.TensorSpec([], tf.float32, name="temperature")])
-    def exaggerate(photo_points, eps_z, uniforms, normals, temperature):
-        return {"caricature_points": graphs._exaggerate_with_noise(
+
+def exaggerate_functions(graphs):
+    """The batch-1 exaggerate concrete functions, one per mode, no control flow.
+
+    Returns:
+        `{"exaggerate_sampled": f(photo_points, eps_z, uniforms, normals,
+        temperature), "exaggerate_deterministic": f(photo_points)}`, each
+        returning `{"caricature_points": (1, T, 2)}`.
+    """
+    t, z = graphs.num_steps, graphs.z_size
+    points = lambda name: tf.TensorSpec([1, t, 2], tf.float32, name=name)
+
+    @tf.function(input_signature=[points("photo_points"),
+                                  tf.TensorSpec([1, z], tf.float32, name="eps_z"),
+                                  points("uniforms"), points("normals"),
+                                  tf.TensorSpec([], tf.float32, name="temperature")])
+    def exaggerate_sampled(photo_points, eps_z, uniforms, normals, temperature):
+        temperature = tf.maximum(temperature, MIN_TEMPERATURE)
+        return {"caricature_points": graphs._exaggerate_sampled(
             photo_points, eps_z, uniforms, normals, temperature)}
 
-    return exaggerate.get_concrete_function()
+    @tf.function(input_signature=[points("photo_points")])
+    def exaggerate_deterministic(photo_points):
+        return {"caricature_points": graphs._exaggerate_deterministic(photo_points)}
+
+    return {"exaggerate_sampled": exaggerate_sampled.get_concrete_function(),
+            "exaggerate_deterministic": exaggerate_deterministic.get_concrete_function()}
 
 
 def stylize_function(graphs):
