@@ -5,8 +5,12 @@ Cases: 1x256^2x3, 1x512^2x3, 8x256^2x3, 1x2048^2x3. Rows:
   border, maps precomputed outside the timing (the hardest baseline);
 - `dense_eager`, `dense_function`, `dense_xla`: the public `dense_image_warp`
   called eagerly, in a `tf.function`, and in a `tf.function(jit_compile=True)`;
-- `face_eager`, `face_xla`: `warp_face` (uint8 in and out: spline on the
-  control points, coarse grid, upsampling, one dense warp), one call per image;
+- `face_eager`, `face_function`, `face_xla`: `warp_face` (uint8 in and out:
+  spline on the control points, coarse grid, upsampling, integer bilinear
+  sampler), one call per image: eagerly (the pipeline's call, which runs the
+  solve as a graph and the per-pixel stages as XLA programs), inside a plain
+  `tf.function` (plain ops, the exported graphs' path) and inside a
+  `tf.function(jit_compile=True)` (one XLA program);
 - at 1x512^2 only, alternative samplers under XLA: `fused4_gather_xla` (one
   gather of the 4 stacked corner indices, the first version of this module),
   `quad_table_xla` (gather once from a precomputed (H*W, 4C) table of the
@@ -38,7 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 CASES = ((1, 256), (1, 512), (8, 256), (1, 2048))
 METHODS = ("cv2_remap_f32", "dense_eager", "dense_function", "dense_xla",
-           "cv2_remap_u8", "face_eager", "face_xla")
+           "cv2_remap_u8", "face_eager", "face_function", "face_xla")
 VARIANTS = ("fused4_gather_xla", "quad_table_xla", "dense_f64_xla")
 
 
@@ -127,8 +131,8 @@ def _callable(method, batch, size):
         return lambda: fn(image_t, flow_t)
     if method == "face_eager":
         return lambda: [warp.warp_face(image, src, dst) for image in images_u8]
-    if method == "face_xla":
-        fn = tf.function(warp.warp_face, jit_compile=True, input_signature=[
+    if method in ("face_function", "face_xla"):
+        fn = tf.function(warp.warp_face, jit_compile=method == "face_xla", input_signature=[
             tf.TensorSpec([1, None, None, 3], tf.uint8), tf.TensorSpec([68, 2], tf.float32),
             tf.TensorSpec([68, 2], tf.float32)])
         tensors = [tf.constant(image[None]) for image in images_u8]

@@ -6,8 +6,9 @@ import tensorflow as tf
 from skimage import data as skdata
 
 from tf_deepexag import landmarks
-from tf_deepexag.warp import (face_flow, interpolate_bilinear, interpolate_spline,
-                              warp_face)
+from tf_deepexag.warp import (dense_image_warp, face_flow, interpolate_bilinear,
+                              interpolate_spline, warp_face)
+from tf_deepexag.warp import _rgb_uint8_sampler as _sampler
 from tf_deepexag.warp.face_warp import _border_points
 
 ASTRONAUT = skdata.astronaut()
@@ -80,15 +81,58 @@ def test_points_outside_the_image_and_float_images():
 
 
 def test_traces_with_dynamic_size():
+    # Inside a tf.function warp_face is plain ops; eagerly it runs XLA programs
+    # (face_warp._eager_programs). XLA's float32 log and sums round differently
+    # from TensorFlow's kernels, and the ill-conditioned kernel sums amplify
+    # that to ~2.5e-3 px of flow (measured at 512^2), which moves a 1/64 px
+    # sub-pixel weight on 0.1-0.3 % of the pixels.
     fn = tf.function(warp_face, input_signature=[
         tf.TensorSpec([None, None, 3], tf.uint8), tf.TensorSpec([68, 2], tf.float32),
         tf.TensorSpec([68, 2], tf.float32)])
     for size in (256, 300):
         scale = size / 512.0
         image = tf.image.resize(ASTRONAUT, (size, size)).numpy().astype(np.uint8)
-        got = fn(image, POINTS * scale, _exaggerated() * scale).numpy()
-        want = warp_face(image, POINTS * scale, _exaggerated() * scale)
-        np.testing.assert_array_equal(got, want)
+        got = fn(image, POINTS * scale, _exaggerated() * scale).numpy().astype(int)
+        want = warp_face(image, POINTS * scale, _exaggerated() * scale).astype(int)
+        assert got.shape == want.shape == image.shape
+        assert np.abs(got - want).max() <= 3
+        assert (got != want).mean() < 0.005
+
+
+def test_uint8_sampler_matches_the_float_bilinear_warp():
+    # Independent reference: dense_image_warp (tensorflow-addons' numerics) on
+    # the float image, rounded. The integer sampler rounds the weights to
+    # 1/64 px, so a level or two of difference at sharp edges is expected.
+    image = ASTRONAUT[None, 100:260, 120:300]                      # (1, 160, 180, 3)
+    yy, xx = np.mgrid[0:160, 0:180].astype(np.float32)
+    flow = np.stack([6 * np.sin(xx / 23) + 3, 5 * np.cos(yy / 31) - 20], -1)[None]
+    want = np.round(dense_image_warp(image.astype(np.float32), flow).numpy()).astype(int)
+    warped = _sampler.unpack_rgb0(_sampler.warp_rgb_uint8(image, flow))
+    assert warped.dtype == tf.uint8 and warped.shape == want.shape
+    got = warped.numpy().astype(int)
+    error = np.abs(got - want)
+    assert error.max() <= 2, error.max()
+    assert error.mean() < 0.05, error.mean()
+    # Samples far outside the image take the nearest corner, like the float path.
+    shifted = _sampler.unpack_rgb0(_sampler.warp_rgb_uint8(
+        image, np.full((1, 160, 180, 2), 100.0, np.float32))).numpy()
+    np.testing.assert_array_equal(shifted[0, :100, :100], np.broadcast_to(
+        image[0, 0, 0], (100, 100, 3)))
+
+
+def test_upsampling_is_linear_interpolation_between_the_nodes():
+    rng = np.random.default_rng(3)
+    step, size = 8, 61                                              # size not a multiple
+    nodes = rng.normal(size=(1, 9, 5, 2)).astype(np.float32)        # node k at pixel 8 k
+    got = _sampler.upsample_axis(nodes, size, step, 1).numpy()      # (1, 61, 5, 2)
+    positions = np.arange(9) * step
+    want = np.empty((size, 5, 2))
+    for j in range(5):
+        for c in range(2):
+            want[:, j, c] = np.interp(np.arange(size), positions, nodes[0, :, j, c])
+    np.testing.assert_allclose(got[0], want, atol=1e-6)
+    cols = _sampler.upsample_axis(nodes.transpose(0, 2, 1, 3), size, step, 2).numpy()
+    np.testing.assert_allclose(cols[0].transpose(1, 0, 2), want, atol=1e-6)
 
 
 @pytest.mark.parametrize("kwargs,message", [
@@ -112,7 +156,9 @@ def test_export_signature_uint8_batch_of_one_with_dynamic_size():
     image = ASTRONAUT[None, :200, :240]
     got = fn(image, POINTS * 0.4, _exaggerated() * 0.4)
     assert got.dtype == tf.uint8 and got.shape == (1, 200, 240, 3)
-    np.testing.assert_array_equal(got, warp_face(image, POINTS * 0.4, _exaggerated() * 0.4))
+    want = warp_face(image, POINTS * 0.4, _exaggerated() * 0.4)   # eager: XLA programs
+    difference = np.abs(got.numpy().astype(int) - want)
+    assert difference.max() <= 3 and (difference > 0).mean() < 0.005  # see above
 
 
 def test_non_finite_points_raise_in_graph_mode():

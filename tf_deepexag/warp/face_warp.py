@@ -7,14 +7,17 @@ Differences from `sparse_image_warp`, for photos of any size:
   warp's (y, x) here and nowhere else;
 - the border is pinned with zero-flow control points, so the background does
   not swim;
-- the spline is solved in float64 on the control points only and evaluated on
-  a coarse grid every `grid_step` pixels; the flow is upsampled bilinearly and
-  applied with one `dense_image_warp`. Memory is O(H W) instead of the
+- the spline is solved in float64 on the control points only and evaluated
+  in float32 on a coarse grid of nodes at multiples of `grid_step` pixels;
+  the flow is upsampled bilinearly and applied by one bilinear sampler
+  (`dense_image_warp` for float images, the integer sampler of
+  `_rgb_uint8_sampler` for uint8 RGB). Memory is O(H W) instead of the
   O(H W (N + 3)) of evaluating the spline per pixel. Measured against the
-  exact per-pixel spline (`tests/warp/test_warp_face.py`; the astronaut at
-  512^2, face exaggerated by up to 10 px, step 8): mean 0.007 px, 99th
-  percentile 0.08 px, max 2.5 px right beside a landmark whose neighbours
-  move differently (step 4: mean 0.002, max 0.7 px);
+  exact per-pixel spline (the astronaut at 512^2, `_exaggerated` points of
+  `tests/warp/test_warp_face.py`, flow up to 10 px): step 8 mean 0.004 px,
+  99th percentile 0.04 px, 99.9th 0.46 px, max 2.4 px right beside a
+  landmark whose neighbours move differently; step 4 mean 0.001 px, max
+  0.7 px;
 - uint8 images come back as uint8 (rounded), float images in their dtype.
 
 Mathematical details:
@@ -35,6 +38,7 @@ Mathematical details:
 import tensorflow as tf
 
 from tf_deepexag.warp import _checks
+from tf_deepexag.warp import _rgb_uint8_sampler as _sampler
 from tf_deepexag.warp.dense_image_warp import dense_image_warp
 from tf_deepexag.warp import interpolate_spline as _spline
 
@@ -52,22 +56,100 @@ def _border_points(height, width, per_edge):
     ], axis=0)
 
 
-def _upsample_axis(grid, size, axis):
-    """Linearly resizes `grid` to `size` along `axis` (1 or 2), ends aligned.
+def _solve(height, width, src_points_xy, dst_points_xy, border_points_per_edge,
+           regularization_weight):
+    """Solves the thin-plate spline on the landmarks and the border points.
 
-    Applied to rows then columns it is ResizeBilinear(align_corners=True)
-    (same values to 3e-5) with two gathers per axis: ~9x faster than that
-    kernel under XLA, where ResizeBilinear lowers poorly (bench/warp.py).
+    Coordinates are in units of the longer side: the kernel values stay O(1),
+    so the grid evaluation is accurate in float32; the small system is solved
+    in float64. The thin-plate spline is scale-equivariant (r^2 log(s^2 r^2)
+    differs by an affine term), so this changes nothing at
+    regularization_weight=0; a positive weight is in these units.
+
+    Returns:
+        `(controls, w, v)`: float32 `(1, M, 2)` scaled (y, x) centres, `(1, M, 2)`
+        kernel weights and `(1, 3, 2)` affine part.
     """
-    nodes = tf.shape(grid)[axis]
-    position = tf.range(size, dtype=tf.float32) * (
-        tf.cast(nodes - 1, tf.float32) / tf.cast(size - 1, tf.float32))  # (S,)
-    lower = tf.minimum(tf.cast(tf.floor(position), tf.int32), nodes - 2)
-    alpha = position - tf.cast(lower, tf.float32)
-    alpha = tf.reshape(alpha, [-1, 1, 1] if axis == 1 else [-1, 1])
-    resized = (tf.gather(grid, lower, axis=axis) * (1.0 - alpha)
-               + tf.gather(grid, lower + 1, axis=axis) * alpha)
-    return resized
+    src = tf.cast(tf.reshape(src_points_xy, [-1, 2]), tf.float64)[:, ::-1]  # (N, 2) y, x
+    dst = tf.cast(tf.reshape(dst_points_xy, [-1, 2]), tf.float64)[:, ::-1]
+    border = _border_points(height, width, border_points_per_edge)
+    controls = tf.concat([dst, border], axis=0)[None]               # (1, M, 2), M = N + 4E
+    values = tf.concat([dst - src, tf.zeros_like(border)], axis=0)[None]
+    controls /= tf.cast(tf.maximum(height, width) - 1, tf.float64)
+    w, v = _spline.solve_interpolation(controls, values, 2, regularization_weight)
+    return tuple(tf.cast(t, tf.float32) for t in (controls, w, v))
+
+
+def _coarse_flow(height, width, controls, w, v, grid_step):
+    """The spline at the nodes `(i, j) * grid_step`: `(1, Gh, Gw, 2)` float32.
+
+    `Gh = ceil(H / grid_step) + 1` (and the same for W), so the last node is
+    at or past the far edge and every pixel lies between two nodes. Squared
+    distances are taken per axis on the regular grid (no `|a|^2 - 2ab + |b|^2`
+    cancellation).
+    """
+    grid_h = (height + grid_step - 1) // grid_step + 1
+    grid_w = (width + grid_step - 1) // grid_step + 1
+    unit = tf.cast(grid_step, tf.float32) / tf.cast(tf.maximum(height, width) - 1, tf.float32)
+    node_y = tf.cast(tf.range(grid_h), tf.float32) * unit            # (Gh,)
+    node_x = tf.cast(tf.range(grid_w), tf.float32) * unit            # (Gw,)
+    dy2 = tf.square(node_y[:, None] - controls[0, :, 0])            # (Gh, M)
+    dx2 = tf.square(node_x[:, None] - controls[0, :, 1])            # (Gw, M)
+    r = tf.reshape(dy2[:, None] + dx2[None], [1, grid_h * grid_w, -1])  # (1, G, M)
+    rbf = tf.matmul(_spline.phi(r, 2), w)                           # (1, G, 2)
+    grid_y, grid_x = tf.meshgrid(node_y, node_x, indexing="ij")
+    affine = (grid_y[..., None] * v[0, 0] + grid_x[..., None] * v[0, 1] + v[0, 2])
+    return tf.reshape(rbf, [1, grid_h, grid_w, 2]) + affine[None]   # (1, Gh, Gw, 2)
+
+
+def _coarse_flow_like(like, controls, w, v, grid_step):
+    """`_coarse_flow` for the image size of `like` (static under XLA)."""
+    return _coarse_flow(tf.shape(like)[1], tf.shape(like)[2], controls, w, v, grid_step)
+
+
+def _dense_flow(like, controls, w, v, grid_step):
+    """The `(1, H, W, 2)` flow for the image size of `like` (coarse grid, upsampled)."""
+    coarse = _coarse_flow_like(like, controls, w, v, grid_step)
+    return _sampler.upsample_flow(coarse, like, grid_step)
+
+
+# Eager calls (the pipeline's) run the small solve as a graph (TensorFlow's
+# LU is ~4x faster than XLA's QR-based solve here) and the rest as four XLA
+# programs: the coarse grid, its upsampling, the sampler and the unpacking.
+# Fused into one program XLA recomputes producers inside every gather and the
+# upsampling per pixel (2-3x slower, bench/warp.py). Each new image size
+# compiles once. Inside a caller's tf.function warp_face stays plain ops, so
+# exported graphs need no XLA.
+_EAGER_PROGRAMS = {}
+
+
+def _eager_programs(grid_step, border_points_per_edge, regularization_weight, dtype):
+    """The eager path's compiled functions for these settings (built once).
+
+    Fixed input signatures (dynamic sizes) keep the per-call dispatch cost
+    low; XLA still compiles once per concrete image size.
+    """
+    key = (grid_step, border_points_per_edge, regularization_weight, dtype)
+    if key not in _EAGER_PROGRAMS:
+        scalar = tf.TensorSpec([], tf.int32)
+        points = tf.TensorSpec([None, 2], tf.float64)
+        image = tf.TensorSpec([1, None, None, None], dtype)
+        spline = [tf.TensorSpec([1, None, 2], tf.float32), tf.TensorSpec([1, None, 2], tf.float32),
+                  tf.TensorSpec([1, 3, 2], tf.float32)]
+        coarse = tf.TensorSpec([1, None, None, 2], tf.float32)
+        _EAGER_PROGRAMS[key] = (
+            tf.function(lambda h, w, s, d: _solve(h, w, s, d, border_points_per_edge,
+                                                  regularization_weight),
+                        input_signature=[scalar, scalar, points, points]),
+            tf.function(lambda like, c, w, v: _coarse_flow_like(like, c, w, v, grid_step),
+                        input_signature=[image] + spline, jit_compile=True),
+            tf.function(lambda c, like: _sampler.upsample_flow(c, like, grid_step),
+                        input_signature=[coarse, image], jit_compile=True),
+            tf.function(_sampler.warp_rgb_uint8, jit_compile=True, input_signature=[
+                tf.TensorSpec([1, None, None, 3], tf.uint8), coarse]),
+            tf.function(_sampler.unpack_rgb0, jit_compile=True, input_signature=[
+                tf.TensorSpec([1, None, None], tf.int32)]))
+    return _EAGER_PROGRAMS[key]
 
 
 def face_flow(height, width, src_points_xy, dst_points_xy, grid_step=8,
@@ -76,31 +158,10 @@ def face_flow(height, width, src_points_xy, dst_points_xy, grid_step=8,
 
     See `warp_face` for the arguments.
     """
-    src = tf.cast(tf.reshape(src_points_xy, [-1, 2]), tf.float64)[:, ::-1]  # (N, 2) y, x
-    dst = tf.cast(tf.reshape(dst_points_xy, [-1, 2]), tf.float64)[:, ::-1]
-    border = _border_points(height, width, border_points_per_edge)
-    controls = tf.concat([dst, border], axis=0)[None]               # (1, N + 4E, 2)
-    values = tf.concat([dst - src, tf.zeros_like(border)], axis=0)[None]
-    grid_h = (height - 2) // grid_step + 2                           # covers H - 1
-    grid_w = (width - 2) // grid_step + 2
-    step_y = tf.cast(height - 1, tf.float64) / tf.cast(grid_h - 1, tf.float64)
-    step_x = tf.cast(width - 1, tf.float64) / tf.cast(grid_w - 1, tf.float64)
-    gy, gx = tf.meshgrid(tf.cast(tf.range(grid_h), tf.float64) * step_y,
-                         tf.cast(tf.range(grid_w), tf.float64) * step_x, indexing="ij")
-    coarse_points = tf.reshape(tf.stack([gy, gx], -1), [1, -1, 2])  # (1, G, 2)
-    # Coordinates in units of the longer side: the kernel values stay O(1), so
-    # the grid evaluation is accurate in float32 (5x faster than float64 under
-    # XLA); the small system is solved in float64. The thin-plate spline is
-    # scale-equivariant (r^2 log(s^2 r^2) differs by an affine term), so this
-    # changes nothing at regularization_weight=0; a positive weight is in these
-    # units.
-    scale = tf.cast(tf.maximum(height, width) - 1, tf.float64)
-    w, v = _spline.solve_interpolation(controls / scale, values, 2, regularization_weight)
-    coarse = _spline.apply_interpolation(
-        tf.cast(coarse_points / scale, tf.float32), tf.cast(controls / scale, tf.float32),
-        tf.cast(w, tf.float32), tf.cast(v, tf.float32), 2)          # (1, G, 2)
-    coarse = tf.reshape(coarse, [1, grid_h, grid_w, 2])
-    return _upsample_axis(_upsample_axis(coarse, height, 1), width, 2)  # (1, H, W, 2)
+    controls, w, v = _solve(height, width, src_points_xy, dst_points_xy,
+                            border_points_per_edge, regularization_weight)
+    like = tf.zeros(tf.stack([1, height, width, 0]))
+    return _dense_flow(like, controls, w, v, grid_step)
 
 
 def warp_face(image, src_points_xy, dst_points_xy, grid_step=8,
@@ -159,15 +220,33 @@ def warp_face(image, src_points_xy, dst_points_xy, grid_step=8,
     src = _checks.check_finite(tf.cast(src, tf.float64), "src_points_xy")
     dst = _checks.check_finite(tf.cast(dst, tf.float64), "dst_points_xy")
     batched = image if image.shape.rank == 4 else image[None]
-    height, width = tf.shape(batched)[1], tf.shape(batched)[2]
-    flow = face_flow(height, width, src, dst, int(grid_step), int(border_points_per_edge),
-                     regularization_weight)
-    working = tf.cast(batched, tf.float32) if batched.dtype == tf.uint8 else batched
-    # The flow stays float32 for float16 images: float16 positions would be
-    # off by up to half a pixel in a 1000 px photo.
-    flow = tf.cast(flow, tf.float64) if working.dtype == tf.float64 else flow
-    warped = dense_image_warp(working, flow)
-    if image.dtype == tf.uint8:
-        warped = tf.cast(tf.clip_by_value(tf.round(warped), 0.0, 255.0), tf.uint8)
+    shape = tf.shape(batched)
+    height, width = shape[1], shape[2]
+    eager = tf.executing_eagerly()
+    if eager:
+        solve, coarse_flow, upsample, sample, unpack = _eager_programs(
+            int(grid_step), int(border_points_per_edge), float(regularization_weight),
+            batched.dtype)
+        controls, w, v = solve(height, width, src, dst)
+        flow = upsample(coarse_flow(batched, controls, w, v), batched)  # (1, H, W, 2)
+    else:
+        sample, unpack = _sampler.warp_rgb_uint8, _sampler.unpack_rgb0
+        controls, w, v = _solve(height, width, src, dst, int(border_points_per_edge),
+                                float(regularization_weight))
+        flow = _dense_flow(batched, controls, w, v, int(grid_step))  # (1, H, W, 2)
+    if batched.dtype == tf.uint8 and batched.shape[-1] == 3:
+        for axis, label in ((1, "height"), (2, "width")):
+            if batched.shape[axis] is not None and batched.shape[axis] < 2:
+                raise ValueError(f"`image` {label} must be at least 2, got shape "
+                                 f"{image.shape}.")
+        warped = unpack(sample(batched, flow))
+    else:
+        working = tf.cast(batched, tf.float32) if batched.dtype == tf.uint8 else batched
+        # The flow stays float32 for float16 images: float16 positions would be
+        # off by up to half a pixel in a 1000 px photo.
+        flow = tf.cast(flow, tf.float64) if working.dtype == tf.float64 else flow
+        warped = dense_image_warp(working, flow)
+        if image.dtype == tf.uint8:
+            warped = tf.cast(tf.clip_by_value(tf.round(warped), 0.0, 255.0), tf.uint8)
     warped = warped if image.shape.rank == 4 else warped[0]
     return warped.numpy() if as_numpy else warped
