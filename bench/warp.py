@@ -26,7 +26,7 @@ row minus the resident set size before its first call, each row in a fresh
 subprocess; it includes TensorFlow's allocator pools and XLA compilation,
 which `tracemalloc` cannot see.
 
-    python bench/warp.py [--repeats 10]
+    python bench/warp.py [--repeats 10] [--cases 1x512 8x256]
 """
 
 import argparse
@@ -190,13 +190,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--one", nargs=3, metavar=("METHOD", "BATCH", "SIZE"))
+    parser.add_argument("--cases", nargs="+", metavar="BxS",
+                        help="cases to run, e.g. 1x512 (default: all)")
     args = parser.parse_args()
     if args.one:
         _run_one(args.one[0], int(args.one[1]), int(args.one[2]), args.repeats)
         return
     from bench._report import report  # pylint: disable=import-outside-toplevel
     rows = []
-    for batch, size in CASES:
+    cases = [tuple(int(n) for n in case.split("x")) for case in args.cases] \
+        if args.cases else CASES
+    for batch, size in cases:
         methods = METHODS + (VARIANTS if (batch, size) == (1, 512) else ())
         baseline = {}
         for method in methods:

@@ -61,6 +61,28 @@ def upsample_axis(grid, size, step, axis):
     return tf.reshape(blocks, [1, shape[1], -1, 2])[:, :, :size]        # (1, R, size, 2)
 
 
+def _hat_weights(size, nodes, step):
+    """`(size, nodes)` linear-interpolation weights, node k at pixel k * step."""
+    offset = tf.range(size, dtype=tf.float32)[:, None] / tf.cast(step, tf.float32) \
+        - tf.cast(tf.range(nodes), tf.float32)[None]
+    return tf.maximum(0.0, 1.0 - tf.abs(offset))
+
+
+def upsample_flow_matmul(coarse_flow, like, step):
+    """`upsample_flow` as two matrix products with the interpolation weights.
+
+    ~30x the arithmetic of `upsample_flow`, but a matrix product is never
+    fused into its consumer, so inside one XLA program the sampler reads a
+    materialised flow instead of re-interpolating it per gather (bench/warp.py
+    `face_xla`); in plain TensorFlow graphs it is also the faster of the two.
+    """
+    height, width = tf.shape(like)[1], tf.shape(like)[2]
+    rows = tf.einsum("yk,kwc->ywc", _hat_weights(height, tf.shape(coarse_flow)[1], step),
+                     coarse_flow[0])                                   # (H, Gw, 2)
+    return tf.einsum("xw,ywc->yxc", _hat_weights(width, tf.shape(coarse_flow)[2], step),
+                     rows)[None]                                       # (1, H, W, 2)
+
+
 def upsample_flow(coarse_flow, like, step):
     """Bilinear upsampling of `(1, Gh, Gw, 2)` nodes to the `(1, H, W, 2)` size of `like`."""
     height, width = tf.shape(like)[1], tf.shape(like)[2]

@@ -110,7 +110,7 @@ def _coarse_flow_like(like, controls, w, v, grid_step):
 def _dense_flow(like, controls, w, v, grid_step):
     """The `(1, H, W, 2)` flow for the image size of `like` (coarse grid, upsampled)."""
     coarse = _coarse_flow_like(like, controls, w, v, grid_step)
-    return _sampler.upsample_flow(coarse, like, grid_step)
+    return _sampler.upsample_flow_matmul(coarse, like, grid_step)
 
 
 # Eager calls (the pipeline's) run the small solve as a graph (TensorFlow's
