@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip wheel setuptools
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,eval]'
 	touch $(STAMP)
 
 venv: $(STAMP)
