@@ -72,6 +72,7 @@ _HELP = {
     "decoder_photo": "Photo step the decoder reads: previous (original) | current.",
     "feed_caricature": "The decoder reads its previous caricature step (the "
                        "original); False: photo and z only (no exposure bias).",
+    "step_encoding": "Append a one-hot of the step index to the decoder input.",
     "photo_skip": "Add the photo's step offset to the mixture means (the head "
                   "predicts the exaggeration; False = the original head).",
 }

@@ -58,6 +58,10 @@ class VAEConfig:
     # departure): training and free-running decoding then see the same inputs,
     # so the deterministic output has no exposure bias.
     feed_caricature: bool = True
+    # Append a one-hot of the step index to the decoder input (a departure):
+    # the decoder then has a learnt per-step bias, e.g. the mean face's offset
+    # at that step, without counting steps in its state.
+    step_encoding: bool = False
     seed: int = 0  # Seed of the weight initialisers and noise generators.
 
     def __post_init__(self):

@@ -95,15 +95,26 @@ class DeepExaggerationVAE(keras.Model):
 
     @property
     def decoder_input_size(self):
-        """Width of the decoder's step input before z: photo (5) [+ caricature (5)]."""
-        return 10 if self.config.feed_caricature else 5
+        """Width of the decoder's step input before z: photo (5), previous
+        caricature (5, with `feed_caricature`), step one-hot (T, with
+        `step_encoding`)."""
+        c = self.config
+        return 5 + 5 * c.feed_caricature + c.max_seq_len * c.step_encoding
 
-    def decoder_inputs(self, photo, previous_caricature):
-        """The decoder's step inputs `(..., 5 or 10)`: the configured photo step
-        and, with `feed_caricature`, the previous caricature step."""
-        if not self.config.feed_caricature:
-            return photo
-        return ops.concatenate([photo, previous_caricature], axis=-1)
+    def decoder_inputs(self, photo, previous_caricature, steps):
+        """The decoder's step inputs `(..., decoder_input_size)`.
+
+        Args:
+            photo: `(..., 5)` the configured photo step(s).
+            previous_caricature: `(..., 5)` the previous caricature step(s).
+            steps: int32 step indices, shape `(...)` without the last axis.
+        """
+        parts = [photo]
+        if self.config.feed_caricature:
+            parts.append(previous_caricature)
+        if self.config.step_encoding:
+            parts.append(ops.cast(ops.one_hot(steps, self.config.max_seq_len), photo.dtype))
+        return ops.concatenate(parts, axis=-1) if len(parts) > 1 else photo
 
     def get_build_config(self):
         return {"max_seq_len": self.config.max_seq_len}
@@ -117,7 +128,8 @@ class DeepExaggerationVAE(keras.Model):
         if eps is None and not training:
             z = mu
         photo_in = photo if self.config.decoder_photo == "current" else shift_right(photo)
-        decoder_inputs = self.decoder_inputs(photo_in, shift_right(caricature))
+        steps = ops.broadcast_to(ops.arange(ops.shape(photo)[1]), ops.shape(photo)[:2])
+        decoder_inputs = self.decoder_inputs(photo_in, shift_right(caricature), steps)
         outputs, _, _ = self.decoder(decoder_inputs, z, training=training)
         params = self.head(outputs, photo[..., :2])  # (B, T, P)
         return params, mu, log_var  # (B, T, P), (B, Z), (B, Z)
