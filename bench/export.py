@@ -1,17 +1,19 @@
 """Latency and size of each exported artifact: exaggerate and stylize.
 
-Rows (one per artifact and graph): `keras_eager` (the `Exaggerator` path:
+Rows (one per graph and artifact): `keras_eager` (the `Exaggerator` path:
 eager 68-step sampler + NumPy landmark code; the generator called eagerly),
 `tf_function` (the export graph as a traced `tf.function`), `saved_model`
 (the loaded `exaggerate` / `stylize` signatures), `tflite_fp32`,
 `tflite_fp16`, `tflite_int8` (`tf_deepexag.lite.LiteModel`, one thread).
-One face (1, 68, 2) per exaggerate call; one S x S image per stylize call
-(the TFLite graph takes the generator's input directly, the SavedModel
-signature adds uint8 resizing).
+Exaggerate runs in both modes: `exaggerate_sampled` (temperature 0.6, the
+`exaggerate_sampled_<q>.tflite` files) and `exaggerate_deterministic`
+(temperature 0, `exaggerate_deterministic_<q>.tflite`); one face (1, 68, 2)
+per call. One S x S image per stylize call (the TFLite graph takes the
+generator's input directly, the SavedModel signature adds uint8 resizing).
 
 Time is the median of `--repeats` calls after a warm-up call; the machine is
 shared. Size is the artifact on disk (the whole SavedModel directory, shared
-by both graphs). Without `--model`, the built-in model if present, else a
+by all graphs). Without `--model`, the built-in model if present, else a
 random `DeepExaggerationVAE` of `--config` size; without `--style`, a random
 light U-GAT-IT generator (`--style_size`, ngf 8, 2 residual blocks).
 
@@ -104,7 +106,7 @@ def main():
     generator = load_style(style)
     size = generator.img_size
     points = read_pts(os.path.join(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__))), "tf_deepexag", "assets", "astronaut_68.pts"))[None]
+        os.path.abspath(__file__))), "tf_deepexag", "assets", "astronaut_68.pts"))[None].astype(np.float32)
     rng = np.random.default_rng(0)
     z = model.config.z_size
     noise = (rng.standard_normal((1, z)).astype(np.float32),
@@ -119,32 +121,36 @@ def main():
     start = time.perf_counter()
     tflite_dir = os.path.join(workdir, "tflite")
     sizes = export_tflite(model_dir, tflite_dir, style)
-    notes.append(f"TFLite export (6 files) {time.perf_counter() - start:.0f} s")
+    notes.append(f"TFLite export ({len(sizes)} files) {time.perf_counter() - start:.0f} s")
 
     rows = []
     ex = Exaggerator(model, stats)
-    rows.append({"graph": "exaggerate", "artifact": "keras_eager",
-                 "ms": _median_ms(lambda: ex.exaggerate(points, seed=0, temperature=0.6),
-                                  max(3, args.repeats // 5)), "bytes": None})
     graphs = ExportGraphs(model, stats, generator)
-    args_t = [tf.constant(points), *map(tf.constant, noise), tf.constant(0.6)]
-    rows.append({"graph": "exaggerate", "artifact": "tf_function",
-                 "ms": _median_ms(lambda: graphs.exaggerate_with_noise(*args_t),
-                                  args.repeats), "bytes": None})
     sigs = tf.saved_model.load(version).signatures
     sm_bytes = _dir_size(version)
-    rows.append({"graph": "exaggerate", "artifact": "saved_model", "ms": _median_ms(
-        lambda: sigs["exaggerate"](photo_points=tf.constant(points),
-                                   temperature=tf.constant(0.6),
-                                   seed=tf.constant(0, tf.int64)), args.repeats),
-        "bytes": sm_bytes})
-    for q in QUANTIZATIONS:
-        name = f"exaggerate_{q}.tflite"
-        lite = LiteModel(os.path.join(tflite_dir, name), num_threads=1)
-        rows.append({"graph": "exaggerate", "artifact": f"tflite_{q}", "ms": _median_ms(
-            lambda: lite(photo_points=points, eps_z=noise[0], uniforms=noise[1],
-                         normals=noise[2], temperature=np.float32(0.6)), args.repeats),
-            "bytes": sizes[name]})
+    for mode, temperature in (("sampled", 0.6), ("deterministic", 0.0)):
+        graph = f"exaggerate_{mode}"
+        rows.append({"graph": graph, "artifact": "keras_eager", "ms": _median_ms(
+            lambda: ex.exaggerate(points, seed=0, temperature=temperature or 1.0,
+                                  deterministic=temperature <= 0),
+            max(3, args.repeats // 5)), "bytes": None})
+        args_t = [tf.constant(points), *map(tf.constant, noise), tf.constant(temperature)]
+        rows.append({"graph": graph, "artifact": "tf_function", "ms": _median_ms(
+            lambda: graphs.exaggerate_with_noise(*args_t), args.repeats), "bytes": None})
+        rows.append({"graph": graph, "artifact": "saved_model", "ms": _median_ms(
+            lambda: sigs["exaggerate"](photo_points=tf.constant(points),
+                                       temperature=tf.constant(temperature),
+                                       seed=tf.constant(0, tf.int64)), args.repeats),
+            "bytes": sm_bytes})
+        inputs = {"photo_points": points}
+        if mode == "sampled":
+            inputs.update(eps_z=noise[0], uniforms=noise[1], normals=noise[2],
+                          temperature=np.float32(temperature))
+        for q in QUANTIZATIONS:
+            name = f"{graph}_{q}.tflite"
+            lite = LiteModel(os.path.join(tflite_dir, name), num_threads=1)
+            rows.append({"graph": graph, "artifact": f"tflite_{q}", "ms": _median_ms(
+                lambda: lite(**inputs), args.repeats), "bytes": sizes[name]})
     rows.append({"graph": "stylize", "artifact": "keras_eager",
                  "ms": _median_ms(lambda: generator(x), args.repeats), "bytes": None})
     gen_fn = tf.function(graphs.generate_image)
