@@ -17,6 +17,11 @@ Signatures (see the README for a REST example):
     stylize          images u8 [B,H,W,3] -> images u8 [B,H,W,3] (with --style).
     caricature       image u8 [1,H,W,3], photo_points f32 [1,68,2], strength
                      f32 [] -> caricature u8 [1,H,W,3], caricature_points.
+
+Wrong shapes fail inside the graph with a message naming the input. A wrong
+dtype is refused by TensorFlow before the graph runs, naming the input only
+by position (inputs in name order); `tf_deepexag.export_graphs.SavedModelRunner`
+checks dtypes and shapes by name in Python first.
 """
 
 import os

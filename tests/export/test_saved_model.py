@@ -120,6 +120,11 @@ def test_rest_request_matches_signatures(saved_model_version):
 
 
 def test_signature_rejects_wrong_shape_and_dtype_naming_input(saved_model_version):
+    """The raw loaded signature (no wrapper): what `tf.saved_model.load` users get.
+
+    `SavedModelRunner` (tests/export/test_saved_model_runner.py) names the
+    input for dtypes too.
+    """
     sig = tf.saved_model.load(saved_model_version).signatures["exaggerate"]
     good = dict(temperature=tf.constant(0.5), seed=tf.constant(1, tf.int64))
     with pytest.raises(tf.errors.InvalidArgumentError) as info:
@@ -128,11 +133,56 @@ def test_signature_rejects_wrong_shape_and_dtype_naming_input(saved_model_versio
     with pytest.raises(tf.errors.InvalidArgumentError, match="photo_points"):
         sig(photo_points=tf.zeros([68, 2]), **good)
     # A wrong dtype is refused by TensorFlow's signature wrapper itself, which
-    # names the input by position (#0 = photo_points) and both dtypes.
+    # names the input by position: the inputs in name order (#0 photo_points,
+    # #1 seed, #2 temperature), as the README's table says.
     with pytest.raises(tf.errors.InvalidArgumentError) as info:
         sig(photo_points=tf.zeros([1, 68, 2], tf.float64), **good)
     assert "input #0" in str(info.value) and "float" in str(info.value)
     assert "double" in str(info.value)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"input #1.*int64.*int32"):
+        sig(photo_points=tf.zeros([1, 68, 2]), temperature=good["temperature"],
+            seed=tf.constant(1, tf.int32))
+
+
+def test_session_feed_errors_as_tf_serving_grpc_sees_them(saved_model_version):
+    """TF Serving's gRPC Predict feeds each request TensorProto, dtype as sent,
+    to the signature's tensor name in a TF1 session (`session->Run`, no dtype
+    conversion). The C API session run here does the same: a wrong dtype
+    fails positionally ("arg[i]", inputs in name order); a wrong shape reaches
+    our in-graph check, which names the input. (REST JSON is converted to the
+    signature's dtype first, so no wrong dtype reaches the graph that way.)
+    The good run checks that the TF1 loader finds the variables at all (it
+    did not before `ServingModule` tracked the Keras variables' tf.Variables).
+    """
+    from tensorflow.python.client import pywrap_tf_session  # private: the C API run
+    points = photo_points()
+    good = dict(photo_points=points, temperature=np.float32(0.5), seed=np.int64(7))
+    want = tf.saved_model.load(saved_model_version).signatures["exaggerate"](
+        **{k: tf.constant(v) for k, v in good.items()})["caricature_points"].numpy()
+    graph = tf.Graph()
+    with graph.as_default():
+        session = tf.compat.v1.Session(graph=graph)
+        meta = tf.compat.v1.saved_model.loader.load(session, ["serve"], saved_model_version)
+        sig = meta.signature_def["exaggerate"]
+        handle = lambda name: graph.get_tensor_by_name(name)._as_tf_output()
+        fetch = [handle(sig.outputs["caricature_points"].name)]
+
+        def run(**values):
+            feeds = {handle(sig.inputs[k].name): v for k, v in values.items()}
+            return pywrap_tf_session.TF_SessionRun_wrapper(session._session, None, feeds,
+                                                           fetch, [], None)
+
+        np.testing.assert_allclose(np.asarray(run(**good)[0]), want, atol=1e-5)
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"Expects arg\[0\] to be float but double is provided"):
+            run(**dict(good, photo_points=points.astype(np.float64)))
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"Expects arg\[1\] to be int64 but int32 is provided"):
+            run(**dict(good, seed=np.int32(7)))
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"input \\?'photo_points\\?' must have shape \[\?, 68, 2\]"):
+            run(**dict(good, photo_points=points[:, :67]))  # the message escapes the quotes
+        session.close()
 
 
 def test_versions_and_refusals(tiny_artifacts, saved_model_version, tmp_path):

@@ -16,6 +16,12 @@ class ServingModule(tf.Module):
     def __init__(self, graphs):
         super().__init__(name="serving")
         self.graphs = graphs
+        # The Keras 3 variables' underlying tf.Variables, tracked directly:
+        # without this the SavedModel runs under `tf.saved_model.load` but not
+        # under the TF1 session loader TF Serving and `saved_model_cli run` use
+        # ("Could not find variable ..."; keras-team/keras#20095, #19274).
+        models = [graphs.vae] + ([graphs.generator] if graphs.generator is not None else [])
+        self.tf_variables = [getattr(v, "value", v) for m in models for v in m.variables]
 
         @tf.function(input_signature=[
             tf.TensorSpec([None, N, 2], tf.float32, name="photo_points"),

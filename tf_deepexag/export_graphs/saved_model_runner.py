@@ -1,0 +1,106 @@
+"""`SavedModelRunner`: the exported SavedModel's signatures with checked inputs.
+
+A loaded signature (`tf.saved_model.load(path).signatures[...]`) refuses a
+wrong dtype itself, before any op of ours runs, and names the input only by
+position: "cannot compute __inference_signature_wrapper_... as input #0
+(zero-based) was expected to be a float tensor but is a double tensor". This
+wrapper checks each input against the signature's `TensorSpec` first and
+raises a `ValueError` naming the input, the expected dtype and shape, and
+what it got. Shapes are also checked in the graph (`check_input`), which is
+what TF Serving users see; see the README's export section.
+"""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+
+def _shape_text(shape):
+    dims = shape.as_list() if isinstance(shape, tf.TensorShape) else list(shape)
+    return "[" + ", ".join("?" if d is None else str(d) for d in dims) + "]"
+
+
+def _convert(signature, name, spec, value):
+    """`value` as a tensor of `spec`, or `ValueError` naming the input."""
+    want = f"{spec.dtype.name} of shape {_shape_text(spec.shape)} (? = any)"
+    prefix = f"{signature}: input {name!r} must be {want}"
+    if isinstance(value, (tf.Tensor, np.ndarray, np.generic)):
+        dtype = tf.as_dtype(value.dtype)
+        if dtype != spec.dtype:
+            raise ValueError(f"{prefix}, got {dtype.name} of shape "
+                             f"{_shape_text(tuple(value.shape))}.")
+        tensor = tf.convert_to_tensor(value)
+    else:  # Python numbers and lists carry no dtype: converted, as REST JSON is.
+        try:
+            tensor = tf.constant(value, spec.dtype)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{prefix}, got {type(value).__name__} that does not "
+                             f"convert: {e}") from e
+        # tf.constant wraps integers silently (300 -> 44 as uint8).
+        if spec.dtype.is_integer and not np.array_equal(tensor.numpy(), np.asarray(value)):
+            raise ValueError(f"{prefix}, got values out of its range.")
+    if not spec.shape.is_compatible_with(tensor.shape):
+        raise ValueError(f"{prefix}, got {tensor.dtype.name} of shape "
+                         f"{_shape_text(tuple(tensor.shape))}.")
+    return tensor
+
+
+class SavedModelRunner:
+    """Runs the signatures of an exported SavedModel version, inputs checked.
+
+    Args:
+        path: str, a version directory (`export/saved_model/1`).
+
+    Example:
+        >>> runner = SavedModelRunner("export/saved_model/1")
+        >>> runner.input_specs("exaggerate")["seed"]
+        TensorSpec(shape=(), dtype=tf.int64, name='seed')
+        >>> out = runner("exaggerate", photo_points=points[None], temperature=0.5,
+        ...              seed=7)["caricature_points"]
+
+    Raises:
+        FileNotFoundError / ValueError: not a loadable SavedModel directory.
+    """
+
+    def __init__(self, path):
+        path = os.fspath(path)
+        if not os.path.isdir(path):
+            raise FileNotFoundError(f"No such SavedModel directory: {path}")
+        try:
+            self._loaded = tf.saved_model.load(path)
+        except (OSError, ValueError, tf.errors.OpError) as e:
+            raise ValueError(f"{path} is not a SavedModel: {e}") from e
+        self.path = path
+        self.signature_names = tuple(sorted(self._loaded.signatures))
+
+    def _signature(self, name):
+        if name not in self._loaded.signatures:
+            raise ValueError(f"{self.path} has no signature {name!r}; it has "
+                             f"{list(self.signature_names)}.")
+        return self._loaded.signatures[name]
+
+    def input_specs(self, signature):
+        """`{input name: tf.TensorSpec}` of a signature."""
+        return dict(self._signature(signature).structured_input_signature[1])
+
+    def __call__(self, signature, **inputs):
+        """Runs `signature`; returns `{output name: NumPy array}`.
+
+        Arrays and tensors must have the signature's dtype and a compatible
+        shape; Python numbers and lists are converted to the dtype.
+
+        Raises:
+            ValueError: unknown signature, unknown or missing inputs, or an
+                input of the wrong dtype or shape (named in the message).
+            tf.errors.InvalidArgumentError: a check inside the graph failed.
+        """
+        specs = self.input_specs(signature)
+        unknown, missing = sorted(set(inputs) - set(specs)), sorted(set(specs) - set(inputs))
+        if unknown or missing:
+            raise ValueError(f"{signature}: inputs must be {sorted(specs)}; unknown "
+                             f"{unknown}, missing {missing}.")
+        tensors = {name: _convert(signature, name, specs[name], value)
+                   for name, value in inputs.items()}
+        outputs = self._signature(signature)(**tensors)
+        return {name: value.numpy() for name, value in outputs.items()}
