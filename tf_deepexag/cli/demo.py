@@ -55,14 +55,8 @@ def _tflite_parity(model_dir, tflite_dir, photo_points):
 
     exaggerator = geometry.load_exaggerator(model_dir)
     keras_points = exaggerator.exaggerate(photo_points, deterministic=True)[0]
-    model = lite.LiteModel(os.path.join(tflite_dir, "exaggerate_fp32.tflite"))
-    z_size = model.input_specs["eps_z"][0][-1]
-    outputs = model(photo_points=np.asarray(photo_points, np.float32)[None],
-                    eps_z=np.zeros((1, z_size), np.float32),
-                    uniforms=np.full((1, 68, 2), 0.5, np.float32),
-                    normals=np.zeros((1, 68, 2), np.float32),
-                    temperature=np.float32(0.0))
-    return float(np.abs(outputs["caricature_points"][0] - keras_points).max())
+    lite_points = lite.LiteExaggerator(tflite_dir, "fp32")(photo_points, temperature=0.0)
+    return float(np.abs(lite_points - keras_points).max())
 
 
 def run(args):

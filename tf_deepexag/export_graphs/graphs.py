@@ -87,6 +87,11 @@ class ExportGraphs(tf.Module):
         self.vae = unrolled_copy(model)
         self.photo_scale = float(stats.photo_scale)
         self.caricature_scale = float(stats.caricature_scale)
+        # The canonical frame of models trained with `input_frame=canonical`:
+        # faces are moved onto this mean shape before encoding (the result is
+        # jaw-aligned back onto the photo, which undoes the move).
+        self.mean_shape = (None if stats.mean_shape is None
+                           else tf.constant(stats.mean_shape, tf.float32))  # (N, 2)
         self.z_size = int(model.config.z_size)
         self.num_steps = int(model.config.max_seq_len)
         self.generator = generator
@@ -101,7 +106,10 @@ class ExportGraphs(tf.Module):
                                                     input_signature=[points_spec])
 
     def _photo_strokes(self, photo_points):
-        """`(strokes (B, T, 5) normalised, anchor (B, 2))` of absolute points."""
+        """`(strokes (B, T, 5) normalised, anchor (B, 2))` of absolute points,
+        in the model's frame (as `geometry.Exaggerator`)."""
+        if self.mean_shape is not None:
+            photo_points = tf_points.align_procrustes(photo_points, self.mean_shape)
         strokes, anchor = tf_points.to_stroke5(photo_points)
         return tf.concat([strokes[..., :2] / self.photo_scale, strokes[..., 2:]], -1), anchor
 

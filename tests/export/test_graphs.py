@@ -1,0 +1,31 @@
+"""`ExportGraphs` against the NumPy `geometry.Exaggerator` for models that read
+faces in the canonical frame and use the newer decoder options."""
+
+import numpy as np
+
+from tests.export.conftest import TINY, face_size, photo_points
+from tf_deepexag import landmarks
+from tf_deepexag.export_graphs import ExportGraphs
+from tf_deepexag.geometry import DeepExaggerationVAE, Exaggerator
+
+
+def test_canonical_frame_model_matches_the_exaggerator():
+    config = TINY.replace(num_mixture=1, decoder_photo="current", photo_skip=True,
+                          step_encoding=True)
+    model = DeepExaggerationVAE(config)
+    model.build()
+    rng = np.random.default_rng(0)
+    model.set_weights([w + rng.normal(0, 0.3, w.shape).astype(w.dtype)
+                       for w in model.get_weights()])
+    points = photo_points()
+    # A mean shape that is clearly not a similarity of the photo, so a graph
+    # that skipped the canonical frame would read other offsets.
+    mean = landmarks.mean_shape(points + rng.normal(0, 4.0, (5, 68, 2)).astype(np.float32))
+    stats = landmarks.NormalizationStats(6.0, 7.0, mean_shape=mean)
+    want = Exaggerator(model, stats).exaggerate(points, deterministic=True)[:, 0]
+    graphs = ExportGraphs(model, stats)
+    got = graphs.exaggerate_deterministic(points).numpy()
+    np.testing.assert_allclose(got, want, atol=1e-4 * face_size(points))
+    image_frame = ExportGraphs(model, landmarks.NormalizationStats(6.0, 7.0))
+    assert np.abs(image_frame.exaggerate_deterministic(points).numpy() - want).max() > \
+        100 * np.abs(got - want).max()
