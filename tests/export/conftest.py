@@ -56,16 +56,26 @@ def psnr(a, b):
     return float("inf") if mse == 0 else float(10 * np.log10(255.0 ** 2 / mse))
 
 
+def perturbed_vae(config, seed, fan_in_kernels=False):
+    """A built `DeepExaggerationVAE` whose weights get N(0, 0.3) added (kernels
+    N(0, 1 / fan in) with `fan_in_kernels`): larger than the initialiser's, so
+    the outputs depend on every weight."""
+    keras.utils.set_random_seed(seed)
+    model = DeepExaggerationVAE(config)
+    model.build()
+    model.set_weights([
+        w + np.random.default_rng(i).normal(
+            0, 1.0 / np.sqrt(w.shape[0]) if fan_in_kernels and w.ndim > 1 else 0.3,
+            w.shape).astype(w.dtype)
+        for i, w in enumerate(model.get_weights())])
+    return model
+
+
 @pytest.fixture(scope="session")
 def tiny_artifacts(tmp_path_factory):
     """`(vae dir, generator .keras path, model, generator)`."""
     root = tmp_path_factory.mktemp("export_models")
-    keras.utils.set_random_seed(1)
-    model = DeepExaggerationVAE(TINY)
-    model.build()
-    # Larger head weights than the initialiser's, so the output depends on them.
-    model.set_weights([w + np.random.default_rng(i).normal(0, 0.3, w.shape).astype(w.dtype)
-                       for i, w in enumerate(model.get_weights())])
+    model = perturbed_vae(TINY, seed=1)
     save_artifacts(model, STATS, str(root / "vae"))
     generator = UGATITGenerator(ngf=4, n_res=1, img_size=STYLE_SIZE, light=True)
     generator.build()
@@ -77,15 +87,8 @@ def tiny_artifacts(tmp_path_factory):
 def lite_artifacts(tmp_path_factory):
     """`(vae dir, model)` of the `LITE` config."""
     root = tmp_path_factory.mktemp("lite_models")
-    keras.utils.set_random_seed(2)
-    model = DeepExaggerationVAE(LITE)
-    model.build()
-    # Perturbed like `tiny_artifacts`, kernels by 1 / sqrt(fan in) so the wide
-    # LSTM does not saturate.
-    model.set_weights([
-        w + np.random.default_rng(i).normal(
-            0, 0.3 if w.ndim == 1 else 1.0 / np.sqrt(w.shape[0]), w.shape).astype(w.dtype)
-        for i, w in enumerate(model.get_weights())])
+    # Kernels perturbed by 1 / sqrt(fan in), so the wide LSTM does not saturate.
+    model = perturbed_vae(LITE, seed=2, fan_in_kernels=True)
     save_artifacts(model, STATS, str(root / "vae"))
     return str(root / "vae"), model
 
