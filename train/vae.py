@@ -75,6 +75,9 @@ _HELP = {
     "step_encoding": "Append a one-hot of the step index to the decoder input.",
     "photo_skip": "Add the photo's step offset to the mixture means (the head "
                   "predicts the exaggeration; False = the original head).",
+    "edfm_prior": "Start the head at EDFM (gain and a per-step bias fitted on the "
+                  "training pairs; needs --photo_skip and --input_frame=canonical); "
+                  "the decoder learns the residual.",
 }
 _HPARAMS = _flags.define_config_flags(_D, _HELP)
 flags.mark_flags_as_required(["model_dir"])

@@ -53,3 +53,42 @@ class PhotoSkipTest(LayerTestCase):
         head = MixtureHead(3, photo_skip=True)
         with self.assertRaisesRegex(ValueError, "photo_offsets"):
             head(np.zeros((1, 8), np.float32))
+
+
+class PerStepSkipTest(LayerTestCase):
+    """`per_step=T`: gain and bias of the photo skip are looked up per step."""
+
+    def test_layer_contract(self):
+        rng = np.random.default_rng(3)
+        x = rng.normal(size=(2, 5, 8)).astype(np.float32)
+        photo = rng.normal(size=(2, 5, 2)).astype(np.float32)
+        steps = np.broadcast_to(np.arange(5), (2, 5)).astype(np.int32)
+        self.run_layer_test(MixtureHead, {"num_mixture": 2, "photo_skip": True,
+                                          "per_step": 5},
+                            [x, photo, steps], expected_output_shape=(2, 5, 3 + 6 * 2),
+                            expected_num_trainable_weights=4)
+
+    def test_means_get_the_gain_and_bias_of_their_step(self):
+        m, t = 2, 6
+        rng = np.random.default_rng(4)
+        x = rng.normal(size=(3, 8)).astype(np.float32)
+        photo = rng.normal(size=(3, 2)).astype(np.float32)
+        steps = np.array([0, 5, 2], np.int32)
+        head = MixtureHead(m, photo_skip=True, per_step=t)
+        head.build((None, 8), (None, 2))
+        gain = rng.normal(size=(t, 2)).astype(np.float32)
+        bias = rng.normal(size=(t, 2)).astype(np.float32)
+        head.skip_gain.assign(gain)
+        head.mean_bias.assign(bias)
+        expected = x @ head.dense.kernel.numpy() + head.dense.bias.numpy()  # (3, P)
+        for i, step in enumerate(steps):
+            expected[i, 3 + m:3 + 2 * m] += gain[step, 0] * photo[i, 0] + bias[step, 0]
+            expected[i, 3 + 2 * m:3 + 3 * m] += gain[step, 1] * photo[i, 1] + bias[step, 1]
+        np.testing.assert_allclose(np.asarray(head(x, photo, steps)), expected, atol=1e-5)
+
+    def test_needs_steps_and_photo_skip(self):
+        head = MixtureHead(2, photo_skip=True, per_step=4)
+        with self.assertRaisesRegex(ValueError, "steps"):
+            head(np.zeros((1, 8), np.float32), np.zeros((1, 2), np.float32))
+        with self.assertRaisesRegex(ValueError, "photo_skip"):
+            MixtureHead(2, per_step=4)

@@ -62,6 +62,12 @@ class VAEConfig:
     # the decoder then has a learnt per-step bias, e.g. the mean face's offset
     # at that step, without counting steps in its state.
     step_encoding: bool = False
+    # Start the head at EDFM (a departure; needs `photo_skip` and the canonical
+    # input frame): the photo skip gets a learnt gain and bias per step, and
+    # training initialises them so the untrained model exaggerates the
+    # difference from the mean face by the factor fitted on the training pairs
+    # (`mixture_head`); gains per step and the decoder learn what EDFM misses.
+    edfm_prior: bool = False
     seed: int = 0  # Seed of the weight initialisers and noise generators.
 
     def __post_init__(self):
@@ -76,6 +82,9 @@ class VAEConfig:
         if self.decoder_photo not in ("previous", "current"):
             raise ValueError("`decoder_photo` must be 'previous' or 'current', got "
                              f"{self.decoder_photo!r}.")
+        if self.edfm_prior and not self.photo_skip:
+            raise ValueError("`edfm_prior` needs `photo_skip=True` (the prior is the "
+                             "photo skip's gain and bias).")
         if not 0.0 < self.recurrent_dropout_prob <= 1.0:
             raise ValueError("`recurrent_dropout_prob` (a keep probability) must be in "
                              f"(0, 1], got {self.recurrent_dropout_prob}.")

@@ -10,6 +10,15 @@ exaggeration (caricature step minus scaled photo step) rather than the whole
 offset; its mean columns start at zero, so the untrained head copies the
 photo, and the small residual is what the mixture models. The original head
 (`photo_skip=False`) predicts the whole offset from the decoder state.
+
+With `per_step` (a departure too, used by `VAEConfig.edfm_prior`) gain and
+bias are learnt per step, `mu_k = W_mu h + b_mu + g_t * photo_t + b_t`, with
+`g` and `b` of shape `(T, 2)`. With `g_t = k s_p / s_c` and
+`b_t = (1 - k) m_t / s_c` (`m_t` the mean face's offset at step t, `s_p`, `s_c`
+the photo and caricature offset scales) the untrained head is exactly EDFM in
+offset space, `car_t = k photo_t + (1 - k) m_t`; per-step gains can then
+exaggerate, say, the nose more than the eye spacing, and the decoder learns
+the rest.
 """
 
 import keras
@@ -31,29 +40,41 @@ class MixtureHead(keras.layers.Layer):
         num_mixture: int, M bivariate normals.
         photo_skip: bool, add `gain * photo offset` to every component mean
             (see the module docstring). Defaults to `False` (the original).
+        per_step: int or None, the number of steps T: the skip's gain
+            (ones at first) and a bias of the means (zeros at first) are
+            learnt per step, `(T, 2)` each. Needs `photo_skip`. Defaults to
+            None (one gain per axis, no bias).
 
     Call arguments:
         outputs: `(B, T, n)` or `(B, n)` decoder outputs.
         photo_offsets: `(B, T, 2)` or `(B, 2)` normalised photo offsets of
             the same steps; required when `photo_skip`, ignored otherwise.
+        steps: int `(B, T)` or `(B,)` step indices of `outputs`; required
+            with `per_step`, ignored otherwise.
 
     Returns:
         `(B, T, P)` or `(B, P)` raw parameters.
     """
 
-    def __init__(self, num_mixture, photo_skip=False, **kwargs):
+    def __init__(self, num_mixture, photo_skip=False, per_step=None, **kwargs):
         super().__init__(**kwargs)
         if int(num_mixture) <= 0:
             raise ValueError(f"`num_mixture` must be positive, got {num_mixture}.")
+        if per_step is not None and (int(per_step) <= 0 or not photo_skip):
+            raise ValueError("`per_step` must be a positive number of steps and needs "
+                             f"`photo_skip=True`, got per_step={per_step}, "
+                             f"photo_skip={photo_skip}.")
         self.num_mixture = int(num_mixture)
         self.photo_skip = bool(photo_skip)
+        self.per_step = None if per_step is None else int(per_step)
         self.dense = keras.layers.Dense(mixture.num_params(self.num_mixture),
                                         name="params")
 
-    def build(self, outputs_shape, photo_offsets_shape=None):
+    def build(self, outputs_shape, photo_offsets_shape=None, steps_shape=None):
         self.dense.build(outputs_shape)
         if self.photo_skip:
-            self.skip_gain = self.add_weight(shape=(2,), initializer="ones",
+            gain_shape = (2,) if self.per_step is None else (self.per_step, 2)
+            self.skip_gain = self.add_weight(shape=gain_shape, initializer="ones",
                                              name="skip_gain")
             # Mean columns start at zero, so the untrained head copies the photo
             # (random initial means would add a random walk over the 68 steps).
@@ -61,25 +82,37 @@ class MixtureHead(keras.layers.Layer):
             mask = np.ones(self.dense.kernel.shape, np.float32)
             mask[:, start:start + 2 * m] = 0.0
             self.dense.kernel.assign(self.dense.kernel * mask)
+        if self.per_step is not None:
+            self.mean_bias = self.add_weight(shape=(self.per_step, 2),
+                                             initializer="zeros", name="mean_bias")
         self.built = True
 
-    def call(self, outputs, photo_offsets=None):
+    def call(self, outputs, photo_offsets=None, steps=None):
         params = self.dense(outputs)  # (..., P)
         if not self.photo_skip:
             return params
         if photo_offsets is None:
             raise ValueError("`MixtureHead(photo_skip=True)` needs `photo_offsets`.")
         m, start = self.num_mixture, mixture.NUM_PEN + self.num_mixture
-        skip = ops.cast(photo_offsets, params.dtype) * self.skip_gain  # (..., 2)
+        photo_offsets = ops.cast(photo_offsets, params.dtype)
+        if self.per_step is None:
+            skip = photo_offsets * self.skip_gain  # (..., 2)
+        else:
+            if steps is None:
+                raise ValueError("`MixtureHead(per_step=...)` needs `steps`.")
+            skip = (photo_offsets * ops.take(self.skip_gain, steps, axis=0)
+                    + ops.take(self.mean_bias, steps, axis=0))  # (..., 2)
         mu1 = params[..., start:start + m] + skip[..., :1]  # (..., M)
         mu2 = params[..., start + m:start + 2 * m] + skip[..., 1:]  # (..., M)
         return ops.concatenate(
             [params[..., :start], mu1, mu2, params[..., start + 2 * m:]], axis=-1)
 
-    def compute_output_shape(self, outputs_shape, photo_offsets_shape=None):
+    def compute_output_shape(self, outputs_shape, photo_offsets_shape=None,
+                             steps_shape=None):
         return tuple(outputs_shape[:-1]) + (mixture.num_params(self.num_mixture),)
 
     def get_config(self):
         config = super().get_config()
-        config.update(num_mixture=self.num_mixture, photo_skip=self.photo_skip)
+        config.update(num_mixture=self.num_mixture, photo_skip=self.photo_skip,
+                      per_step=self.per_step)
         return config

@@ -143,6 +143,30 @@ def fit_stats(train_pairs, input_frame="image"):
     return dataclasses.replace(scales, mean_shape=frame.mean_shape)
 
 
+def init_edfm_prior(model, train_pairs, stats):
+    """Sets the head of an `edfm_prior` model to EDFM (see `mixture_head`).
+
+    Args:
+        model: a built `DeepExaggerationVAE` with `config.edfm_prior`.
+        train_pairs: the training `PairedLandmarks` (image frame).
+        stats: canonical-frame `NormalizationStats` (with `mean_shape`).
+
+    Returns:
+        The fitted `baselines.EDFM` (its `k` is the prior's factor).
+    """
+    if stats.mean_shape is None:
+        raise ValueError("`edfm_prior` needs `input_frame='canonical'`: EDFM is a "
+                         "per-step bias only in the mean face's frame.")
+    edfm = baselines.EDFM.fit(train_pairs.photo, train_pairs.caricature)
+    mean_offsets, _ = landmarks.to_stroke5(np.asarray(stats.mean_shape))  # (T, 5)
+    gain = edfm.k * stats.photo_scale / stats.caricature_scale
+    model.head.skip_gain.assign(np.full(model.head.skip_gain.shape, gain, np.float32))
+    model.head.mean_bias.assign(
+        ((1.0 - edfm.k) * mean_offsets[:, :2] / stats.caricature_scale).astype(np.float32))
+    logging.info("EDFM prior: k = %.2f fitted on the training pairs", edfm.k)
+    return edfm
+
+
 def _fit_stats(model_dir, train_pairs, chief, input_frame):
     path = os.path.join(model_dir, "stats.json")
     if os.path.exists(path):
@@ -177,6 +201,8 @@ def train(config, options, model_dir):
         optimizer = make_optimizer(config)
         model.compile(optimizer=optimizer)
         optimizer.build(model.trainable_variables)
+        if config.edfm_prior:  # A resumed run restores the trained values.
+            init_edfm_prior(model, train_pairs, stats)
     model_frame = to_model_frame(train_pairs, stats)
     dataset = data.paired_stroke_dataset(
         model_frame.photo, model_frame.caricature, stats, config.batch_size,
@@ -263,5 +289,5 @@ def format_table(results):
 
 
 __all__ = ["RunOptions", "VAEConfig", "draw_examples", "evaluate_run", "fit_stats",
-           "format_table", "landmark_errors", "to_model_frame",
+           "format_table", "init_edfm_prior", "landmark_errors", "to_model_frame",
            "load_pairs", "split", "train"]
