@@ -78,6 +78,8 @@ _HELP = {
     "edfm_prior": "Start the head at EDFM (gain and a per-step bias fitted on the "
                   "training pairs; needs --photo_skip and --input_frame=canonical); "
                   "the decoder learns the residual.",
+    "latent_skip": "With --edfm_prior: a per-step linear readout of z joins the "
+                   "mixture means (a direct path from the whole photo).",
 }
 _HPARAMS = _flags.define_config_flags(_D, _HELP)
 flags.mark_flags_as_required(["model_dir"])

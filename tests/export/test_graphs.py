@@ -2,6 +2,7 @@
 faces in the canonical frame and use the newer decoder options."""
 
 import numpy as np
+import pytest
 
 from tests.export.conftest import TINY, face_size, perturbed_vae, photo_points
 from tf_deepexag import landmarks
@@ -9,9 +10,13 @@ from tf_deepexag.export_graphs import ExportGraphs
 from tf_deepexag.geometry import Exaggerator
 
 
-def test_canonical_frame_model_matches_the_exaggerator():
+@pytest.mark.parametrize("options", [
+    {"step_encoding": True},
+    # The built-in model's head: per-step gains, bias and z readout.
+    {"feed_caricature": False, "edfm_prior": True, "latent_skip": True}])
+def test_canonical_frame_model_matches_the_exaggerator(options):
     config = TINY.replace(num_mixture=1, decoder_photo="current", photo_skip=True,
-                          step_encoding=True)
+                          **options)
     model = perturbed_vae(config, seed=0)
     rng = np.random.default_rng(0)
     points = photo_points()

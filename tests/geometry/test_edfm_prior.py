@@ -21,14 +21,15 @@ def pairs():
     return train, test
 
 
-@pytest.mark.parametrize("feed_caricature", [True, False])
-def test_untrained_model_reproduces_the_edfm_baseline(pairs, feed_caricature):
+@pytest.mark.parametrize("feed_caricature,latent_skip", [(True, False), (False, True)])
+def test_untrained_model_reproduces_the_edfm_baseline(pairs, feed_caricature, latent_skip):
     # The baseline works on absolute points (align to the mean, scale the
     # deviation, map back); the model works on normalised offsets in the
     # canonical frame. The two must give the same faces.
     train, test = pairs
     stats = trainer.fit_stats(train, "canonical")
-    model = DeepExaggerationVAE(dataclasses.replace(PRIOR, feed_caricature=feed_caricature))
+    model = DeepExaggerationVAE(dataclasses.replace(PRIOR, feed_caricature=feed_caricature,
+                                                    latent_skip=latent_skip))
     model.build()
     edfm = trainer.init_edfm_prior(model, train, stats)
     reference = baselines.EDFM.fit(train.photo, train.caricature)
@@ -55,3 +56,8 @@ def test_prior_needs_the_canonical_frame(pairs):
     model.build()
     with pytest.raises(ValueError, match="canonical"):
         trainer.init_edfm_prior(model, train, trainer.fit_stats(train, "image"))
+
+
+def test_latent_skip_needs_the_prior():
+    with pytest.raises(ValueError, match="edfm_prior"):
+        VAEConfig(photo_skip=True, latent_skip=True)

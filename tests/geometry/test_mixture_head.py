@@ -92,3 +92,27 @@ class PerStepSkipTest(LayerTestCase):
             head(np.zeros((1, 8), np.float32), np.zeros((1, 2), np.float32))
         with self.assertRaisesRegex(ValueError, "photo_skip"):
             MixtureHead(2, per_step=4)
+
+    def test_latent_readout_adds_v_t_z_to_the_means(self):
+        m, t, z_size = 1, 4, 3
+        rng = np.random.default_rng(5)
+        x = rng.normal(size=(2, t, 8)).astype(np.float32)
+        photo = rng.normal(size=(2, t, 2)).astype(np.float32)
+        z = rng.normal(size=(2, z_size)).astype(np.float32)
+        steps = np.broadcast_to(np.arange(t), (2, t)).astype(np.int32)
+        head = MixtureHead(m, photo_skip=True, per_step=t, latent_size=z_size)
+        head.build((None, t, 8), (None, t, 2))
+        readout = rng.normal(size=(t, z_size, 2)).astype(np.float32)
+        head.latent_readout.assign(readout)
+        without = np.asarray(head(x, photo, steps, np.zeros_like(z)[:, None]))
+        with_z = np.asarray(head(x, photo, steps, z[:, None]))
+        expected = np.einsum("bz,tzc->btc", z, readout)  # (B, T, 2)
+        np.testing.assert_allclose(with_z[..., 3 + m] - without[..., 3 + m],
+                                   expected[..., 0], atol=1e-5)
+        np.testing.assert_allclose(with_z[..., 3 + 2 * m] - without[..., 3 + 2 * m],
+                                   expected[..., 1], atol=1e-5)
+        # One step at a time (the sampler's call) reads the same rows.
+        step_two = np.asarray(head(x[:, 2], photo[:, 2], steps[:, 2], z))
+        np.testing.assert_allclose(step_two, with_z[:, 2], atol=1e-5)
+        with self.assertRaisesRegex(ValueError, "per_step"):
+            MixtureHead(m, photo_skip=True, latent_size=3)

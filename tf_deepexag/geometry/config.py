@@ -68,6 +68,10 @@ class VAEConfig:
     # difference from the mean face by the factor fitted on the training pairs
     # (`mixture_head`); gains per step and the decoder learn what EDFM misses.
     edfm_prior: bool = False
+    # With `edfm_prior`: also read the latent code out linearly per step into
+    # the mixture means (a departure, `mixture_head`), a direct path from the
+    # whole photo's summary to each step's offset.
+    latent_skip: bool = False
     seed: int = 0  # Seed of the weight initialisers and noise generators.
 
     def __post_init__(self):
@@ -85,6 +89,9 @@ class VAEConfig:
         if self.edfm_prior and not self.photo_skip:
             raise ValueError("`edfm_prior` needs `photo_skip=True` (the prior is the "
                              "photo skip's gain and bias).")
+        if self.latent_skip and not self.edfm_prior:
+            raise ValueError("`latent_skip` needs `edfm_prior=True` (it reads z out "
+                             "per step next to the prior's gains).")
         if not 0.0 < self.recurrent_dropout_prob <= 1.0:
             raise ValueError("`recurrent_dropout_prob` (a keep probability) must be in "
                              f"(0, 1], got {self.recurrent_dropout_prob}.")

@@ -107,7 +107,7 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
         x = model.decoder_inputs(photo_in, prev_car, step)[:, None, :]  # (B, 1, I)
         out, h, c = model.decoder(x, z, initial_state=state)
         state = [h, c]
-        params = model.head(out[:, 0], photo[:, t, :2], step)  # (B, P)
+        params = model.head(out[:, 0], photo[:, t, :2], step, z)  # (B, P)
         offset, pen = sample_step(params, uniforms[:, t], normals[:, t], temperature,
                                   deterministic)
         if pen_from_photo:
