@@ -80,6 +80,8 @@ _HELP = {
                   "the decoder learns the residual.",
     "latent_skip": "With --edfm_prior: a per-step linear readout of z joins the "
                    "mixture means (a direct path from the whole photo).",
+    "shape_weight": "Weight of the absolute-shape term: squared distance of the "
+                    "centred faces rebuilt from the mean offsets (0 = the original).",
 }
 _HPARAMS = _flags.define_config_flags(_D, _HELP)
 flags.mark_flags_as_required(["model_dir"])

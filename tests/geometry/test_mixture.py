@@ -100,3 +100,43 @@ class MixtureTest(tf.test.TestCase):
         self.assertAllClose(mixture.kl_loss(mu, log_var, 0.2), kl, rtol=1e-6)
         self.assertAllClose(mixture.kl_loss(mu * 0, log_var * 0, 0.2), 0.2)
         self.assertAllClose(mixture.kl_loss(mu, log_var, 5.0), 5.0)
+
+
+class ShapeLossTest(tf.test.TestCase):
+    """`shape_loss` against faces rebuilt by hand from the mixture's mean."""
+
+    def test_matches_numpy_reference(self):
+        m = 3
+        rng = np.random.default_rng(7)
+        params = _random_params(rng, (2, 6), m)
+        strokes = np.concatenate([rng.normal(size=(2, 6, 2)), np.zeros((2, 6, 3))],
+                                 -1).astype(np.float32)
+        p = params.astype(np.float64)
+        pi = _softmax(p[..., 3:3 + m])
+        mean = np.stack([(pi * p[..., 3 + m:3 + 2 * m]).sum(-1),
+                         (pi * p[..., 3 + 2 * m:3 + 3 * m]).sum(-1)], -1)  # (2, 6, 2)
+        faces = np.cumsum(mean, axis=1)
+        target = np.cumsum(strokes[..., :2].astype(np.float64), axis=1)
+        faces -= faces.mean(axis=1, keepdims=True)
+        target -= target.mean(axis=1, keepdims=True)
+        expected = np.mean(np.sum((faces - target) ** 2, axis=-1))
+        self.assertAllClose(mixture.shape_loss(params, strokes), expected, rtol=1e-5)
+
+    def test_ignores_translation_but_not_a_bent_contour(self):
+        # Means equal to the target offsets except step 0 (moves the whole face):
+        # zero loss. A bias on every later step accumulates into a bent face.
+        m = 1
+        rng = np.random.default_rng(8)
+        target = rng.normal(size=(1, 10, 2)).astype(np.float32)
+        strokes = np.concatenate([target, np.zeros((1, 10, 3), np.float32)], -1)
+        params = np.zeros((1, 10, 3 + 6 * m), np.float32)
+        params[..., 3 + m] = target[..., 0]
+        params[..., 3 + 2 * m] = target[..., 1]
+        shifted = params.copy()
+        shifted[:, 0, 3 + m] += 5.0
+        self.assertAllClose(mixture.shape_loss(shifted, strokes), 0.0, atol=1e-8)
+        bent = params.copy()
+        bent[:, 1:, 3 + m] += 0.1
+        # Points drift by 0.1 * t: centred, the squared error is var(0.1 * t).
+        drift = 0.1 * np.concatenate([[0.0], np.arange(1, 10)])
+        self.assertAllClose(mixture.shape_loss(bent, strokes), np.var(drift), rtol=1e-5)

@@ -55,8 +55,10 @@ class ModelTest(tf.test.TestCase):
         model = DeepExaggerationVAE(TINY)
         model.compile(optimizer=make_optimizer(TINY))
         logs = model.train_step(_batch(np.random.default_rng(0)))
-        self.assertEqual(set(logs), {"loss", "recon", "kl", "consistency", "kl_weight",
-                                     "il_weight", "learning_rate", "grad_norm"})
+        self.assertEqual(set(logs), {"loss", "recon", "kl", "consistency", "shape",
+                                     "kl_weight", "il_weight", "learning_rate",
+                                     "grad_norm"})
+        self.assertAllClose(logs["shape"], 0.0)  # shape_weight = 0: not computed
         self.assertAllClose(logs["kl_weight"], 0.01)
         self.assertAllClose(logs["learning_rate"], 1e-3)
         want = logs["recon"] + 0.01 * logs["kl"] + 0.01 * logs["consistency"]
@@ -65,7 +67,17 @@ class ModelTest(tf.test.TestCase):
         self.assertAllClose(logs["learning_rate"], (1e-3 - 1e-5) * 0.9999 + 1e-5)
         self.assertEqual(int(model.optimizer.iterations), 2)
         self.assertEqual([m.name for m in model.metrics],
-                         ["loss", "recon", "kl", "consistency"])
+                         ["loss", "recon", "kl", "consistency", "shape"])
+
+    def test_shape_weight_adds_the_shape_term(self):
+        config = TINY.replace(shape_weight=2.0)
+        model = DeepExaggerationVAE(config)
+        model.compile(optimizer=make_optimizer(config))
+        logs = model.train_step(_batch(np.random.default_rng(0)))
+        self.assertGreater(float(logs["shape"]), 0.0)
+        want = (logs["recon"] + 0.01 * logs["kl"] + 0.01 * logs["consistency"]
+                + 2.0 * logs["shape"])
+        self.assertAllClose(logs["loss"], want, rtol=1e-6)
 
     def test_loss_decreases_when_overfitting_four_pairs(self):
         config = TINY.replace(learning_rate=1e-2, use_recurrent_dropout=False,

@@ -72,6 +72,10 @@ class VAEConfig:
     # the mixture means (a departure, `mixture_head`), a direct path from the
     # whole photo's summary to each step's offset.
     latent_skip: bool = False
+    # Weight of an absolute-shape term (a departure, `mixture.shape_loss`): the
+    # squared distance between the centred faces rebuilt from the predicted
+    # mean offsets and from the target's. 0 is the original loss.
+    shape_weight: float = 0.0
     seed: int = 0  # Seed of the weight initialisers and noise generators.
 
     def __post_init__(self):
@@ -92,6 +96,8 @@ class VAEConfig:
         if self.latent_skip and not self.edfm_prior:
             raise ValueError("`latent_skip` needs `edfm_prior=True` (it reads z out "
                              "per step next to the prior's gains).")
+        if not float(self.shape_weight) >= 0.0:
+            raise ValueError(f"`shape_weight` must be >= 0, got {self.shape_weight}.")
         if not 0.0 < self.recurrent_dropout_prob <= 1.0:
             raise ValueError("`recurrent_dropout_prob` (a keep probability) must be in "
                              f"(0, 1], got {self.recurrent_dropout_prob}.")

@@ -120,6 +120,28 @@ def reconstruction_loss(params, strokes, mask_pen=False):
     return tf.reduce_mean(offset_nll + pen_ce)
 
 
+def shape_loss(params, strokes):
+    """Scalar mean squared point distance of the faces the means draw.
+
+    A departure (`VAEConfig.shape_weight`): the step NLL scores every offset
+    on its own, while a face is the cumulative sum of its offsets, so small
+    errors shared by neighbouring steps (cheap in the NLL) bend the whole
+    contour. This term rebuilds the points from the mixture's mean offsets
+    and from the target's, removes each face's centroid, and averages the
+    squared distance over the B*T points (normalised units).
+
+    Args:
+        params: `(B, T, P)` raw head outputs.
+        strokes: `(B, T, 5)` target stroke-5.
+    """
+    offsets, _ = mixture_distribution(params)
+    predicted = tf.cumsum(offsets.mean(), axis=-2)  # (B, T, 2)
+    target = tf.cumsum(strokes[..., :2], axis=-2)
+    error = ((predicted - tf.reduce_mean(predicted, axis=-2, keepdims=True))
+             - (target - tf.reduce_mean(target, axis=-2, keepdims=True)))
+    return tf.reduce_mean(tf.reduce_sum(tf.square(error), axis=-1))
+
+
 def kl_loss(mu, log_var, tolerance):
     """`max(-0.5 mean_{B, z}(1 + log_var - mu^2 - exp(log_var)), tolerance)`.
 

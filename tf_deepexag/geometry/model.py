@@ -82,7 +82,7 @@ class DeepExaggerationVAE(keras.Model):
                                 latent_size=config.z_size if config.latent_skip else None,
                                 name="head")
         self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("loss", "recon", "kl", "consistency")}
+                         for name in ("loss", "recon", "kl", "consistency", "shape")}
 
     @property
     def metrics(self):
@@ -137,12 +137,15 @@ class DeepExaggerationVAE(keras.Model):
         return params, mu, log_var  # (B, T, P), (B, Z), (B, Z)
 
     def compute_losses(self, batch, params, mu, log_var):
-        """Caricature NLL, KL (floored) and photo-consistency NLL, as scalars."""
+        """Caricature NLL, KL (floored), photo-consistency NLL and the shape
+        term (`mixture.shape_loss`, 0 unless `shape_weight`), as scalars."""
         mask_pen = False  # The original masks the end pen only in evaluation.
         recon = self._nll(params, batch["caricature"], mask_pen)
         consistency = self._nll(params, batch["photo"], mask_pen)
         kl = mixture.kl_loss(mu, log_var, self.config.kl_tolerance)
-        return recon, kl, consistency
+        shape = (mixture.shape_loss(params, batch["caricature"]) if self.config.shape_weight
+                 else tf.zeros_like(recon))
+        return recon, kl, consistency, shape
 
     def _nll(self, params, strokes, mask_pen):
         offset_nll, pen_ce = mixture.sequence_nll(params, strokes, mask_pen)
@@ -163,8 +166,8 @@ class DeepExaggerationVAE(keras.Model):
         """One per-replica optimisation step; returns a dict of scalars.
 
         1. Encode the photo, sample z, decode with teacher forcing.
-        2. loss = recon + w_KL * max(KL, tol) + w_C * consistency, weights
-           annealed from the optimizer step.
+        2. loss = recon + w_KL * max(KL, tol) + w_C * consistency
+           (+ shape_weight * shape), weights annealed from the optimizer step.
         3. Gradients of the loss divided by the replicas (the optimizer sums
            them across replicas), clipped by value, applied.
         """
@@ -173,8 +176,10 @@ class DeepExaggerationVAE(keras.Model):
         learning_rate = self.optimizer.learning_rate
         with tf.GradientTape() as tape:
             params, mu, log_var = self(batch, training=True)
-            recon, kl, consistency = self.compute_losses(batch, params, mu, log_var)
-            loss = recon + kl_weight * kl + il_weight * consistency
+            recon, kl, consistency, shape = self.compute_losses(batch, params, mu,
+                                                                log_var)
+            loss = (recon + kl_weight * kl + il_weight * consistency
+                    + self.config.shape_weight * shape)
             replicas = tf.distribute.get_strategy().num_replicas_in_sync
             scaled = loss / tf.cast(replicas, loss.dtype)
         variables = self.trainable_variables
@@ -184,9 +189,10 @@ class DeepExaggerationVAE(keras.Model):
         grads = [tf.clip_by_value(g, -clip, clip) for g in grads]
         self.optimizer.apply_gradients(zip(grads, variables))
         for name, value in (("loss", loss), ("recon", recon), ("kl", kl),
-                            ("consistency", consistency)):
+                            ("consistency", consistency), ("shape", shape)):
             self.trackers[name].update_state(value)
         return {"loss": loss, "recon": recon, "kl": kl, "consistency": consistency,
+                "shape": shape,
                 "kl_weight": kl_weight, "il_weight": il_weight,
                 "learning_rate": tf.cast(learning_rate, tf.float32),
                 "grad_norm": grad_norm}
