@@ -82,6 +82,8 @@ _HELP = {
                    "mixture means (a direct path from the whole photo).",
     "shape_weight": "Weight of the absolute-shape term: squared distance of the "
                     "centred faces rebuilt from the mean offsets (0 = the original).",
+    "prior_rate": "Learning-rate multiplier of the --edfm_prior/--latent_skip "
+                  "per-step weights (stored divided by it, used multiplied).",
 }
 _HPARAMS = _flags.define_config_flags(_D, _HELP)
 flags.mark_flags_as_required(["model_dir"])

@@ -29,7 +29,8 @@ def test_untrained_model_reproduces_the_edfm_baseline(pairs, feed_caricature, la
     train, test = pairs
     stats = trainer.fit_stats(train, "canonical")
     model = DeepExaggerationVAE(dataclasses.replace(PRIOR, feed_caricature=feed_caricature,
-                                                    latent_skip=latent_skip))
+                                                    latent_skip=latent_skip,
+                                                    prior_rate=10.0 if latent_skip else 1.0))
     model.build()
     edfm = trainer.init_edfm_prior(model, train, stats)
     reference = baselines.EDFM.fit(train.photo, train.caricature)

@@ -116,3 +116,27 @@ class PerStepSkipTest(LayerTestCase):
         np.testing.assert_allclose(step_two, with_z[:, 2], atol=1e-5)
         with self.assertRaisesRegex(ValueError, "per_step"):
             MixtureHead(m, photo_skip=True, latent_size=3)
+
+    def test_step_rate_keeps_outputs_and_scales_the_stored_weights(self):
+        m, t = 1, 5
+        rng = np.random.default_rng(6)
+        x = rng.normal(size=(2, t, 8)).astype(np.float32)
+        photo = rng.normal(size=(2, t, 2)).astype(np.float32)
+        steps = np.broadcast_to(np.arange(t), (2, t)).astype(np.int32)
+        gain = rng.normal(size=(t, 2)).astype(np.float32)
+        bias = rng.normal(size=(t, 2)).astype(np.float32)
+        outputs = []
+        for rate in (1.0, 10.0):
+            head = MixtureHead(m, photo_skip=True, per_step=t, step_rate=rate)
+            head.build((None, t, 8), (None, t, 2))
+            if rate == 1.0:
+                kernel = head.dense.kernel.numpy()
+            head.dense.kernel.assign(kernel)
+            head.set_step_skip(gain, bias)
+            np.testing.assert_allclose(head.mean_bias.numpy() * rate, bias, rtol=1e-6)
+            outputs.append(np.asarray(head(x, photo, steps)))
+        np.testing.assert_allclose(outputs[1], outputs[0], atol=1e-5)
+        # The untrained gain is 1 whatever the rate (stored as 1 / rate).
+        head = MixtureHead(m, photo_skip=True, per_step=t, step_rate=4.0)
+        head.build((None, t, 8), (None, t, 2))
+        np.testing.assert_allclose(head.skip_gain.numpy() * 4.0, 1.0)

@@ -76,6 +76,9 @@ class VAEConfig:
     # squared distance between the centred faces rebuilt from the predicted
     # mean offsets and from the target's. 0 is the original loss.
     shape_weight: float = 0.0
+    # Learning-rate multiplier of the `edfm_prior`/`latent_skip` per-step
+    # weights (linear, they take a larger rate than the LSTMs; `mixture_head`).
+    prior_rate: float = 1.0
     seed: int = 0  # Seed of the weight initialisers and noise generators.
 
     def __post_init__(self):
@@ -96,6 +99,8 @@ class VAEConfig:
         if self.latent_skip and not self.edfm_prior:
             raise ValueError("`latent_skip` needs `edfm_prior=True` (it reads z out "
                              "per step next to the prior's gains).")
+        if not float(self.prior_rate) > 0.0:
+            raise ValueError(f"`prior_rate` must be positive, got {self.prior_rate}.")
         if not float(self.shape_weight) >= 0.0:
             raise ValueError(f"`shape_weight` must be >= 0, got {self.shape_weight}.")
         if not 0.0 < self.recurrent_dropout_prob <= 1.0:

@@ -23,6 +23,12 @@ the rest. `latent_size` Z adds a per-step linear readout of the latent code,
 whole photo, and a per-step offset is poorly predicted from its own photo
 step alone (measured: a least-squares map per step from the photo offset is
 worse than EDFM, one from all 68 photo offsets much better).
+
+`step_rate` r makes these per-step weights learn r times faster than the
+rest: each is stored divided by r and used multiplied by r (Adam's step is
+about the learning rate whatever the gradient's scale, so the effective step
+is r times larger; the "equalised learning rate" trick of ProGAN). The
+decoder's LSTM needs a small rate, the linear per-step parts a larger one.
 """
 
 import keras
@@ -50,6 +56,8 @@ class MixtureHead(keras.layers.Layer):
             None (one gain per axis, no bias).
         latent_size: int or None, Z of the latent code read out per step
             (needs `per_step`). Defaults to None (no readout).
+        step_rate: float > 0, learning-rate multiplier of the per-step
+            weights (see the module docstring). Defaults to 1.
 
     Call arguments:
         outputs: `(B, T, n)` or `(B, n)` decoder outputs.
@@ -65,7 +73,7 @@ class MixtureHead(keras.layers.Layer):
     """
 
     def __init__(self, num_mixture, photo_skip=False, per_step=None, latent_size=None,
-                 **kwargs):
+                 step_rate=1.0, **kwargs):
         super().__init__(**kwargs)
         if int(num_mixture) <= 0:
             raise ValueError(f"`num_mixture` must be positive, got {num_mixture}.")
@@ -76,7 +84,10 @@ class MixtureHead(keras.layers.Layer):
         if latent_size is not None and (int(latent_size) <= 0 or per_step is None):
             raise ValueError("`latent_size` must be positive and needs `per_step`, got "
                              f"latent_size={latent_size}, per_step={per_step}.")
+        if not float(step_rate) > 0:
+            raise ValueError(f"`step_rate` must be positive, got {step_rate}.")
         self.num_mixture = int(num_mixture)
+        self.step_rate = float(step_rate)
         self.latent_size = None if latent_size is None else int(latent_size)
         self.photo_skip = bool(photo_skip)
         self.per_step = None if per_step is None else int(per_step)
@@ -88,8 +99,10 @@ class MixtureHead(keras.layers.Layer):
         self.dense.build(outputs_shape)
         if self.photo_skip:
             gain_shape = (2,) if self.per_step is None else (self.per_step, 2)
-            self.skip_gain = self.add_weight(shape=gain_shape, initializer="ones",
-                                             name="skip_gain")
+            gain_init = 1.0 if self.per_step is None else 1.0 / self.step_rate
+            self.skip_gain = self.add_weight(
+                shape=gain_shape, initializer=keras.initializers.Constant(gain_init),
+                name="skip_gain")
             # Mean columns start at zero, so the untrained head copies the photo
             # (random initial means would add a random walk over the 68 steps).
             m, start = self.num_mixture, mixture.NUM_PEN + self.num_mixture
@@ -118,18 +131,23 @@ class MixtureHead(keras.layers.Layer):
         else:
             if steps is None:
                 raise ValueError("`MixtureHead(per_step=...)` needs `steps`.")
-            skip = (photo_offsets * ops.take(self.skip_gain, steps, axis=0)
-                    + ops.take(self.mean_bias, steps, axis=0))  # (..., 2)
+            skip = self.step_rate * (photo_offsets * ops.take(self.skip_gain, steps, 0)
+                                     + ops.take(self.mean_bias, steps, axis=0))  # (..., 2)
         if self.latent_size is not None:
             if z is None:
                 raise ValueError("`MixtureHead(latent_size=...)` needs `z`.")
             readout = ops.take(self.latent_readout, steps, axis=0)  # (..., Z, 2)
             z = ops.expand_dims(ops.cast(z, params.dtype), -1)  # (..., Z, 1)
-            skip = skip + ops.sum(z * readout, axis=-2)  # (..., 2)
+            skip = skip + self.step_rate * ops.sum(z * readout, axis=-2)  # (..., 2)
         mu1 = params[..., start:start + m] + skip[..., :1]  # (..., M)
         mu2 = params[..., start + m:start + 2 * m] + skip[..., 1:]  # (..., M)
         return ops.concatenate(
             [params[..., :start], mu1, mu2, params[..., start + 2 * m:]], axis=-1)
+
+    def set_step_skip(self, gain, bias):
+        """Sets the effective per-step gain and bias, each `(T, 2)`."""
+        self.skip_gain.assign(np.asarray(gain, np.float32) / self.step_rate)
+        self.mean_bias.assign(np.asarray(bias, np.float32) / self.step_rate)
 
     def compute_output_shape(self, outputs_shape, photo_offsets_shape=None,
                              steps_shape=None, z_shape=None):
@@ -138,5 +156,6 @@ class MixtureHead(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(num_mixture=self.num_mixture, photo_skip=self.photo_skip,
-                      per_step=self.per_step, latent_size=self.latent_size)
+                      per_step=self.per_step, latent_size=self.latent_size,
+                      step_rate=self.step_rate)
         return config

@@ -80,6 +80,7 @@ class DeepExaggerationVAE(keras.Model):
         self.head = MixtureHead(config.num_mixture, photo_skip=config.photo_skip,
                                 per_step=config.max_seq_len if config.edfm_prior else None,
                                 latent_size=config.z_size if config.latent_skip else None,
+                                step_rate=config.prior_rate,
                                 name="head")
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("loss", "recon", "kl", "consistency", "shape")}

@@ -160,9 +160,8 @@ def init_edfm_prior(model, train_pairs, stats):
     edfm = baselines.EDFM.fit(train_pairs.photo, train_pairs.caricature)
     mean_offsets, _ = landmarks.to_stroke5(np.asarray(stats.mean_shape))  # (T, 5)
     gain = edfm.k * stats.photo_scale / stats.caricature_scale
-    model.head.skip_gain.assign(np.full(model.head.skip_gain.shape, gain, np.float32))
-    model.head.mean_bias.assign(
-        ((1.0 - edfm.k) * mean_offsets[:, :2] / stats.caricature_scale).astype(np.float32))
+    bias = (1.0 - edfm.k) * mean_offsets[:, :2] / stats.caricature_scale  # (T, 2)
+    model.head.set_step_skip(np.full(bias.shape, gain), bias)
     logging.info("EDFM prior: k = %.2f fitted on the training pairs", edfm.k)
     return edfm
 
