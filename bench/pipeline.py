@@ -19,7 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench._report import report  # pylint: disable=wrong-import-position
-from tf_deepexag import fileio, geometry, pipeline, pipeline_factory  # pylint: disable=wrong-import-position
+from tf_deepexag import fileio, pipeline, pipeline_factory  # pylint: disable=wrong-import-position
 
 
 def _median_ms(fn, repeats=5):
@@ -33,9 +33,9 @@ def _median_ms(fn, repeats=5):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    builtin = os.path.isfile(os.path.join(geometry.default_model_dir(), "vae.keras"))
-    parser.add_argument("--geometry", default="vae" if builtin else "edfm")
-    parser.add_argument("--style", default="cartoon")
+    parser.add_argument("--geometry", default="vae",
+                        help="Geometry spec (vae = the built-in model, edfm, ...).")
+    parser.add_argument("--style", default="cartoon", help="Style spec.")
     args = parser.parse_args()
     from skimage import data as skdata  # pylint: disable=import-outside-toplevel
 
@@ -48,12 +48,12 @@ def main():
     box = pipeline.face_crop_box(points, photo.shape)
     crop = pipeline.crop_and_resize(photo, box, artist.crop_size)
     crop_points = (points - box[:2]) * artist.crop_size / (box[2] - box[0])
-    generated = artist.geometry(crop_points, num_samples=1, temperature=0.2, seed=0)[0]
+    generated = artist.geometry(crop_points, num_samples=1, temperature=0.0, seed=0)[0]
     warped = np.asarray(artist.warp(crop, crop_points, generated))
     rows = [
         {"stage": "detect (MTCNN + 68 points)", "ms": _median_ms(lambda: artist.landmarker(photo))},
         {"stage": f"geometry ({args.geometry})", "ms": _median_ms(
-            lambda: artist.geometry(crop_points, num_samples=1, temperature=0.2, seed=0))},
+            lambda: artist.geometry(crop_points, num_samples=1, temperature=0.0, seed=0))},
         {"stage": "warp_face (512 crop)", "ms": _median_ms(
             lambda: artist.warp(crop, crop_points, generated))},
         {"stage": f"style ({args.style})", "ms": _median_ms(lambda: artist.stylizer(warped))},

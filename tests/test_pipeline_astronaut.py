@@ -1,7 +1,8 @@
 """End-to-end tests of the pipeline and `caricature` CLI on the astronaut photo.
 
-They use the EDFM geometry (deterministic, no trained model needed) with the
-real detector, warp and a classic style.
+Most use the EDFM geometry (deterministic, fitted in the test) with the real
+detector, warp and a classic style; the `vae_artist` tests run the built-in
+model the defaults use.
 """
 
 import os
@@ -100,14 +101,57 @@ def test_grayscale_and_rgba_photos_work(artist):
         assert result.caricature.shape == (512, 512, 3)
 
 
-def test_default_geometry_works_offline(monkeypatch, tmp_path):
+@pytest.fixture(scope="module")
+def vae_artist():
+    """The defaults' geometry: the VAE shipped in the package."""
+    return pipeline_factory.build_caricaturist(geometry="vae", style="none")
+
+
+def test_default_geometry_is_the_builtin_vae(vae_artist):
     from tf_deepexag import geometry  # pylint: disable=import-outside-toplevel
 
-    monkeypatch.setattr(geometry, "default_model_dir", lambda: str(tmp_path))
-    fallback = pipeline_factory.build_geometry("vae")   # no vae.keras there
-    points = pipeline_factory.builtin_edfm().mean.astype(np.float32) + 100
-    np.testing.assert_allclose(fallback(points, num_samples=2),
-                               np.stack([pipeline_factory.builtin_edfm()(points[None])[0]] * 2),
-                               atol=1e-4)
-    with pytest.raises(FileNotFoundError):
+    result = vae_artist(ASTRONAUT, strength=1.0, temperature=0.0)[0]
+    expected = geometry.load_exaggerator().exaggerate(result.photo_points,
+                                                      deterministic=True)[0]
+    np.testing.assert_allclose(result.generated_points, expected, atol=1e-3)
+    # It is the model, not a baseline in its place.
+    edfm = pipeline_factory.builtin_edfm()(result.photo_points[None])[0]
+    assert np.abs(result.generated_points - edfm).max() > 0.5
+
+
+def test_builtin_vae_strength_scales_its_exaggeration(vae_artist):
+    one = vae_artist(ASTRONAUT, strength=1.0, temperature=0.0)[0]
+    two = vae_artist(ASTRONAUT, strength=2.0, temperature=0.0)[0]
+    zero = vae_artist(ASTRONAUT, strength=0.0, temperature=0.0)[0]
+    # A face of about 200 px in the 512-px crop moves by a few pixels.
+    assert 1.0 < _displacement(one) < 20.0
+    assert _displacement(two) == pytest.approx(2 * _displacement(one), rel=1e-3)
+    np.testing.assert_allclose(zero.generated_points, zero.photo_points, atol=1e-3)
+
+
+def test_builtin_vae_same_seed_same_sample(vae_artist):
+    a = vae_artist(ASTRONAUT, strength=1.0, temperature=0.5, seed=4)[0]
+    b = vae_artist(ASTRONAUT, strength=1.0, temperature=0.5, seed=4)[0]
+    c = vae_artist(ASTRONAUT, strength=1.0, temperature=0.5, seed=5)[0]
+    np.testing.assert_array_equal(a.generated_points, b.generated_points)
+    assert np.abs(a.generated_points - c.generated_points).max() > 1e-3
+
+
+def test_missing_model_directory_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="vae.keras"):
         pipeline_factory.build_geometry(f"vae:{tmp_path}")
+
+
+def test_cli_temperature_defaults_to_deterministic_for_one_sample(tmp_path, vae_artist):
+    photo = tmp_path / "astronaut.png"
+    fileio.write_image(photo, ASTRONAUT)
+    assert cli.main(["caricature", str(photo), "-o", str(tmp_path / "one"),
+                     "--style", "none"]) == 0
+    assert cli.main(["caricature", str(photo), "-o", str(tmp_path / "two"),
+                     "--style", "none", "--samples", "2"]) == 0
+    one = fileio.read_image(tmp_path / "one" / "astronaut_caricature.png")
+    deterministic = vae_artist(ASTRONAUT, strength=1.0, temperature=0.0)[0].caricature
+    np.testing.assert_array_equal(one, deterministic)
+    first, second = (fileio.read_image(tmp_path / "two" / f"astronaut_caricature_{k}.png")
+                     for k in range(2))
+    assert np.abs(first.astype(int) - second.astype(int)).max() > 10  # 0.2: they differ

@@ -1,16 +1,14 @@
 """Builds a `Caricaturist` from stage specs, as the CLI and the demo name them.
 
-Geometry specs: `"vae"` (the built-in model; EDFM while the package ships
-none), `"vae:<model dir>"`, `"edfm"`
+Geometry specs: `"vae"` (the built-in model, `assets/vae_synthetic`),
+`"vae:<model dir>"`, `"edfm"`
 (exaggerate the difference from the mean face, fitted on the built-in
 synthetic pairs), `"identity"`. Style specs: see `style.make_stylizer`.
 """
 
 import functools
-import os
 
 import numpy as np
-from absl import logging
 
 from tf_deepexag import pipeline
 
@@ -64,12 +62,6 @@ def build_geometry(spec="vae"):
     if spec == "vae" or spec.startswith("vae:"):
         from tf_deepexag import geometry  # pylint: disable=g-import-not-at-top
 
-        builtin = os.path.join(geometry.default_model_dir(), "vae.keras")
-        if spec == "vae" and not os.path.isfile(builtin):
-            # No trained model ships yet (its held-out error must beat EDFM's
-            # first): the default stays usable offline with the baseline.
-            logging.warning("No built-in VAE in this package (%s): using EDFM.", builtin)
-            return build_geometry("edfm")
         path = spec[len("vae:"):] if spec.startswith("vae:") else None
         if path == "":
             raise ValueError("`vae:` needs a model directory, e.g. vae:runs/vae/export.")

@@ -19,14 +19,15 @@ def add_parser(subparsers):
     parser.add_argument("--strength", type=float, default=1.0,
                         help="Exaggeration scale: 0 keeps the photo's geometry, 1 the "
                              "model's, >1 more. Default: 1.")
-    parser.add_argument("--temperature", type=float, default=0.2,
-                        help="Sampling temperature of the VAE (0 = deterministic). "
-                             "Default: 0.2.")
+    parser.add_argument("--temperature", type=float, default=None,
+                        help="Sampling temperature of the VAE (0 = deterministic: the "
+                             "model's most likely caricature). Default: 0 for one "
+                             "sample, 0.2 with --samples > 1 (so they differ).")
     parser.add_argument("--samples", type=int, default=1,
                         help="Number of different caricatures per photo. Default: 1.")
     parser.add_argument("--seed", type=int, default=0, help="Random seed. Default: 0.")
     parser.add_argument("--geometry", default="vae",
-                        help="'vae' (built-in model; EDFM while none ships), "
+                        help="'vae' (the built-in model), "
                              "'vae:<model dir>', 'edfm' or 'identity'. Default: vae.")
     parser.add_argument("--style", default="cartoon",
                         help="'ugatit:<model dir or .keras>', 'cartoon', 'sketch', "
@@ -70,6 +71,8 @@ def run(args):
 
     if args.samples < 1:
         raise ValueError(f"--samples must be at least 1, got {args.samples}.")
+    if args.temperature is None:
+        args.temperature = 0.0 if args.samples == 1 else 0.2
     photos = _collect(args.inputs)
     artist = pipeline_factory.build_caricaturist(
         geometry=args.geometry, style=args.style, faces=args.faces)
