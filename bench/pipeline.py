@@ -40,7 +40,8 @@ def main():
     from skimage import data as skdata  # pylint: disable=import-outside-toplevel
 
     photo = skdata.astronaut()
-    artist = pipeline_factory.build_caricaturist(geometry=args.geometry, style=args.style)
+    artist = pipeline_factory.build_caricaturist(geometry=args.geometry, style=args.style,
+                                                 compile_geometry=True)  # warm models
     artist(photo)  # warm-up: models loaded, graphs traced
 
     faces = artist.landmarker(photo)

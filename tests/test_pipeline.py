@@ -109,3 +109,20 @@ def test_bad_arguments():
         _artist([_template()])(_photo(), strength=float("nan"))
     with pytest.raises(ValueError, match="No face"):
         _artist([])(_photo())
+
+
+@pytest.mark.parametrize("num_samples,temperature,expected", [
+    (1, None, 0.0), (3, None, 0.2), (1, 0.7, 0.7), (2, 0.0, 0.0)])
+def test_temperature_default_is_deterministic_for_one_sample(num_samples, temperature,
+                                                            expected):
+    seen = []
+
+    def geometry(points, num_samples, temperature, seed):
+        seen.append(temperature)
+        return np.repeat(points[None], num_samples, axis=0)
+
+    artist = pipeline.Caricaturist(
+        landmarker=lambda image: [_Face(_template())], geometry=geometry,
+        warp=lambda image, src, dst: image, stylizer=lambda image: image, crop_size=128)
+    artist(_photo(), num_samples=num_samples, temperature=temperature)
+    assert seen == [expected]

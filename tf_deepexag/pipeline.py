@@ -178,14 +178,17 @@ class Caricaturist:
                                             box, sample))
         return results
 
-    def __call__(self, image, strength=1.0, num_samples=1, temperature=1.0, seed=None):
+    def __call__(self, image, strength=1.0, num_samples=1, temperature=None, seed=None):
         """Caricatures the face(s) of one photo.
 
         Args:
             image: a file path or a uint8 RGB `(H, W, 3)` array.
             strength: float, exaggeration scale. Defaults to 1.0.
             num_samples: int, different caricatures to draw. Defaults to 1.
-            temperature: float, sampling temperature of the geometry model.
+            temperature: float, sampling temperature of the geometry model
+                (0 = deterministic). Defaults to None: 0 for one sample, 0.2
+                for several (the VAE's sampled shapes are noisier than its
+                deterministic one; README geometry section).
             seed: int or None; the same seed gives the same output.
 
         Returns:
@@ -198,6 +201,8 @@ class Caricaturist:
         """
         if int(num_samples) < 1:
             raise ValueError(f"`num_samples` must be at least 1, got {num_samples}.")
+        if temperature is None:
+            temperature = 0.0 if int(num_samples) == 1 else 0.2
         if isinstance(image, np.ndarray):
             photo = fileio.to_rgb_uint8(image)
         else:

@@ -78,6 +78,15 @@ class ExaggeratorTest(tf.test.TestCase):
         got = load_exaggerator(directory).exaggerate(pairs.photo[0], seed=3)
         self.assertAllEqual(want, got)
 
+    @pytest.mark.slow
+    def test_compiled_sampler_gives_the_eager_outputs(self):
+        model, stats, pairs = _setup()
+        eager, traced = Exaggerator(model, stats), Exaggerator(model, stats, compile=True)
+        # One mode (tracing the 68 steps takes most of the test's time).
+        self.assertAllClose(traced.exaggerate(pairs.photo[:2], deterministic=True),
+                            eager.exaggerate(pairs.photo[:2], deterministic=True),
+                            atol=1e-3)
+
     def test_bad_input_is_named(self):
         model, stats, _ = _setup()
         ex = Exaggerator(model, stats)
