@@ -94,5 +94,6 @@ def build_caricaturist(geometry="vae", style="cartoon", faces="largest",
     landmarker = detect.FaceLandmarker(detector=detector,
                                        faces="all" if faces == "all" else "largest")
     return pipeline.Caricaturist(
-        landmarker=landmarker, geometry=build_geometry(geometry, compile_geometry), warp=warp.warp_face,
-        stylizer=style_lib.make_stylizer(style), crop_size=crop_size, faces=faces)
+        landmarker=landmarker, geometry=build_geometry(geometry, compile_geometry),
+        warp=warp.warp_face, stylizer=style_lib.make_stylizer(style), crop_size=crop_size,
+        faces=faces)
