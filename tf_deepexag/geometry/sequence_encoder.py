@@ -10,7 +10,7 @@ Mathematical details (Kingma & Welling 2014; Ha & Eck 2017 sec. 3.1):
 import keras
 from keras import ops
 
-from tf_deepexag.geometry.lstm_cell import SketchLSTM
+from tf_deepexag.geometry.lstm_cell import SketchLSTM, run_side_by_side
 
 
 @keras.saving.register_keras_serializable(package="tf_deepexag")
@@ -66,8 +66,13 @@ class SequenceEncoder(keras.layers.Layer):
         self.built = True
 
     def call(self, strokes, eps=None, training=False):
-        _, h_fw, _ = self.forward(strokes, training=training)
-        _, h_bw, _ = self.backward(strokes, training=training)
+        if self.forward.fused and self.backward.fused:
+            # Both directions in one batched product a step.
+            (_, h_fw, _), (_, h_bw, _) = run_side_by_side(
+                [self.forward, self.backward], [strokes, strokes], [None, None], training)
+        else:
+            _, h_fw, _ = self.forward(strokes, training=training)
+            _, h_bw, _ = self.backward(strokes, training=training)
         h = ops.concatenate([h_fw, h_bw], axis=-1)  # (B, 2 * enc_rnn_size)
         mu = self.mu_dense(h)  # (B, Z)
         log_var = self.log_var_dense(h)  # (B, Z)

@@ -1,0 +1,135 @@
+"""Tests for `geometry.fused_lstm`: values and the hand-written backward pass."""
+
+import numpy as np
+import tensorflow as tf
+
+from tests.geometry.test_lstm_cell import _numpy_lstm
+from tf_deepexag.geometry.fused_lstm import lstm_sequence
+from tf_deepexag.geometry.lstm_cell import SketchLSTM, run_side_by_side
+from tf_deepexag.geometry.sequence_encoder import SequenceEncoder
+
+D, B, T, N = 2, 3, 5, 4
+
+
+def _arguments(seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    projected = rng.normal(size=(D, B, T, 4 * N))
+    h0, c0 = rng.normal(size=(D, B, N)), rng.normal(size=(D, B, N))
+    kernel = rng.normal(size=(D, N, 4 * N)) * 0.5
+    mask = (rng.random((D, B, T, N)) > 0.3) / 0.7
+    return [tf.constant(a.astype(dtype)) for a in (projected, h0, c0, kernel, mask)]
+
+
+class LSTMSequenceTest(tf.test.TestCase):
+
+    def test_values_match_numpy_lstm_per_direction(self):
+        projected, h0, c0, kernel, _ = _arguments()
+        out, h, c = lstm_sequence(projected, h0, c0, kernel)
+        for d in range(D):
+            # The numpy reference projects x itself: identity input kernel.
+            want_out, want_h, want_c = _numpy_lstm(projected.numpy()[d], np.eye(4 * N), 0.0,
+                                                   kernel.numpy()[d], h0.numpy()[d],
+                                                   c0.numpy()[d])
+            self.assertAllClose(out[d], want_out, atol=1e-12)
+            self.assertAllClose(h[d], want_h, atol=1e-12)
+            self.assertAllClose(c[d], want_c, atol=1e-12)
+
+    def test_gradients_match_finite_differences(self):
+        projected, h0, c0, kernel, mask = _arguments(1)
+        weights = tf.constant(np.random.default_rng(2).normal(size=(D, B, T, N)))
+        for m in (None, mask):
+            def loss(projected, h0, c0, kernel, m=m):
+                out, h, c = lstm_sequence(projected, h0, c0, kernel, mask=m)
+                return (tf.reduce_sum(out * weights) + tf.reduce_sum(tf.square(h))
+                        + tf.reduce_sum(tf.sin(c)))
+            theoretical, numerical = tf.test.compute_gradient(
+                loss, [projected, h0, c0, kernel], delta=1e-5)
+            for got, want in zip(theoretical, numerical):
+                self.assertAllClose(got, want, atol=1e-7)
+
+    def test_gradient_of_the_final_state_alone(self):
+        # Only h_T is used: the other outputs' upstream gradients are None in
+        # a graph; the result must still match finite differences.
+        projected, h0, c0, kernel, _ = _arguments(3)
+
+        @tf.function
+        def graph_gradient(kernel):
+            return tf.gradients(tf.reduce_sum(lstm_sequence(projected, h0, c0, kernel)[1]),
+                                kernel)[0]
+
+        _, numerical = tf.test.compute_gradient(
+            lambda k: tf.reduce_sum(lstm_sequence(projected, h0, c0, k)[1]), [kernel],
+            delta=1e-5)
+        self.assertAllClose(tf.reshape(graph_gradient(kernel), [1, -1]), numerical[0],
+                            atol=1e-7)
+
+    def test_dynamic_steps_are_refused(self):
+        projected, h0, c0, kernel, _ = _arguments()
+        fn = tf.function(lambda p: lstm_sequence(p, h0, c0, kernel),
+                         input_signature=[tf.TensorSpec([D, B, None, 4 * N], tf.float64)])
+        with self.assertRaisesRegex(ValueError, "static number of steps"):
+            fn.get_concrete_function()
+
+
+class FusedLayerTest(tf.test.TestCase):
+    """The fused `SketchLSTM` path against the cell in `keras.layers.RNN`."""
+
+    def _pair(self, go_backwards, units=4, inputs=3):
+        fused = SketchLSTM(units, go_backwards=go_backwards)
+        generic = SketchLSTM(units, go_backwards=go_backwards, unroll=True)
+        fused.build((None, T, inputs))
+        generic.build((None, T, inputs))
+        generic.set_weights(fused.get_weights())
+        self.assertTrue(fused.fused)
+        self.assertFalse(generic.fused)
+        return fused, generic
+
+    def test_same_outputs_and_gradients_as_keras_rnn(self):
+        x = tf.constant(np.random.default_rng(4).normal(size=(B, T, 3)).astype(np.float32))
+        for go_backwards in (False, True):
+            fused, generic = self._pair(go_backwards)
+            results = []
+            for layer in (fused, generic):
+                with tf.GradientTape() as tape:
+                    out, h, c = layer(x)
+                    loss = tf.reduce_sum(out * tf.range(T, dtype=tf.float32)[:, None]) \
+                        + tf.reduce_sum(h * c)
+                results.append([out, h, c] + tape.gradient(loss, layer.trainable_variables))
+            for got, want in zip(*results):
+                self.assertAllClose(got, want, atol=1e-5)
+
+    def test_side_by_side_equals_one_by_one(self):
+        rng = np.random.default_rng(5)
+        layers = [SketchLSTM(4), SketchLSTM(4, go_backwards=True)]
+        xs = [tf.constant(rng.normal(size=(B, T, 3)).astype(np.float32)) for _ in layers]
+        state = [tf.constant(rng.normal(size=(B, 4)).astype(np.float32)) for _ in range(2)]
+        together = run_side_by_side(layers, xs, [state, None])
+        for layer, x, initial, got in zip(layers, xs, [state, None], together):
+            for a, b in zip(got, layer(x, initial_state=initial)):
+                self.assertAllClose(a, b, atol=1e-6)
+
+    def test_dropout_mask_drops_the_rate_of_candidates(self):
+        # With W_h = 0, h0 = c0 = 0 and sigmoid(i) known, c_1 = sigmoid(i) * m * tanh(g):
+        # the mask's zeros show up as exact zeros of c after one step.
+        layer = SketchLSTM(64, recurrent_dropout=0.25, seed=7)
+        x = tf.ones((32, 1, 2))
+        layer.build(x.shape)
+        layer.cell.recurrent_kernel.assign(tf.zeros_like(layer.cell.recurrent_kernel))
+        _, _, c = layer(x, training=True)
+        self.assertNear(float(tf.reduce_mean(tf.cast(c == 0.0, tf.float32))), 0.25, 0.03)
+        _, _, c_eval = layer(x, training=False)
+        self.assertAllClose(tf.boolean_mask(c, c != 0.0),
+                            tf.boolean_mask(c_eval / 0.75, c != 0.0), rtol=1e-5)
+
+
+class EncoderPathTest(tf.test.TestCase):
+
+    def test_fused_encoder_equals_unrolled_encoder(self):
+        x = tf.constant(np.random.default_rng(6).normal(size=(B, T, 5)).astype(np.float32))
+        eps = tf.zeros((B, 6))
+        fused, unrolled = SequenceEncoder(4, 6), SequenceEncoder(4, 6, unroll=True)
+        fused.build(x.shape)
+        unrolled.build(x.shape)
+        unrolled.set_weights(fused.get_weights())
+        for a, b in zip(fused(x, eps=eps), unrolled(x, eps=eps)):
+            self.assertAllClose(a, b, atol=1e-6)
