@@ -139,20 +139,22 @@ class DeepExaggerationVAE(keras.Model):
 
     def compute_losses(self, batch, params, mu, log_var):
         """Caricature NLL, KL (floored), photo-consistency NLL and the shape
-        term (`mixture.shape_loss`, 0 unless `shape_weight`), as scalars."""
+        term (`mixture.shape_loss`, 0 unless `shape_weight`), as scalars.
+
+        The mixture is built once for all three terms."""
         mask_pen = False  # The original masks the end pen only in evaluation.
-        recon = self._nll(params, batch["caricature"], mask_pen)
-        consistency = self._nll(params, batch["photo"], mask_pen)
+        distributions = mixture.mixture_distribution(params)
+        recon = self._nll(params, batch["caricature"], mask_pen, distributions)
+        consistency = self._nll(params, batch["photo"], mask_pen, distributions)
         kl = mixture.kl_loss(mu, log_var, self.config.kl_tolerance)
-        shape = (mixture.shape_loss(params, batch["caricature"]) if self.config.shape_weight
-                 else tf.zeros_like(recon))
+        shape = (mixture.shape_loss(params, batch["caricature"], distributions[0])
+                 if self.config.shape_weight else tf.zeros_like(recon))
         return recon, kl, consistency, shape
 
-    def _nll(self, params, strokes, mask_pen):
-        offset_nll, pen_ce = mixture.sequence_nll(params, strokes, mask_pen)
+    def _nll(self, params, strokes, mask_pen, distributions):
+        offset_nll, pen_ce = mixture.sequence_nll(params, strokes, mask_pen, distributions)
         if not self.config.mask_end_offset:
-            offsets, _ = mixture.mixture_distribution(params)
-            offset_nll = -offsets.log_prob(strokes[..., :2])
+            offset_nll = -distributions[0].log_prob(strokes[..., :2])
         return tf.reduce_mean(offset_nll + pen_ce)
 
     def loss_weights(self, step):
