@@ -190,9 +190,9 @@ class SketchLSTM(keras.layers.Layer):
         for `go_backwards` (outputs then come in the reversed order, as
         `keras.layers.RNN` gives them); the mask is None without dropout.
         """
+        if self.go_backwards:  # Reversed before the projection: 5 wide, not 4n.
+            inputs = tf.reverse(inputs, axis=[1])
         projected = self.projection(inputs)  # (B, T, 4n)
-        if self.go_backwards:
-            projected = tf.reverse(projected, axis=[1])
         if initial_state is None:
             zeros = tf.zeros(tf.stack([tf.shape(inputs)[0], self.units]), projected.dtype)
             initial_state = [zeros, zeros]
