@@ -49,9 +49,8 @@ def test_shipped_config_matches_the_flagfile():
     with open(os.path.join(default_model_dir(), "config.json"), encoding="utf-8") as f:
         shipped = json.load(f)
     flags = _flags(_FLAGFILE)
-    # `num_steps` may grow when a run is resumed (a mutable run setting): the
-    # shipped run was trained to 2000 steps, then resumed to the flagfile's 4000,
-    # and its best held-out step (1500) was exported during the first part.
+    # `num_steps` is a mutable run setting (a resumed run may raise it), so it
+    # is not compared; the shipped run used the flagfile's 4000 in one go.
     compared = [key for key in shipped if key in flags and key != "num_steps"]
     assert len(compared) >= 25, compared  # the flagfile sets nearly every setting
     for key in compared:
