@@ -63,6 +63,20 @@ class LSTMSequenceTest(tf.test.TestCase):
         self.assertAllClose(tf.reshape(graph_gradient(kernel), [1, -1]), numerical[0],
                             atol=1e-7)
 
+    def test_final_state_only_matches_full_outputs(self):
+        projected, h0, c0, kernel, mask = _arguments(4)
+        results = []
+        for return_sequences in (True, False):
+            with tf.GradientTape() as tape:
+                tape.watch([projected, kernel])
+                out, h, c = lstm_sequence(projected, h0, c0, kernel, mask=mask,
+                                          return_sequences=return_sequences)
+                loss = tf.reduce_sum(h * h) + tf.reduce_sum(c)
+            self.assertEqual(out is None, not return_sequences)
+            results.append([h, c] + tape.gradient(loss, [projected, kernel]))
+        for got, want in zip(results[1], results[0]):
+            self.assertAllClose(got, want, atol=1e-12)
+
     def test_dynamic_steps_are_refused(self):
         projected, h0, c0, kernel, _ = _arguments()
         fn = tf.function(lambda p: lstm_sequence(p, h0, c0, kernel),

@@ -42,12 +42,8 @@ def _or_zeros(gradient, like):
     return tf.zeros_like(like) if gradient is None else gradient
 
 
-def _or_zeros(gradient, like):
-    """An unconnected output's gradient (None) as zeros."""
-    return tf.zeros_like(like) if gradient is None else gradient
-
-
-def lstm_sequence(projected, h0, c0, kernel, forget_bias=1.0, mask=None):
+def lstm_sequence(projected, h0, c0, kernel, forget_bias=1.0, mask=None,
+                  return_sequences=True):
     """Runs D plain LSTMs over pre-projected inputs; differentiable.
 
     Args:
@@ -58,9 +54,11 @@ def lstm_sequence(projected, h0, c0, kernel, forget_bias=1.0, mask=None):
         forget_bias: float added to the forget gate. Defaults to 1.0.
         mask: optional `(D, B, T, n)` dropout mask on the candidate (zeros
             and `1 / keep`); not differentiated.
+        return_sequences: bool; False skips stacking the per-step outputs
+            (the encoder uses only the final state). Defaults to True.
 
     Returns:
-        `(outputs (D, B, T, n), h_T (D, B, n), c_T (D, B, n))`.
+        `(outputs (D, B, T, n) or None, h_T (D, B, n), c_T (D, B, n))`.
     """
     steps = projected.shape[2]
     if steps is None:
@@ -72,7 +70,7 @@ def lstm_sequence(projected, h0, c0, kernel, forget_bias=1.0, mask=None):
     def run(projected, h0, c0, kernel):
         inputs = tf.unstack(projected, axis=2)                     # T x (D, B, 4n)
         h, c = h0, c0
-        hs, cs, saved = [], [], []
+        hs, saved = [], []
         for t in range(steps):
             in_gate, tanh_g, candidate, forget, out_gate = _gates(
                 inputs[t], h, kernel, forget_bias, masks[t])
@@ -83,17 +81,19 @@ def lstm_sequence(projected, h0, c0, kernel, forget_bias=1.0, mask=None):
             saved.append((h_prev, c_prev, in_gate, tanh_g, candidate, forget, out_gate,
                           tanh_c))
             hs.append(h)
-            cs.append(c)
-        outputs = tf.stack(hs, axis=2)                             # (D, B, T, n)
+        outputs = tf.stack(hs, axis=2) if return_sequences else None  # (D, B, T, n)
 
-        def grad(d_outputs, d_h, d_c):
-            d_steps = tf.unstack(_or_zeros(d_outputs, outputs), axis=2)
+        def grad(*upstream):
+            d_h, d_c = upstream[-2:]
+            d_steps = (tf.unstack(_or_zeros(upstream[0], outputs), axis=2)
+                       if return_sequences else [None] * steps)
             dh, dc = _or_zeros(d_h, h), _or_zeros(d_c, c)
             d_gates, previous = [None] * steps, [None] * steps
             for t in reversed(range(steps)):
                 h_prev, c_prev, in_gate, tanh_g, candidate, forget, out_gate, tanh_c = \
                     saved[t]
-                dh = dh + d_steps[t]
+                if d_steps[t] is not None:
+                    dh = dh + d_steps[t]
                 dc = dc + dh * out_gate * (1.0 - tf.square(tanh_c))
                 d_tanh_g = dc * in_gate if masks[t] is None else dc * in_gate * masks[t]
                 d_gates[t] = tf.concat([
@@ -111,6 +111,8 @@ def lstm_sequence(projected, h0, c0, kernel, forget_bias=1.0, mask=None):
             d_kernel = tf.matmul(flat_h, flat_d, transpose_a=True)  # (D, n, 4n)
             return d_projected, dh, dc, d_kernel
 
-        return (outputs, h, c), grad
+        results = (outputs, h, c) if return_sequences else (h, c)
+        return results, grad
 
-    return run(projected, h0, c0, kernel)
+    results = run(projected, h0, c0, kernel)
+    return tuple(results) if return_sequences else (None,) + tuple(results)

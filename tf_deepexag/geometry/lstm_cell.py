@@ -218,7 +218,8 @@ class SketchLSTM(keras.layers.Layer):
         return config
 
 
-def run_side_by_side(layers, inputs, initial_states, training=False):
+def run_side_by_side(layers, inputs, initial_states, training=False,
+                     return_sequences=True):
     """Runs fused `SketchLSTM`s of one size together, one batched product a step.
 
     Args:
@@ -227,6 +228,8 @@ def run_side_by_side(layers, inputs, initial_states, training=False):
         inputs: list of D `(B, T, i)` inputs.
         initial_states: list of D `[h, c]` or None.
         training: bool.
+        return_sequences: bool; False returns None for the outputs (and
+            skips stacking them). Defaults to True.
 
     Returns:
         A list of D `(outputs (B, T, n), h (B, n), c (B, n))`, each as the
@@ -245,8 +248,10 @@ def run_side_by_side(layers, inputs, initial_states, training=False):
                          for p, m, layer in zip(projected, masks, layers)])
     outputs, h, c = fused_lstm.lstm_sequence(
         tf.stack(projected), tf.stack(h0), tf.stack(c0), tf.stack(kernel),
-        forget_bias=layers[0].cell.forget_bias, mask=mask)
-    return [(outputs[d], h[d], c[d]) for d in range(len(layers))]
+        forget_bias=layers[0].cell.forget_bias, mask=mask,
+        return_sequences=return_sequences)
+    return [(None if outputs is None else outputs[d], h[d], c[d])
+            for d in range(len(layers))]
 
 
 CELL_TYPES = ("lstm", "layer_norm")

@@ -69,7 +69,8 @@ class SequenceEncoder(keras.layers.Layer):
         if self.forward.fused and self.backward.fused:
             # Both directions in one batched product a step.
             (_, h_fw, _), (_, h_bw, _) = run_side_by_side(
-                [self.forward, self.backward], [strokes, strokes], [None, None], training)
+                [self.forward, self.backward], [strokes, strokes], [None, None], training,
+                return_sequences=False)
         else:
             _, h_fw, _ = self.forward(strokes, training=training)
             _, h_bw, _ = self.backward(strokes, training=training)
