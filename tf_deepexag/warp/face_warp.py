@@ -38,6 +38,7 @@ Mathematical details:
 import tensorflow as tf
 
 from tf_deepexag.warp import _checks
+from tf_deepexag.warp import _native
 from tf_deepexag.warp import _rgb_uint8_sampler as _sampler
 from tf_deepexag.warp.dense_image_warp import dense_image_warp
 from tf_deepexag.warp import interpolate_spline as _spline
@@ -152,6 +153,24 @@ def _eager_programs(grid_step, border_points_per_edge, regularization_weight, dt
     return _EAGER_PROGRAMS[key]
 
 
+def _native_warp_rgb_uint8(kernels, image, src, dst, grid_step, border_points_per_edge,
+                           regularization_weight):
+    """The eager uint8 RGB path on the native kernels: `(1, H, W, 3)` uint8.
+
+    The solve stays a TensorFlow graph; the coarse grid, its upsampling and
+    the integer sampler are native (`kernels/`). The sampler
+    reproduces the XLA programs' bits; the coarse grid differs from XLA's by
+    float32 rounding (~2.5e-3 px at 512^2, like the traced path).
+    """
+    height, width = image.shape[1], image.shape[2]
+    solve = _eager_programs(grid_step, border_points_per_edge, regularization_weight,
+                            image.dtype)[0]
+    controls, w, v = solve(height, width, src, dst)
+    coarse = kernels.tf_deepexag_tps_coarse_flow(controls, w, v, height, width,
+                                                 grid_step=grid_step)  # (1, Gh, Gw, 2)
+    return kernels.tf_deepexag_warp_face_rgb8(image, coarse, grid_step=grid_step)
+
+
 def face_flow(height, width, src_points_xy, dst_points_xy, grid_step=8,
               border_points_per_edge=8, regularization_weight=0.0):
     """The dense `(1, H, W, 2)` float32 (dy, dx) flow of `warp_face`.
@@ -220,9 +239,22 @@ def warp_face(image, src_points_xy, dst_points_xy, grid_step=8,
     src = _checks.check_finite(tf.cast(src, tf.float64), "src_points_xy")
     dst = _checks.check_finite(tf.cast(dst, tf.float64), "dst_points_xy")
     batched = image if image.shape.rank == 4 else image[None]
+    rgb_uint8 = batched.dtype == tf.uint8 and batched.shape[-1] == 3
+    if rgb_uint8:
+        for axis, label in ((1, "height"), (2, "width")):
+            if batched.shape[axis] is not None and batched.shape[axis] < 2:
+                raise ValueError(f"`image` {label} must be at least 2, got shape "
+                                 f"{image.shape}.")
+    eager = tf.executing_eagerly()
+    kernels = _native.ops() if eager and rgb_uint8 else None
+    if kernels is not None:
+        warped = _native_warp_rgb_uint8(kernels, batched, src, dst, int(grid_step),
+                                        int(border_points_per_edge),
+                                        float(regularization_weight))
+        warped = warped if image.shape.rank == 4 else warped[0]
+        return warped.numpy() if as_numpy else warped
     shape = tf.shape(batched)
     height, width = shape[1], shape[2]
-    eager = tf.executing_eagerly()
     if eager:
         solve, coarse_flow, upsample, sample, unpack = _eager_programs(
             int(grid_step), int(border_points_per_edge), float(regularization_weight),
@@ -234,11 +266,7 @@ def warp_face(image, src_points_xy, dst_points_xy, grid_step=8,
         controls, w, v = _solve(height, width, src, dst, int(border_points_per_edge),
                                 float(regularization_weight))
         flow = _dense_flow(batched, controls, w, v, int(grid_step))  # (1, H, W, 2)
-    if batched.dtype == tf.uint8 and batched.shape[-1] == 3:
-        for axis, label in ((1, "height"), (2, "width")):
-            if batched.shape[axis] is not None and batched.shape[axis] < 2:
-                raise ValueError(f"`image` {label} must be at least 2, got shape "
-                                 f"{image.shape}.")
+    if rgb_uint8:
         warped = unpack(sample(batched, flow))
     else:
         working = tf.cast(batched, tf.float32) if batched.dtype == tf.uint8 else batched
