@@ -78,10 +78,37 @@ def _sources():
                   + glob.glob(os.path.join(KERNELS_DIR, "*.h")))
 
 
-def _command(compiler, output):
+def _compile(compiler, output):
+    """Compiles each source in its own g++ process (in parallel), then links.
+
+    Raises:
+        BuildError: a compile or the link failed.
+    """
     sources = [path for path in _sources() if path.endswith(".cc")]
-    return ([compiler, *_FLAGS, *sources, "-o", output] + tf.sysconfig.get_compile_flags()
-            + tf.sysconfig.get_link_flags())
+    objects = [f"{output}.{index}.o" for index in range(len(sources))]
+    compile_flags, link_flags = tf.sysconfig.get_compile_flags(), tf.sysconfig.get_link_flags()
+    try:
+        processes = [subprocess.Popen([compiler, *_FLAGS, "-c", source, "-o", target,
+                                       *compile_flags], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True)
+                     for source, target in zip(sources, objects)]
+        failures = []
+        for process in processes:
+            _, errors = process.communicate()
+            if process.returncode != 0:
+                failures.append(f"{compiler} failed ({process.returncode}): "
+                                f"{errors.strip()[-2000:]}")
+        if failures:
+            raise BuildError(failures[0])
+        link = subprocess.run([compiler, *_FLAGS, *objects, "-o", output, *link_flags],
+                              capture_output=True, text=True, check=False)
+        if link.returncode != 0:
+            raise BuildError(f"{compiler} failed to link ({link.returncode}): "
+                             f"{link.stderr.strip()[-2000:]}")
+    finally:
+        for target in objects:
+            if os.path.exists(target):
+                os.remove(target)
 
 
 def library_path():
@@ -119,11 +146,7 @@ def build():
         try:
             logging.info("Compiling the native warp kernels %s -> %s", KERNELS_DIR, path)
             start = time.perf_counter()
-            result = subprocess.run(_command(compiler, temporary),
-                                    capture_output=True, text=True, check=False)
-            if result.returncode != 0:
-                raise BuildError(f"{compiler} failed ({result.returncode}): "
-                                 f"{result.stderr.strip()[-2000:]}")
+            _compile(compiler, temporary)
             os.chmod(temporary, 0o755)
             os.replace(temporary, path)
             logging.info("Compiled the native warp kernels in %.1f s",
