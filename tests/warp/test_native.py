@@ -67,6 +67,11 @@ def test_public_dense_warp_runs_the_kernel_eagerly_and_not_in_graphs(monkeypatch
     graph = tf.function(dense_image_warp).get_concrete_function(
         tf.TensorSpec([None, None, None, 3]), tf.TensorSpec([None, None, None, 2])).graph
     assert not [op.type for op in graph.get_operations() if op.type.startswith("TfDeepexag")]
+    face_graph = tf.function(warp_face).get_concrete_function(
+        tf.TensorSpec([1, None, None, 3], tf.uint8), tf.TensorSpec([68, 2]),
+        tf.TensorSpec([68, 2])).graph                                # the export's call
+    assert not [op.type for op in face_graph.get_operations()
+                if op.type.startswith("TfDeepexag")]
 
 
 def test_dense_warp_gradient_is_the_tensorflow_gradient():
