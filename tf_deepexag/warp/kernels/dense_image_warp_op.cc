@@ -114,8 +114,7 @@ class DenseImageWarpOp : public OpKernel {
                  : channels == 4 ? RowBlend<T, 4>
                                  : RowBlend<T, 0>;
     auto* pool = context->device()->tensorflow_cpu_worker_threads()->workers;
-    pool->ParallelFor(batch * height, width * (8 + 6 * channels), [&](int64_t begin,
-                                                                      int64_t end) {
+    pool->ParallelFor(batch * height, RowBlocks(width), [&](int64_t begin, int64_t end) {
       std::vector<int32_t> y0(width), x0(width);
       std::vector<T> ay(width), ax(width);
       for (int64_t row = begin; row < end; ++row) {
