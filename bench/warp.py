@@ -4,11 +4,14 @@ Cases: 1x256^2x3, 1x512^2x3, 8x256^2x3, 1x2048^2x3. Rows:
 - `cv2_remap_f32` / `cv2_remap_u8`: OpenCV bilinear remap with replicated
   border, maps precomputed outside the timing (the hardest baseline);
 - `dense_eager`, `dense_function`, `dense_xla`: the public `dense_image_warp`
-  called eagerly, in a `tf.function`, and in a `tf.function(jit_compile=True)`;
+  called eagerly (the native kernel of `tf_deepexag/warp/kernels/`), in a
+  `tf.function`, and in a `tf.function(jit_compile=True)`; `dense_eager_pure`
+  eagerly with the native kernels off (`TF_DEEPEXAG_NATIVE_WARP=0`);
 - `face_eager`, `face_function`, `face_xla`: `warp_face` (uint8 in and out:
   spline on the control points, coarse grid, upsampling, integer bilinear
   sampler), one call per image: eagerly (the pipeline's call, which runs the
-  solve as a graph and the per-pixel stages as XLA programs), inside a plain
+  solve as a graph and the rest as native kernels; `face_eager_pure`: the
+  per-pixel stages as XLA programs, native kernels off), inside a plain
   `tf.function` (plain ops, the exported graphs' path) and inside a
   `tf.function(jit_compile=True)` (one XLA program);
 - at 1x512^2 only, alternative samplers under XLA: `fused4_gather_xla` (one
@@ -18,7 +21,10 @@ Cases: 1x256^2x3, 1x512^2x3, 8x256^2x3, 1x2048^2x3. Rows:
 The flow is the smooth face flow of the astronaut photo scaled to the case.
 
 Time is the best of `--repeats` calls after a warm-up call (the machine is
-shared, the minimum is the least disturbed); `ratio` divides by the cv2 row
+shared, the minimum is the least disturbed). A tensor result is viewed as a
+NumPy array (`np.asarray`, no copy, like cv2's result; `Tensor.numpy()`
+copies, ~0.2-0.4 ms at 512^2, and earlier runs of this script included that
+copy). `ratio` divides by the cv2 row
 of the same dtype. XLA compile time is the first call. Memory is the peak
 resident set size (`VmHWM` in /proc/self/status, reset through
 /proc/self/clear_refs after the inputs are built) reached while running the
@@ -41,8 +47,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 CASES = ((1, 256), (1, 512), (8, 256), (1, 2048))
-METHODS = ("cv2_remap_f32", "dense_eager", "dense_function", "dense_xla",
-           "cv2_remap_u8", "face_eager", "face_function", "face_xla")
+METHODS = ("cv2_remap_f32", "dense_eager", "dense_eager_pure", "dense_function", "dense_xla",
+           "cv2_remap_u8", "face_eager", "face_eager_pure", "face_function", "face_xla")
+PURE_SUFFIX = "_pure"  # the same row with the native kernels off
 VARIANTS = ("fused4_gather_xla", "quad_table_xla", "dense_f64_xla")
 
 
@@ -117,6 +124,7 @@ def _callable(method, batch, size):
                                   borderMode=cv2.BORDER_REPLICATE)
                         for image, (mx, my) in zip(source, maps)]
     image_t, flow_t = tf.constant(images), tf.constant(flow)
+    method = method.removesuffix(PURE_SUFFIX)
     if method == "dense_eager":
         return lambda: warp.dense_image_warp(image_t, flow_t)
     if method in ("dense_function", "dense_xla"):
@@ -161,6 +169,7 @@ def _reset_peak_rss():
 
 def _run_one(method, batch, size, repeats):
     """Runs one row in this process and prints it as JSON."""
+    import numpy as np  # pylint: disable=import-outside-toplevel
     fn = _callable(method, batch, size)
     gc.collect()
     _reset_peak_rss()
@@ -173,7 +182,7 @@ def _run_one(method, batch, size, repeats):
         start = time.perf_counter()
         result = fn()
         if hasattr(result, "numpy"):
-            result.numpy()
+            np.asarray(result)
         times.append(1000 * (time.perf_counter() - start))
     print(json.dumps({"ms": min(times), "first_call_ms": first_ms,
                       "peak_rss_delta_mb": _rss_mb("VmHWM") - rss_before}))
@@ -182,7 +191,11 @@ def _run_one(method, batch, size, repeats):
 def _row(method, batch, size, repeats):
     command = [sys.executable, os.path.abspath(__file__), "--one", method,
                str(batch), str(size), "--repeats", str(repeats)]
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    env = dict(os.environ)
+    if method.endswith(PURE_SUFFIX):
+        env["TF_DEEPEXAG_NATIVE_WARP"] = "0"
+    output = subprocess.run(command, check=True, capture_output=True, text=True,
+                            env=env).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 

@@ -27,7 +27,8 @@ def check_finite(x, name):
         `x`, with the assertion as a control dependency in graph mode.
     """
     if tf.executing_eagerly():
-        if not np.isfinite(x.numpy()).all():  # one host pass, no op dispatch
+        # np.asarray views the tensor's buffer (Tensor.numpy() would copy it first).
+        if not np.isfinite(np.asarray(x)).all():  # one host pass, no op dispatch
             raise ValueError(f"`{name}` contains NaN or inf values.")
         return x
     return tf.debugging.assert_all_finite(x, f"`{name}` contains NaN or inf values.")

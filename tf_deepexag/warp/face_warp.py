@@ -20,6 +20,16 @@ Differences from `sparse_image_warp`, for photos of any size:
   0.7 px;
 - uint8 images come back as uint8 (rounded), float images in their dtype.
 
+Eager calls on uint8 RGB photos (the pipeline's) run native CPU kernels
+(`kernels/`, built by `_native`): solve, coarse grid, upsampling and sampler,
+~1.3 ms at 512^2 against ~5-9 ms for the TensorFlow/XLA route below
+(bench/warp.py). The sampler gives the XLA sampler's bits on the same coarse
+flow; the coarse grid's float32 rounding differs from XLA's by ~2.5e-3 px,
+which moves at most 3 levels on ~0.2 % of the pixels (tests/warp/test_native.py).
+Without the kernels (no g++, or `TF_DEEPEXAG_NATIVE_WARP=0`) and for other
+images the XLA programs of `_eager_programs` run; inside a `tf.function` it is
+plain TensorFlow ops (exported graphs hold no custom op and need no XLA).
+
 Mathematical details:
     Thin-plate spline (order 2) through the destination points `d_i` with
     values `d_i - s_i` (the backward flow, tensorflow-addons' convention):
@@ -38,6 +48,7 @@ Mathematical details:
 import tensorflow as tf
 
 from tf_deepexag.warp import _checks
+from tf_deepexag.warp import _native
 from tf_deepexag.warp import _rgb_uint8_sampler as _sampler
 from tf_deepexag.warp.dense_image_warp import dense_image_warp
 from tf_deepexag.warp import interpolate_spline as _spline
@@ -113,9 +124,10 @@ def _dense_flow(like, controls, w, v, grid_step):
     return _sampler.upsample_flow_matmul(coarse, like, grid_step)
 
 
-# Eager calls (the pipeline's) run the small solve as a graph (TensorFlow's
-# LU is ~4x faster than XLA's QR-based solve here) and the rest as four XLA
-# programs: the coarse grid, its upsampling, the sampler and the unpacking.
+# Eager calls without the native kernels (and on float images) run the small
+# solve as a graph (TensorFlow's LU is ~4x faster than XLA's QR-based solve
+# here) and the rest as four XLA programs: the coarse grid, its upsampling,
+# the sampler and the unpacking (float images: dense_image_warp).
 # Fused into one program XLA recomputes producers inside every gather and the
 # upsampling per pixel (2-3x slower, bench/warp.py). Each new image size
 # compiles once. Inside a caller's tf.function warp_face stays plain ops, so
@@ -150,6 +162,24 @@ def _eager_programs(grid_step, border_points_per_edge, regularization_weight, dt
             tf.function(_sampler.unpack_rgb0, jit_compile=True, input_signature=[
                 tf.TensorSpec([1, None, None], tf.int32)]))
     return _EAGER_PROGRAMS[key]
+
+
+def _native_warp_rgb_uint8(kernels, image, src, dst, grid_step, border_points_per_edge,
+                           regularization_weight):
+    """The eager uint8 RGB path on the native kernels: `(1, H, W, 3)` uint8.
+
+    The solve, the coarse grid, its upsampling and the integer sampler are
+    native (`kernels/`). The sampler reproduces the XLA programs' bits; the
+    solve and the coarse grid differ from TensorFlow's and XLA's by float
+    rounding (~2.5e-3 px of flow at 512^2, like the traced path).
+    """
+    height, width = image.shape[1], image.shape[2]
+    controls, w, v = kernels.tf_deepexag_tps_solve(
+        src, dst, height, width, regularization_weight,
+        border_points_per_edge=border_points_per_edge)                 # (1, M, 2), (1, 3, 2)
+    coarse = kernels.tf_deepexag_tps_coarse_flow(controls, w, v, height, width,
+                                                 grid_step=grid_step)  # (1, Gh, Gw, 2)
+    return kernels.tf_deepexag_warp_face_rgb8(image, coarse, grid_step=grid_step)
 
 
 def face_flow(height, width, src_points_xy, dst_points_xy, grid_step=8,
@@ -219,10 +249,25 @@ def warp_face(image, src_points_xy, dst_points_xy, grid_step=8,
                          "differ.")
     src = _checks.check_finite(tf.cast(src, tf.float64), "src_points_xy")
     dst = _checks.check_finite(tf.cast(dst, tf.float64), "dst_points_xy")
-    batched = image if image.shape.rank == 4 else image[None]
+    # expand_dims, not image[None]: eagerly a strided slice costs ~0.15 ms.
+    batched = image if image.shape.rank == 4 else tf.expand_dims(image, 0)
+    rgb_uint8 = batched.dtype == tf.uint8 and batched.shape[-1] == 3
+    if rgb_uint8:
+        for axis, label in ((1, "height"), (2, "width")):
+            if batched.shape[axis] is not None and batched.shape[axis] < 2:
+                raise ValueError(f"`image` {label} must be at least 2, got shape "
+                                 f"{image.shape}.")
+    eager = tf.executing_eagerly()
+    kernels = _native.ops() if eager and rgb_uint8 else None
+    if kernels is not None:
+        warped = _native_warp_rgb_uint8(kernels, batched, src, dst, int(grid_step),
+                                        int(border_points_per_edge),
+                                        float(regularization_weight))
+        if as_numpy:
+            return warped.numpy() if image.shape.rank == 4 else warped.numpy()[0]
+        return warped if image.shape.rank == 4 else tf.squeeze(warped, 0)
     shape = tf.shape(batched)
     height, width = shape[1], shape[2]
-    eager = tf.executing_eagerly()
     if eager:
         solve, coarse_flow, upsample, sample, unpack = _eager_programs(
             int(grid_step), int(border_points_per_edge), float(regularization_weight),
@@ -234,11 +279,7 @@ def warp_face(image, src_points_xy, dst_points_xy, grid_step=8,
         controls, w, v = _solve(height, width, src, dst, int(border_points_per_edge),
                                 float(regularization_weight))
         flow = _dense_flow(batched, controls, w, v, int(grid_step))  # (1, H, W, 2)
-    if batched.dtype == tf.uint8 and batched.shape[-1] == 3:
-        for axis, label in ((1, "height"), (2, "width")):
-            if batched.shape[axis] is not None and batched.shape[axis] < 2:
-                raise ValueError(f"`image` {label} must be at least 2, got shape "
-                                 f"{image.shape}.")
+    if rgb_uint8:
         warped = unpack(sample(batched, flow))
     else:
         working = tf.cast(batched, tf.float32) if batched.dtype == tf.uint8 else batched

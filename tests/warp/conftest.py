@@ -1,0 +1,17 @@
+"""Runs the dense and face warp tests on both eager paths: native kernels and TensorFlow."""
+
+import pytest
+
+from tf_deepexag.warp import _native
+
+
+@pytest.fixture(params=["native", "tensorflow"])
+def warp_path(request, monkeypatch):
+    """Selects the eager implementation through `TF_DEEPEXAG_NATIVE_WARP`."""
+    if request.param == "native":
+        if _native.ops() is None:
+            pytest.skip("native warp kernels unavailable (no g++?)")
+        monkeypatch.setenv(_native.DISABLE_ENV, "1")
+    else:
+        monkeypatch.setenv(_native.DISABLE_ENV, "0")
+    return request.param

@@ -1,0 +1,207 @@
+"""Tests for `tf_deepexag.warp._native` and the kernels of `warp/kernels/`.
+
+The references are the TensorFlow implementations the kernels replace: the
+dense warp's ops (`_dense_image_warp`) and the eager face path's XLA programs
+(`face_warp._eager_programs`), compared bit for bit where the arithmetic is
+the same, and against a float64 NumPy spline where it is not.
+"""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from skimage import data as skdata
+
+from tf_deepexag import landmarks
+from tf_deepexag.warp import _native, dense_image_warp, face_warp, warp_face
+from tf_deepexag.warp.dense_image_warp import _dense_image_warp
+
+KERNELS = _native.ops()
+pytestmark = pytest.mark.skipif(KERNELS is None, reason="native warp kernels unavailable")
+
+ASTRONAUT = skdata.astronaut()
+POINTS = landmarks.read_pts(
+    landmarks.__file__.replace("landmarks/__init__.py", "assets/astronaut_68.pts"))
+FLOATS = (np.float16, np.float32, np.float64)
+
+
+def _exaggerated(points=POINTS):
+    centre = points.mean(axis=0)
+    out = (points - centre) * [1.15, 1.05] + centre
+    out[27:36] = (points[27:36] - points[30]) * 1.4 + points[30]
+    return out.astype(np.float32)
+
+
+def _bits(x):
+    x = np.asarray(x)
+    return x.view(np.dtype(f"u{x.dtype.itemsize}"))
+
+
+@pytest.mark.parametrize("shape", [(1, 2, 2, 3), (2, 7, 9, 3), (3, 17, 31, 1), (2, 33, 5, 4),
+                                   (1, 64, 80, 2), (1, 19, 23, 7)])
+@pytest.mark.parametrize("image_dtype", FLOATS)
+@pytest.mark.parametrize("flow_dtype", FLOATS)
+def test_dense_warp_matches_tensorflow_bit_for_bit(shape, image_dtype, flow_dtype):
+    rng = np.random.default_rng(sum(shape))
+    image = rng.uniform(-2, 2, shape).astype(image_dtype)
+    flow = rng.normal(0, 3, shape[:3] + (2,))
+    flow[:, ::3, ::2] *= 40                         # far outside the image
+    flow[:, 1, :] = np.round(flow[:, 1, :])         # integer positions: weight 0 or 1
+    flow = flow.astype(flow_dtype)
+    got = KERNELS.tf_deepexag_dense_image_warp(image, flow).numpy()
+    want = _dense_image_warp(tf.constant(image), tf.constant(flow)).numpy()
+    assert got.dtype == want.dtype == image_dtype
+    np.testing.assert_array_equal(_bits(got), _bits(want))
+
+
+def test_public_dense_warp_runs_the_kernel_eagerly_and_not_in_graphs(monkeypatch):
+    image = np.random.default_rng(0).uniform(size=(2, 40, 50, 3)).astype(np.float32)
+    flow = np.random.default_rng(1).normal(0, 4, (2, 40, 50, 2)).astype(np.float32)
+    native = dense_image_warp(image, flow).numpy()
+    monkeypatch.setenv(_native.DISABLE_ENV, "0")
+    np.testing.assert_array_equal(_bits(native), _bits(dense_image_warp(image, flow)))
+    monkeypatch.setenv(_native.DISABLE_ENV, "1")
+    graph = tf.function(dense_image_warp).get_concrete_function(
+        tf.TensorSpec([None, None, None, 3]), tf.TensorSpec([None, None, None, 2])).graph
+    assert not [op.type for op in graph.get_operations() if op.type.startswith("TfDeepexag")]
+    face_graph = tf.function(warp_face).get_concrete_function(
+        tf.TensorSpec([1, None, None, 3], tf.uint8), tf.TensorSpec([68, 2]),
+        tf.TensorSpec([68, 2])).graph                                # the export's call
+    assert not [op.type for op in face_graph.get_operations()
+                if op.type.startswith("TfDeepexag")]
+
+
+def test_dense_warp_gradient_is_the_tensorflow_gradient():
+    image = tf.constant(np.random.default_rng(2).uniform(size=(2, 6, 7, 3)), tf.float32)
+    flow = tf.constant(np.random.default_rng(3).normal(0, 2, (2, 6, 7, 2)), tf.float32)
+    gradients = []
+    for warp in (dense_image_warp, _dense_image_warp):
+        with tf.GradientTape() as tape:
+            tape.watch([image, flow])
+            loss = tf.reduce_sum(tf.sin(warp(image, flow)))
+        gradients.append(tape.gradient(loss, [image, flow]))
+    for native, reference in zip(*gradients):
+        np.testing.assert_array_equal(native, reference)
+
+
+def _face_case(height, width, grid_step):
+    scale = height / 512.0
+    image = tf.image.resize(ASTRONAUT, (height, width)).numpy().astype(np.uint8)[None]
+    solve, coarse_flow, upsample, sample, unpack = face_warp._eager_programs(
+        grid_step, 8, 0.0, tf.uint8)
+    spline = solve(height, width, tf.constant(POINTS * scale, tf.float64),
+                   tf.constant(_exaggerated() * scale, tf.float64))
+    coarse = coarse_flow(tf.constant(image), *spline)               # XLA's (1, Gh, Gw, 2)
+    pure = unpack(sample(image, upsample(coarse, image))).numpy()   # the XLA programs
+    return image, spline, coarse, pure
+
+
+@pytest.mark.parametrize("height,width,grid_step", [(512, 512, 8), (300, 313, 8),
+                                                    (97, 61, 3), (40, 35, 1), (130, 17, 5)])
+@pytest.mark.parametrize("vectorized", [True, False])
+def test_face_sampler_matches_the_xla_programs_bit_for_bit(height, width, grid_step,
+                                                           vectorized):
+    image, _, coarse, pure = _face_case(height, width, grid_step)
+    got = KERNELS.tf_deepexag_warp_face_rgb8(image, coarse, grid_step=grid_step,
+                                             vectorized=vectorized).numpy()
+    np.testing.assert_array_equal(got, pure)
+
+
+def test_face_sampler_far_outside_takes_the_corner():
+    image = ASTRONAUT[None, :50, :60]
+    coarse = np.full((1, 8, 9, 2), 500.0, np.float32)              # step 8 covers 56 x 64
+    got = KERNELS.tf_deepexag_warp_face_rgb8(image, coarse, grid_step=8).numpy()
+    np.testing.assert_array_equal(got, np.broadcast_to(image[0, 0, 0], got.shape))
+
+
+@pytest.mark.parametrize("height,width,grid_step", [(512, 512, 8), (300, 313, 8), (97, 61, 3)])
+def test_coarse_flow_matches_a_float64_spline(height, width, grid_step):
+    _, (controls, w, v), xla, _ = _face_case(height, width, grid_step)
+    got = KERNELS.tf_deepexag_tps_coarse_flow(controls, w, v, height, width,
+                                              grid_step=grid_step).numpy()
+    assert got.shape == xla.shape
+    # float64 evaluation of the same (float32) spline at the same nodes.
+    unit = np.float32(grid_step) / np.float32(max(height, width) - 1)
+    nodes = np.stack(np.meshgrid(np.arange(got.shape[1]) * unit, np.arange(got.shape[2]) * unit,
+                                 indexing="ij"), -1).astype(np.float64)     # (Gh, Gw, 2)
+    c = controls.numpy()[0].astype(np.float64)
+    r = ((nodes[:, :, None] - c) ** 2).sum(-1)                              # (Gh, Gw, M)
+    phi = 0.5 * r * np.log(np.maximum(r, 1e-10))
+    v64 = v.numpy()[0].astype(np.float64)
+    exact = phi @ w.numpy()[0] + nodes[..., :1] * v64[0] + nodes[..., 1:] * v64[1] + v64[2]
+    native_error = np.abs(got[0] - exact).max()
+    xla_error = np.abs(xla.numpy()[0] - exact).max()
+    # Both are float32 sums of ill-conditioned kernel terms (kernel weights ~1e4):
+    # measured 5e-4 .. 2.5e-3 px apart; the native sums are no worse than XLA's.
+    assert native_error < 1.5 * xla_error + 1e-4, (native_error, xla_error)
+    assert np.abs(got - xla.numpy()).max() < 5e-3
+
+
+@pytest.mark.parametrize("height,width,per_edge,regularization", [
+    (512, 512, 8, 0.0), (300, 313, 8, 0.0), (97, 61, 3, 0.01), (2048, 1500, 5, 0.0)])
+def test_spline_solve_matches_tensorflow(height, width, per_edge, regularization):
+    scale = height / 512.0
+    src = tf.constant(POINTS * scale, tf.float64)
+    dst = tf.constant(_exaggerated() * scale, tf.float64)
+    want = face_warp._solve(height, width, src, dst, per_edge, regularization)
+    got = KERNELS.tf_deepexag_tps_solve(src, dst, height, width, regularization,
+                                        border_points_per_edge=per_edge)
+    for native, reference in zip(got, want):
+        assert native.shape == reference.shape and native.dtype == tf.float32
+        # A plain float64 LU against TensorFlow's: equal after the cast to
+        # float32 in every case measured; allow a few float32 ulps.
+        np.testing.assert_allclose(native, reference, rtol=1e-6,
+                                   atol=1e-6 * np.abs(reference).max())
+
+
+@pytest.mark.parametrize("size", [256, 300])
+def test_warp_face_native_and_tensorflow_paths_agree(size, monkeypatch):
+    image = tf.image.resize(ASTRONAUT, (size, size)).numpy().astype(np.uint8)
+    src, dst = POINTS * size / 512, _exaggerated() * size / 512
+    native = warp_face(image, src, dst).astype(int)
+    monkeypatch.setenv(_native.DISABLE_ENV, "0")
+    pure = warp_face(image, src, dst).astype(int)
+    # Only the coarse grid's float32 rounding differs (see the test above):
+    # measured 3 levels at most, on 0.2 % of the pixels.
+    assert np.abs(native - pure).max() <= 3
+    assert (native != pure).mean() < 0.005
+
+
+def test_disabled_or_failed_build_falls_back(monkeypatch, tmp_path):
+    monkeypatch.setenv(_native.DISABLE_ENV, "0")
+    assert _native.ops() is None
+    monkeypatch.setenv(_native.DISABLE_ENV, "1")
+    monkeypatch.setenv(_native.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(_native.COMPILER_ENV, "no-such-compiler-tf-deepexag")
+    monkeypatch.setattr(_native, "_state", {"loaded": False, "module": None})
+    with pytest.raises(_native.BuildError, match="no C\\+\\+ compiler"):
+        _native.build()
+    assert _native.ops() is None                       # warns once, remembers
+    assert not os.listdir(tmp_path)
+    image = np.random.default_rng(0).uniform(size=(1, 6, 5, 2)).astype(np.float32)
+    flow = np.zeros((1, 6, 5, 2), np.float32)
+    np.testing.assert_allclose(dense_image_warp(image, flow), image, atol=1e-6)
+    assert warp_face(ASTRONAUT[:64, :64], POINTS * 0.1, POINTS * 0.1).shape == (64, 64, 3)
+
+
+def test_concurrent_builds_compile_once(tmp_path):
+    (tmp_path / "kernels").mkdir()
+    (tmp_path / "kernels" / "tiny.cc").write_text('extern "C" int tf_deepexag_tiny() { return 1; }\n')
+    script = ("import sys; from absl import logging; logging.set_verbosity(logging.INFO); "
+              "from tf_deepexag.warp import _native; _native.KERNELS_DIR = sys.argv[1]; "
+              "print(_native.build())")
+    env = dict(os.environ, **{_native.CACHE_ENV: str(tmp_path / "cache")})
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    processes = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "kernels")], env=env, cwd=root,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+    results = [process.communicate(timeout=300) for process in processes]
+    assert all(process.returncode == 0 for process in processes), results
+    paths = {out.strip().splitlines()[-1] for out, _ in results}
+    assert len(paths) == 1 and os.path.exists(paths.pop())
+    assert sum(err.count("Compiling the native warp kernels") for _, err in results) == 1
+    assert sorted(os.listdir(tmp_path / "cache"))[0].endswith(".so")
+    assert not [name for name in os.listdir(tmp_path / "cache") if name.startswith("tmp")]

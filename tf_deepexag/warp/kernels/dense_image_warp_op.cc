@@ -1,0 +1,160 @@
+// TfDeepexagDenseImageWarp: native CPU `dense_image_warp` (loaded by
+// tf_deepexag/warp/_native.py).
+//
+// Shapes: B batch, H height, W width, C channels.
+//
+// Repeats the arithmetic of dense_image_warp.py (`interpolate_bilinear` on
+// `grid - flow`) op for op and in the same dtypes, so that, compiled with
+// -ffp-contract=off and no fast math, it returns the same bits; Eigen::half
+// rounds after every operation, as TensorFlow's kernels do.
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "tensorflow/core/framework/op.h"
+#include "tensorflow/core/framework/op_kernel.h"
+#include "tensorflow/core/framework/shape_inference.h"
+#include "tensorflow/core/lib/core/threadpool.h"
+#include "common.h"
+
+namespace tf_deepexag {
+namespace {
+
+using ::tensorflow::DEVICE_CPU;
+using ::tensorflow::OpKernel;
+using ::tensorflow::OpKernelConstruction;
+using ::tensorflow::OpKernelContext;
+using ::tensorflow::Tensor;
+using ::tensorflow::TensorShape;
+using ::tensorflow::errors::InvalidArgument;
+using ::tensorflow::shape_inference::InferenceContext;
+
+// ---------------------------------------------------------------------------
+// Dense bilinear warp.
+
+// One pixel row of `interpolate_bilinear`'s corner and weight computation:
+// `y0, x0` the clamped top-left corner, `ay, ax` the weights, for every x.
+// Elementwise IEEE operations only, so the compiler may vectorize it without
+// changing a bit.
+template <typename T, typename U>
+void RowCorners(int64_t y, const U* flow, int64_t height, int64_t width, int32_t* y0,
+                int32_t* x0, T* ay, T* ax) {
+  const U zero = static_cast<U>(0.0f);
+  const U last_y = static_cast<U>(static_cast<float>(height - 2));
+  const U last_x = static_cast<U>(static_cast<float>(width - 2));
+  const U grid_y = static_cast<U>(static_cast<float>(y));
+  const T zero_t = static_cast<T>(0.0f), one_t = static_cast<T>(1.0f);
+  for (int64_t x = 0; x < width; ++x) {
+    // query = grid - flow; floor = tf.minimum(tf.maximum(0, tf.floor(q)), size - 2),
+    // alpha = tf.clip_by_value(tf.cast(q - floor, T), 0, 1) (minimum, then maximum).
+    const U query_y = grid_y - flow[2 * x];
+    const U query_x = static_cast<U>(static_cast<float>(x)) - flow[2 * x + 1];
+    const U floor_y = Min(Max(zero, static_cast<U>(std::floor(query_y))), last_y);
+    const U floor_x = Min(Max(zero, static_cast<U>(std::floor(query_x))), last_x);
+    y0[x] = static_cast<int32_t>(static_cast<float>(floor_y));
+    x0[x] = static_cast<int32_t>(static_cast<float>(floor_x));
+    ay[x] = Max(Min(static_cast<T>(query_y - floor_y), one_t), zero_t);
+    ax[x] = Max(Min(static_cast<T>(query_x - floor_x), one_t), zero_t);
+  }
+}
+
+// The blend of `interpolate_bilinear` for one pixel row; `kChannels` > 0 fixes
+// the channel count at compile time, 0 reads it from `channels`.
+template <typename T, int kChannels>
+void RowBlend(const T* plane, int64_t width, int64_t channels_or_zero, const int32_t* y0,
+              const int32_t* x0, const T* ay, const T* ax, T* out) {
+  const int64_t channels = kChannels > 0 ? kChannels : channels_or_zero;
+  const int64_t stride = width * channels;
+  for (int64_t x = 0; x < width; ++x) {
+    const T* top_left = plane + static_cast<int64_t>(y0[x]) * stride + x0[x] * channels;
+    const T* bottom_left = top_left + stride;
+    T* result = out + x * channels;
+    for (int64_t c = 0; c < channels; ++c) {
+      const T tl = top_left[c], tr = top_left[channels + c];
+      const T bl = bottom_left[c], br = bottom_left[channels + c];
+      const T top = ax[x] * (tr - tl) + tl;
+      const T bottom = ax[x] * (br - bl) + bl;
+      result[c] = ay[x] * (bottom - top) + top;
+    }
+  }
+}
+
+template <typename T, typename U>
+class DenseImageWarpOp : public OpKernel {
+ public:
+  explicit DenseImageWarpOp(OpKernelConstruction* context) : OpKernel(context) {}
+
+  void Compute(OpKernelContext* context) override {
+    const Tensor& image = context->input(0);
+    const Tensor& flow = context->input(1);
+    OP_REQUIRES(context, image.dims() == 4,
+                InvalidArgument("`image` must have rank 4, got ", image.shape().DebugString()));
+    OP_REQUIRES(context, flow.dims() == 4 && flow.dim_size(3) == 2,
+                InvalidArgument("`flow` must have shape (B, H, W, 2), got ",
+                                flow.shape().DebugString()));
+    const int64_t batch = image.dim_size(0), height = image.dim_size(1);
+    const int64_t width = image.dim_size(2), channels = image.dim_size(3);
+    OP_REQUIRES(context, flow.dim_size(0) == batch && flow.dim_size(1) == height &&
+                             flow.dim_size(2) == width,
+                InvalidArgument("`image` ", image.shape().DebugString(), " and `flow` ",
+                                flow.shape().DebugString(), " differ."));
+    OP_REQUIRES(context, height >= 2 && width >= 2,
+                InvalidArgument("`image` height and width must be at least 2, got ",
+                                image.shape().DebugString()));
+    Tensor* output = nullptr;
+    OP_REQUIRES_OK(context, context->allocate_output(0, image.shape(), &output));
+    if (output->NumElements() == 0) return;
+    const T* in = image.flat<T>().data();
+    const U* offsets = flow.flat<U>().data();
+    T* out = output->flat<T>().data();
+    auto blend = channels == 1   ? RowBlend<T, 1>
+                 : channels == 2 ? RowBlend<T, 2>
+                 : channels == 3 ? RowBlend<T, 3>
+                 : channels == 4 ? RowBlend<T, 4>
+                                 : RowBlend<T, 0>;
+    auto* pool = context->device()->tensorflow_cpu_worker_threads()->workers;
+    pool->ParallelFor(batch * height, RowBlocks(width), [&](int64_t begin, int64_t end) {
+      std::vector<int32_t> y0(width), x0(width);
+      std::vector<T> ay(width), ax(width);
+      for (int64_t row = begin; row < end; ++row) {
+        const int64_t b = row / height, y = row % height;
+        RowCorners<T, U>(y, offsets + row * width * 2, height, width, y0.data(), x0.data(),
+                         ay.data(), ax.data());
+        blend(in + b * height * width * channels, width, channels, y0.data(), x0.data(),
+              ay.data(), ax.data(), out + row * width * channels);
+      }
+    });
+  }
+};
+
+REGISTER_OP("TfDeepexagDenseImageWarp")
+    .Input("image: T")
+    .Input("flow: U")
+    .Output("output: T")
+    .Attr("T: {half, float, double}")
+    .Attr("U: {half, float, double}")
+    .SetShapeFn([](InferenceContext* c) {
+      c->set_output(0, c->input(0));
+      return ::tensorflow::OkStatus();
+    })
+    .Doc("dense_image_warp: out[b, y, x] = bilinear image[b, y - dy, x - dx].");
+
+#define REGISTER_DENSE(T, U)                                                   \
+  REGISTER_KERNEL_BUILDER(Name("TfDeepexagDenseImageWarp")                     \
+                              .Device(DEVICE_CPU)                              \
+                              .TypeConstraint<T>("T")                          \
+                              .TypeConstraint<U>("U"),                         \
+                          DenseImageWarpOp<T, U>)
+#define REGISTER_DENSE_FOR_IMAGE(T) \
+  REGISTER_DENSE(T, Eigen::half);   \
+  REGISTER_DENSE(T, float);         \
+  REGISTER_DENSE(T, double)
+REGISTER_DENSE_FOR_IMAGE(Eigen::half);
+REGISTER_DENSE_FOR_IMAGE(float);
+REGISTER_DENSE_FOR_IMAGE(double);
+#undef REGISTER_DENSE_FOR_IMAGE
+#undef REGISTER_DENSE
+
+}  // namespace
+}  // namespace tf_deepexag
