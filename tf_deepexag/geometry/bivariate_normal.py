@@ -43,8 +43,11 @@ class BivariateLowerTriangular(tf.linalg.LinearOperatorLowerTriangular):
         return self._tril
 
     def _entries(self):
-        tril = self._tril
-        return tril[..., 0, 0], tril[..., 1, 0], tril[..., 1, 1]
+        # One unstack (its gradient is one stack) instead of three slices
+        # (three full-size StridedSliceGrad buffers).
+        a, _, b, d = tf.unstack(tf.reshape(self._tril, tf.concat(
+            [tf.shape(self._tril)[:-2], [4]], 0)), axis=-1)
+        return a, b, d
 
     def _solvevec(self, rhs, adjoint=False):
         y0, y1 = _triangular_solve(*self._entries(), rhs[..., 0], rhs[..., 1], adjoint)

@@ -130,7 +130,7 @@ class SketchLSTM(keras.layers.Layer):
         seed: int or None.
 
     The plain (`"lstm"`), not unrolled layer runs `fused_lstm.lstm_sequence`
-    (same values, a hand-written backward pass, ~1.3x faster to train
+    (same values, a hand-written backward pass, 1.5x faster to train
     at the decoder's size, bench/vae_train.py); the layer-norm or unrolled
     one runs the cell in `keras.layers.RNN`. The weights are the same.
 
