@@ -9,7 +9,7 @@ from tf_deepexag.warp import _native
 def warp_path(request, monkeypatch):
     """Selects the eager implementation through `TF_DEEPEXAG_NATIVE_WARP`."""
     if request.param == "native":
-        if _native.ops() is None:
+        if _native.ops() is None:  # test_native.py fails where a compiler exists
             pytest.skip("native warp kernels unavailable (no g++?)")
         monkeypatch.setenv(_native.DISABLE_ENV, "1")
     else:

@@ -1,4 +1,4 @@
-// Shared by the native warp kernels (see dense_image_warp_op.cc, face_warp_ops.cc).
+// Shared by the native warp kernels (dense_image_warp_op.cc, face_warp_ops.cc, tps_solve_op.cc).
 
 #ifndef TF_DEEPEXAG_WARP_KERNELS_COMMON_H_
 #define TF_DEEPEXAG_WARP_KERNELS_COMMON_H_
@@ -6,9 +6,22 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "tensorflow/core/framework/op.h"
+#include "tensorflow/core/framework/op_kernel.h"
+#include "tensorflow/core/framework/shape_inference.h"
 #include "tensorflow/core/lib/core/threadpool.h"
 
 namespace tf_deepexag {
+
+// The TensorFlow names every kernel uses.
+using ::tensorflow::DEVICE_CPU;
+using ::tensorflow::OpKernel;
+using ::tensorflow::OpKernelConstruction;
+using ::tensorflow::OpKernelContext;
+using ::tensorflow::Tensor;
+using ::tensorflow::TensorShape;
+using ::tensorflow::errors::InvalidArgument;
+using ::tensorflow::shape_inference::InferenceContext;
 
 // Fixed blocks of ~8k elements (rows of `row_size`): small enough that a
 // worker descheduled by another process on these shared cores holds up the

@@ -30,15 +30,6 @@
 namespace tf_deepexag {
 namespace {
 
-using ::tensorflow::DEVICE_CPU;
-using ::tensorflow::OpKernel;
-using ::tensorflow::OpKernelConstruction;
-using ::tensorflow::OpKernelContext;
-using ::tensorflow::Tensor;
-using ::tensorflow::TensorShape;
-using ::tensorflow::errors::InvalidArgument;
-using ::tensorflow::shape_inference::InferenceContext;
-
 // ---------------------------------------------------------------------------
 // uint8 RGB face sampler: coarse flow -> upsampled flow -> integer bilinear.
 

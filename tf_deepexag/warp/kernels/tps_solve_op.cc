@@ -23,15 +23,6 @@
 namespace tf_deepexag {
 namespace {
 
-using ::tensorflow::DEVICE_CPU;
-using ::tensorflow::OpKernel;
-using ::tensorflow::OpKernelConstruction;
-using ::tensorflow::OpKernelContext;
-using ::tensorflow::Tensor;
-using ::tensorflow::TensorShape;
-using ::tensorflow::errors::InvalidArgument;
-using ::tensorflow::shape_inference::InferenceContext;
-
 // Solves `a x = b` in place (`a` n x n row-major, `b` n x k) by Gaussian
 // elimination with partial pivoting. Returns false if `a` is singular.
 bool SolveInPlace(int64_t n, int64_t k, double* a, double* b) {
