@@ -112,6 +112,13 @@ class FusedLayerTest(tf.test.TestCase):
             for got, want in zip(*results):
                 self.assertAllClose(got, want, atol=1e-5)
 
+    def test_dynamic_length_takes_the_rnn_path(self):
+        layer, _ = self._pair(False)
+        x = np.random.default_rng(8).normal(size=(B, T, 3)).astype(np.float32)
+        run = tf.function(lambda v: layer(v)[0],
+                          input_signature=[tf.TensorSpec([None, None, 3], tf.float32)])
+        self.assertAllClose(run(x), layer(x)[0], atol=1e-6)
+
     def test_side_by_side_equals_one_by_one(self):
         rng = np.random.default_rng(5)
         layers = [SketchLSTM(4), SketchLSTM(4, go_backwards=True)]

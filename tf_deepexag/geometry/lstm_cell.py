@@ -175,8 +175,13 @@ class SketchLSTM(keras.layers.Layer):
         """Whether `call` runs `fused_lstm.lstm_sequence` (plain, not unrolled)."""
         return self.cell_type == "lstm" and not self.unroll
 
+    def fuses(self, inputs):
+        """`fused`, and `inputs` has a static number of steps (the fused
+        loop is unrolled in Python; a dynamic length takes the RNN path)."""
+        return self.fused and inputs.shape[1] is not None
+
     def call(self, inputs, initial_state=None, training=False):
-        if self.fused:
+        if self.fuses(inputs):
             return run_side_by_side([self], [inputs], [initial_state], training)[0]
         projected = self.projection(inputs)  # (B, T, 4n)
         outputs, h, c = self.rnn(projected, initial_state=initial_state,

@@ -66,7 +66,7 @@ class SequenceEncoder(keras.layers.Layer):
         self.built = True
 
     def call(self, strokes, eps=None, training=False):
-        if self.forward.fused and self.backward.fused:
+        if self.forward.fuses(strokes) and self.backward.fuses(strokes):
             # Both directions in one batched product a step.
             (_, h_fw, _), (_, h_bw, _) = run_side_by_side(
                 [self.forward, self.backward], [strokes, strokes], [None, None], training,
