@@ -15,9 +15,9 @@ $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip wheel setuptools
 	$(PY) -m pip install --quiet -e '.[dev,eval]'
-	# The native warp kernels (~12 s with g++, cached per TF version and source);
-	# without g++ the warp falls back to TensorFlow ops.
-	$(PY) -m tf_deepexag.warp.build_kernels || echo "native warp kernels not built"
+	# The native warp and LSTM kernels (~15 s with g++, cached per TF version and
+	# source); without g++ both fall back to TensorFlow ops.
+	$(PY) -m tf_deepexag.build_kernels || echo "native kernels not built"
 	touch $(STAMP)
 
 venv: $(STAMP)

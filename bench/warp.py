@@ -6,7 +6,7 @@ Cases: 1x256^2x3, 1x512^2x3, 8x256^2x3, 1x2048^2x3. Rows:
 - `dense_eager`, `dense_function`, `dense_xla`: the public `dense_image_warp`
   called eagerly (the native kernel of `tf_deepexag/warp/kernels/`), in a
   `tf.function`, and in a `tf.function(jit_compile=True)`; `dense_eager_pure`
-  eagerly with the native kernels off (`TF_DEEPEXAG_NATIVE_WARP=0`);
+  eagerly with the native kernels off (`TF_DEEPEXAG_NATIVE=0`);
 - `face_eager`, `face_function`, `face_xla`: `warp_face` (uint8 in and out:
   spline on the control points, coarse grid, upsampling, integer bilinear
   sampler), one call per image: eagerly (the pipeline's call, which runs the
@@ -193,7 +193,7 @@ def _row(method, batch, size, repeats):
                str(batch), str(size), "--repeats", str(repeats)]
     env = dict(os.environ)
     if method.endswith(PURE_SUFFIX):
-        env["TF_DEEPEXAG_NATIVE_WARP"] = "0"
+        env["TF_DEEPEXAG_NATIVE"] = "0"
     output = subprocess.run(command, check=True, capture_output=True, text=True,
                             env=env).stdout
     return json.loads(output.strip().splitlines()[-1])

@@ -1,9 +1,18 @@
-"""Tests for `geometry.fused_lstm`: values and the hand-written backward pass."""
+"""Tests for `geometry.fused_lstm`: values and the hand-written backward pass.
+
+`LSTMSequenceTest` runs on the native cell kernels (the default where they
+build) and, as `LSTMSequenceTensorFlowTest`, on the TensorFlow ops; the
+native kernels must also give the TensorFlow ops' bits.
+"""
+
+import os
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tests.geometry.test_lstm_cell import _numpy_lstm
+from tf_deepexag import native
 from tf_deepexag.geometry.fused_lstm import lstm_sequence
 from tf_deepexag.geometry.lstm_cell import SketchLSTM, run_side_by_side
 from tf_deepexag.geometry.sequence_encoder import SequenceEncoder
@@ -83,6 +92,93 @@ class LSTMSequenceTest(tf.test.TestCase):
                          input_signature=[tf.TensorSpec([D, B, None, 4 * N], tf.float64)])
         with self.assertRaisesRegex(ValueError, "static number of steps"):
             fn.get_concrete_function()
+
+
+class LSTMSequenceTensorFlowTest(LSTMSequenceTest):
+    """The same tests on the TensorFlow steps (native kernels off)."""
+
+    def setUp(self):
+        super().setUp()
+        previous = os.environ.get(native.DISABLE_ENV)
+        os.environ[native.DISABLE_ENV] = "0"
+        self.addCleanup(lambda: os.environ.pop(native.DISABLE_ENV) if previous is None
+                        else os.environ.__setitem__(native.DISABLE_ENV, previous))
+
+    def test_the_tensorflow_steps_run(self):
+        self.assertIsNone(native.ops())
+
+
+needs_kernels = pytest.mark.skipif(native.ops() is None,
+                                   reason="native kernels unavailable (tests/test_native.py "
+                                          "fails where a compiler exists)")
+
+
+def _values_and_gradients(arguments, mask, return_sequences, native_on, monkeypatch):
+    """Outputs and the gradients of a loss using all of them, on one path."""
+    monkeypatch.setenv(native.DISABLE_ENV, "1" if native_on else "0")
+    projected, h0, c0, kernel = arguments
+    with tf.GradientTape() as tape:
+        tape.watch(arguments)
+        out, h, c = lstm_sequence(projected, h0, c0, kernel, forget_bias=0.75, mask=mask,
+                                  return_sequences=return_sequences)
+        loss = tf.reduce_sum(tf.square(h)) + tf.reduce_sum(tf.sin(c))
+        if out is not None:
+            loss += tf.reduce_sum(out * tf.cos(tf.range(out.shape[2], dtype=out.dtype)[:, None]))
+    values = [h, c] if out is None else [out, h, c]
+    return [x.numpy() for x in values + tape.gradient(loss, arguments)]
+
+
+@needs_kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("directions,units", [(1, 48), (2, 20)])  # 20: a vector tail
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_native_kernels_give_the_tensorflow_bits(dtype, directions, units, masked,
+                                                return_sequences, monkeypatch):
+    rng = np.random.default_rng(7)
+    batch, steps = 6, 7
+    arguments = [tf.constant(a.astype(dtype)) for a in (
+        rng.normal(size=(directions, batch, steps, 4 * units)) * 2,
+        rng.normal(size=(directions, batch, units)),
+        rng.normal(size=(directions, batch, units)),
+        rng.normal(size=(directions, units, 4 * units)) * 0.3)]
+    mask = (tf.constant(((rng.random((directions, batch, steps, units)) > 0.25) / 0.75)
+                        .astype(dtype)) if masked else None)
+    native_values = _values_and_gradients(arguments, mask, return_sequences, True, monkeypatch)
+    reference = _values_and_gradients(arguments, mask, return_sequences, False, monkeypatch)
+    for got, want in zip(native_values, reference):
+        np.testing.assert_array_equal(got, want)
+
+
+@needs_kernels
+def test_native_kernels_name_the_mismatched_input():
+    ops = native.ops()
+    state = tf.zeros((2, 3, 4))
+    cases = [
+        (lambda: ops.tf_deepexag_lstm_cell_forward(tf.zeros((2, 3, 5, 15)), tf.zeros((2, 3, 16)),
+                                                   state, tf.zeros([0]), step=0),
+         "projected must be"),
+        (lambda: ops.tf_deepexag_lstm_cell_forward(tf.zeros((2, 3, 5, 16)), tf.zeros((2, 4, 16)),
+                                                   state, tf.zeros([0]), step=0),
+         "recurrent must be"),
+        (lambda: ops.tf_deepexag_lstm_cell_forward(tf.zeros((2, 3, 5, 16)), tf.zeros((2, 3, 16)),
+                                                   state, tf.zeros((2, 3, 4, 4)), step=0),
+         "mask must be empty or"),
+        (lambda: ops.tf_deepexag_lstm_cell_forward(tf.zeros((2, 3, 5, 16)), tf.zeros((2, 3, 16)),
+                                                   state, tf.zeros([0]), step=5),
+         "step 5 outside the 5 steps"),
+        (lambda: ops.tf_deepexag_lstm_cell_backward(state, tf.zeros((2, 3, 5)), tf.zeros([0]),
+                                                    tf.zeros((2, 3, 16)), state, state,
+                                                    tf.zeros([0]), step=0),
+         "dh, dc and tanh_c must have"),
+        (lambda: ops.tf_deepexag_lstm_cell_backward(state, state, tf.zeros((2, 3, 6, 3)),
+                                                    tf.zeros((2, 3, 16)), state, state,
+                                                    tf.zeros([0]), step=0),
+         "d_outputs must be empty or"),
+    ]
+    for call, message in cases:
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            call()
 
 
 class FusedLayerTest(tf.test.TestCase):

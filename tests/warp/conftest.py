@@ -2,16 +2,16 @@
 
 import pytest
 
-from tf_deepexag.warp import _native
+from tf_deepexag import native
 
 
 @pytest.fixture(params=["native", "tensorflow"])
 def warp_path(request, monkeypatch):
-    """Selects the eager implementation through `TF_DEEPEXAG_NATIVE_WARP`."""
+    """Selects the eager implementation through `TF_DEEPEXAG_NATIVE`."""
     if request.param == "native":
-        if _native.ops() is None:  # test_native.py fails where a compiler exists
+        if native.ops() is None:  # test_native.py fails where a compiler exists
             pytest.skip("native warp kernels unavailable (no g++?)")
-        monkeypatch.setenv(_native.DISABLE_ENV, "1")
+        monkeypatch.setenv(native.DISABLE_ENV, "1")
     else:
-        monkeypatch.setenv(_native.DISABLE_ENV, "0")
+        monkeypatch.setenv(native.DISABLE_ENV, "0")
     return request.param

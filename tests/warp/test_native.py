@@ -1,4 +1,4 @@
-"""Tests for `tf_deepexag.warp._native` and the kernels of `warp/kernels/`.
+"""Tests for the native kernels of `warp/kernels/` (built by `tf_deepexag.native`).
 
 The references are the TensorFlow implementations the kernels replace: the
 dense warp's ops (`_dense_image_warp`) and the eager face path's XLA programs
@@ -8,8 +8,6 @@ the same, and against a float64 NumPy spline where it is not.
 
 import os
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -17,14 +15,15 @@ import tensorflow as tf
 from skimage import data as skdata
 
 from tf_deepexag import landmarks
-from tf_deepexag.warp import _native, dense_image_warp, face_warp, warp_face
+from tf_deepexag import native
+from tf_deepexag.warp import dense_image_warp, face_warp, warp_face
 from tf_deepexag.warp.dense_image_warp import _dense_image_warp
 
-KERNELS = _native.ops()
+KERNELS = native.ops()
 # Skipped only where nothing can build them; with a compiler a failed build
 # fails `test_kernels_build_where_a_compiler_exists` instead of hiding.
-HAS_COMPILER = shutil.which(os.environ.get(_native.COMPILER_ENV) or "g++") is not None
-pytestmark = pytest.mark.skipif(not HAS_COMPILER or not _native.enabled(),
+HAS_COMPILER = shutil.which(os.environ.get(native.COMPILER_ENV) or "g++") is not None
+pytestmark = pytest.mark.skipif(not HAS_COMPILER or not native.enabled(),
                                 reason="no C++ compiler, or native kernels disabled")
 
 
@@ -69,10 +68,10 @@ def test_dense_warp_matches_tensorflow_bit_for_bit(shape, image_dtype, flow_dtyp
 def test_public_dense_warp_runs_the_kernel_eagerly_and_not_in_graphs(monkeypatch):
     image = np.random.default_rng(0).uniform(size=(2, 40, 50, 3)).astype(np.float32)
     flow = np.random.default_rng(1).normal(0, 4, (2, 40, 50, 2)).astype(np.float32)
-    native = dense_image_warp(image, flow).numpy()
-    monkeypatch.setenv(_native.DISABLE_ENV, "0")
-    np.testing.assert_array_equal(_bits(native), _bits(dense_image_warp(image, flow)))
-    monkeypatch.setenv(_native.DISABLE_ENV, "1")
+    kernel_result = dense_image_warp(image, flow).numpy()
+    monkeypatch.setenv(native.DISABLE_ENV, "0")
+    np.testing.assert_array_equal(_bits(kernel_result), _bits(dense_image_warp(image, flow)))
+    monkeypatch.setenv(native.DISABLE_ENV, "1")
     graph = tf.function(dense_image_warp).get_concrete_function(
         tf.TensorSpec([None, None, None, 3]), tf.TensorSpec([None, None, None, 2])).graph
     assert not [op.type for op in graph.get_operations() if op.type.startswith("TfDeepexag")]
@@ -92,8 +91,8 @@ def test_dense_warp_gradient_is_the_tensorflow_gradient():
             tape.watch([image, flow])
             loss = tf.reduce_sum(tf.sin(warp(image, flow)))
         gradients.append(tape.gradient(loss, [image, flow]))
-    for native, reference in zip(*gradients):
-        np.testing.assert_array_equal(native, reference)
+    for kernel_value, reference in zip(*gradients):
+        np.testing.assert_array_equal(kernel_value, reference)
 
 
 def _face_case(height, width, grid_step):
@@ -158,11 +157,11 @@ def test_spline_solve_matches_tensorflow(height, width, per_edge, regularization
     want = face_warp._solve(height, width, src, dst, per_edge, regularization)
     got = KERNELS.tf_deepexag_tps_solve(src, dst, height, width, regularization,
                                         border_points_per_edge=per_edge)
-    for native, reference in zip(got, want):
-        assert native.shape == reference.shape and native.dtype == tf.float32
+    for kernel_value, reference in zip(got, want):
+        assert kernel_value.shape == reference.shape and kernel_value.dtype == tf.float32
         # A plain float64 LU against TensorFlow's: equal after the cast to
         # float32 in every case measured; allow a few float32 ulps.
-        np.testing.assert_allclose(native, reference, rtol=1e-6,
+        np.testing.assert_allclose(kernel_value, reference, rtol=1e-6,
                                    atol=1e-6 * np.abs(reference).max())
 
 
@@ -170,47 +169,10 @@ def test_spline_solve_matches_tensorflow(height, width, per_edge, regularization
 def test_warp_face_native_and_tensorflow_paths_agree(size, monkeypatch):
     image = tf.image.resize(ASTRONAUT, (size, size)).numpy().astype(np.uint8)
     src, dst = POINTS * size / 512, _exaggerated() * size / 512
-    native = warp_face(image, src, dst).astype(int)
-    monkeypatch.setenv(_native.DISABLE_ENV, "0")
+    kernel_result = warp_face(image, src, dst).astype(int)
+    monkeypatch.setenv(native.DISABLE_ENV, "0")
     pure = warp_face(image, src, dst).astype(int)
     # Only the coarse grid's float32 rounding differs (see the test above):
     # measured 3 levels at most, on 0.2 % of the pixels.
-    assert np.abs(native - pure).max() <= 3
-    assert (native != pure).mean() < 0.005
-
-
-def test_disabled_or_failed_build_falls_back(monkeypatch, tmp_path):
-    monkeypatch.setenv(_native.DISABLE_ENV, "0")
-    assert _native.ops() is None
-    monkeypatch.setenv(_native.DISABLE_ENV, "1")
-    monkeypatch.setenv(_native.CACHE_ENV, str(tmp_path))
-    monkeypatch.setenv(_native.COMPILER_ENV, "no-such-compiler-tf-deepexag")
-    monkeypatch.setattr(_native, "_state", {"loaded": False, "module": None})
-    with pytest.raises(_native.BuildError, match="no C\\+\\+ compiler"):
-        _native.build()
-    assert _native.ops() is None                       # warns once, remembers
-    assert not os.listdir(tmp_path)
-    image = np.random.default_rng(0).uniform(size=(1, 6, 5, 2)).astype(np.float32)
-    flow = np.zeros((1, 6, 5, 2), np.float32)
-    np.testing.assert_allclose(dense_image_warp(image, flow), image, atol=1e-6)
-    assert warp_face(ASTRONAUT[:64, :64], POINTS * 0.1, POINTS * 0.1).shape == (64, 64, 3)
-
-
-def test_concurrent_builds_compile_once(tmp_path):
-    (tmp_path / "kernels").mkdir()
-    (tmp_path / "kernels" / "tiny.cc").write_text('extern "C" int tf_deepexag_tiny() { return 1; }\n')
-    script = ("import sys; from absl import logging; logging.set_verbosity(logging.INFO); "
-              "from tf_deepexag.warp import _native; _native.KERNELS_DIR = sys.argv[1]; "
-              "print(_native.build())")
-    env = dict(os.environ, **{_native.CACHE_ENV: str(tmp_path / "cache")})
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    processes = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "kernels")], env=env, cwd=root,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for _ in range(2)]
-    results = [process.communicate(timeout=300) for process in processes]
-    assert all(process.returncode == 0 for process in processes), results
-    paths = {out.strip().splitlines()[-1] for out, _ in results}
-    assert len(paths) == 1 and os.path.exists(paths.pop())
-    assert sum(err.count("Compiling the native warp kernels") for _, err in results) == 1
-    assert sorted(os.listdir(tmp_path / "cache"))[0].endswith(".so")
-    assert not [name for name in os.listdir(tmp_path / "cache") if name.startswith("tmp")]
+    assert np.abs(kernel_result - pure).max() <= 3
+    assert (kernel_result != pure).mean() < 0.005

@@ -13,6 +13,14 @@ directions share one batched product per step. The forward values are
 those of `SketchLSTMCell` (plain variant) step by step; the layer-norm
 variant keeps the generic Keras RNN path.
 
+Each step's elementwise work (about 14 ops forward, 20 backward) runs as
+one native kernel each way where the kernels build
+(`kernels/lstm_cell_ops.cc`, `tf_deepexag.native`), eagerly and in graphs;
+they give the TensorFlow ops' bits (tests/geometry/test_fused_lstm.py), so
+training is the same with or without them, 1.2x faster with them
+(bench/vae_train.py). Exported graphs use unrolled copies of the layers and
+hold no native op.
+
 Mathematical details (per step, `x_t` already projected, dropout mask m_t
 scaled by 1 / keep, or 1):
     a = x_t + h_{t-1} W;  i, g, f, o = split(a)
@@ -27,19 +35,82 @@ Backward, with `dh` = dL/dh_t (output plus recurrent) and `dc` carried:
 
 import tensorflow as tf
 
-
-def _gates(projected_t, h, kernel, forget_bias, mask_t):
-    """One forward step's gate activations; see the module docstring."""
-    a = projected_t + tf.matmul(h, kernel)                         # (D, B, 4n)
-    i, g, f, o = tf.split(a, 4, axis=-1)
-    tanh_g = tf.tanh(g)
-    candidate = tanh_g if mask_t is None else tanh_g * mask_t
-    return tf.sigmoid(i), tanh_g, candidate, tf.sigmoid(f + forget_bias), tf.sigmoid(o)
+from tf_deepexag import native
 
 
 def _or_zeros(gradient, like):
     """An unconnected output's gradient (None) as zeros."""
     return tf.zeros_like(like) if gradient is None else gradient
+
+
+class _TensorFlowSteps:
+    """The step arithmetic of the module docstring as TensorFlow ops."""
+
+    def __init__(self, projected, mask, forget_bias):
+        self._inputs = tf.unstack(projected, axis=-2)              # T x (..., 4n)
+        self._masks = [None] * len(self._inputs) if mask is None else tf.unstack(mask, axis=-2)
+        self._forget_bias = forget_bias
+
+    def forward(self, t, recurrent, c_prev):
+        """`(h_t, c_t, saved)` from `recurrent = h_{t-1} W` and `c_{t-1}`."""
+        i, g, f, o = tf.split(self._inputs[t] + recurrent, 4, axis=-1)
+        in_gate, tanh_g = tf.sigmoid(i), tf.tanh(g)
+        forget, out_gate = tf.sigmoid(f + self._forget_bias), tf.sigmoid(o)
+        candidate = tanh_g if self._masks[t] is None else tanh_g * self._masks[t]
+        c = forget * c_prev + in_gate * candidate
+        tanh_c = tf.tanh(c)
+        return out_gate * tanh_c, c, (c_prev, in_gate, tanh_g, candidate, forget, out_gate,
+                                      tanh_c)
+
+    def backward(self, t, dh, dc, d_outputs, saved):
+        """`(dL/da_t (D, B, 4n), dL/dc_{t-1})` from the carried `dh`, `dc`."""
+        c_prev, in_gate, tanh_g, candidate, forget, out_gate, tanh_c = saved
+        if d_outputs is not None:
+            dh = dh + d_outputs[t]
+        dc = dc + dh * out_gate * (1.0 - tf.square(tanh_c))
+        mask = self._masks[t]
+        d_tanh_g = dc * in_gate if mask is None else dc * in_gate * mask
+        d_gates = tf.concat([
+            dc * candidate * in_gate * (1.0 - in_gate),
+            d_tanh_g * (1.0 - tf.square(tanh_g)),
+            dc * c_prev * forget * (1.0 - forget),
+            dh * tanh_c * out_gate * (1.0 - out_gate)], axis=-1)   # (..., 4n)
+        return d_gates, dc * forget
+
+    def output_gradients(self, upstream):
+        """The per-step output gradients as this class's `backward` takes them."""
+        return tf.unstack(upstream, axis=-2)
+
+
+class _NativeSteps:
+    """The same steps as one native kernel each way (`kernels/lstm_cell_ops.cc`).
+
+    The kernels read step t of `projected`, the mask and the output
+    gradients in place (no per-step slices); an absent mask or output
+    gradient is an empty tensor.
+    """
+
+    def __init__(self, kernels, projected, mask, forget_bias):
+        self._kernels = kernels
+        self._projected = projected
+        self._empty = tf.zeros([0], projected.dtype)
+        self._mask = self._empty if mask is None else mask
+        self._forget_bias = float(forget_bias)
+
+    def forward(self, t, recurrent, c_prev):
+        h, c, gates, tanh_c = self._kernels.tf_deepexag_lstm_cell_forward(
+            self._projected, recurrent, c_prev, self._mask, step=t,
+            forget_bias=self._forget_bias)
+        return h, c, (c_prev, gates, tanh_c)
+
+    def backward(self, t, dh, dc, d_outputs, saved):
+        c_prev, gates, tanh_c = saved
+        return self._kernels.tf_deepexag_lstm_cell_backward(
+            dh, dc, self._empty if d_outputs is None else d_outputs, gates, tanh_c, c_prev,
+            self._mask, step=t)
+
+    def output_gradients(self, upstream):
+        return upstream
 
 
 def lstm_sequence(projected, h0, c0, kernel, forget_bias=1.0, mask=None,
@@ -64,47 +135,33 @@ def lstm_sequence(projected, h0, c0, kernel, forget_bias=1.0, mask=None,
     if steps is None:
         raise ValueError(f"`projected` needs a static number of steps, got shape "
                          f"{projected.shape}.")
-    masks = [None] * steps if mask is None else tf.unstack(tf.stop_gradient(mask), axis=2)
+    mask = None if mask is None else tf.stop_gradient(mask)
+    kernels = native.ops()
 
     @tf.custom_gradient
     def run(projected, h0, c0, kernel):
-        inputs = tf.unstack(projected, axis=2)                     # T x (D, B, 4n)
+        cells = (_TensorFlowSteps(projected, mask, forget_bias) if kernels is None
+                 else _NativeSteps(kernels, projected, mask, forget_bias))
         h, c = h0, c0
-        hs, saved = [], []
+        hs, previous, saved = [], [], []
         for t in range(steps):
-            in_gate, tanh_g, candidate, forget, out_gate = _gates(
-                inputs[t], h, kernel, forget_bias, masks[t])
-            c_prev = c
-            c = forget * c + in_gate * candidate
-            tanh_c = tf.tanh(c)
-            h_prev, h = h, out_gate * tanh_c
-            saved.append((h_prev, c_prev, in_gate, tanh_g, candidate, forget, out_gate,
-                          tanh_c))
+            previous.append(h)
+            h, c, step_saved = cells.forward(t, tf.matmul(h, kernel), c)
+            saved.append(step_saved)
             hs.append(h)
         outputs = tf.stack(hs, axis=2) if return_sequences else None  # (D, B, T, n)
 
         def grad(*upstream):
             d_h, d_c = upstream[-2:]
-            d_steps = (tf.unstack(_or_zeros(upstream[0], outputs), axis=2)
-                       if return_sequences else [None] * steps)
+            d_outputs = (cells.output_gradients(_or_zeros(upstream[0], outputs))
+                         if return_sequences else None)
             dh, dc = _or_zeros(d_h, h), _or_zeros(d_c, c)
-            d_gates, previous = [None] * steps, [None] * steps
+            d_gates = [None] * steps
             for t in reversed(range(steps)):
-                h_prev, c_prev, in_gate, tanh_g, candidate, forget, out_gate, tanh_c = \
-                    saved[t]
-                if d_steps[t] is not None:
-                    dh = dh + d_steps[t]
-                dc = dc + dh * out_gate * (1.0 - tf.square(tanh_c))
-                d_tanh_g = dc * in_gate if masks[t] is None else dc * in_gate * masks[t]
-                d_gates[t] = tf.concat([
-                    dc * candidate * in_gate * (1.0 - in_gate),
-                    d_tanh_g * (1.0 - tf.square(tanh_g)),
-                    dc * c_prev * forget * (1.0 - forget),
-                    dh * tanh_c * out_gate * (1.0 - out_gate)], axis=-1)  # (D, B, 4n)
-                previous[t] = h_prev
+                d_gates[t], dc = cells.backward(t, dh, dc, d_outputs, saved[t])
                 dh = tf.matmul(d_gates[t], kernel, transpose_b=True)
-                dc = dc * forget
             d_projected = tf.stack(d_gates, axis=2)                # (D, B, T, 4n)
+            # dW = sum over batch and steps of h_{t-1}^T da_t: one product.
             shape = tf.shape(d_projected)
             flat_d = tf.reshape(d_projected, [shape[0], -1, shape[3]])
             flat_h = tf.reshape(tf.stack(previous, axis=2), [shape[0], -1, tf.shape(h0)[2]])
@@ -116,3 +173,4 @@ def lstm_sequence(projected, h0, c0, kernel, forget_bias=1.0, mask=None,
 
     results = run(projected, h0, c0, kernel)
     return tuple(results) if return_sequences else (None,) + tuple(results)
+

@@ -9,7 +9,7 @@ nearest border values (the corner indices are clamped to [0, size - 2] and
 the interpolation weight to [0, 1]).
 
 Called eagerly, `dense_image_warp` runs the native kernel of
-`kernels/` (`_native`), which repeats this module's arithmetic op
+`kernels/` (`tf_deepexag.native`), which repeats this module's arithmetic op
 for op and returns the same bits (tests/warp/test_native.py); its gradient is
 that of the TensorFlow implementation. Inside a `tf.function` it is plain
 TensorFlow ops, so traced and exported graphs hold no custom op.
@@ -25,7 +25,7 @@ Mathematical details:
 import tensorflow as tf
 
 from tf_deepexag.warp import _checks
-from tf_deepexag.warp import _native
+from tf_deepexag import native
 
 
 def interpolate_bilinear(grid, query_points, indexing="ij", name=None):
@@ -113,7 +113,7 @@ def dense_image_warp(image, flow, name=None):
                 raise ValueError(f"`image` {label} must be at least 2, got shape "
                                  f"{image.shape}.")
         flow = _checks.check_finite(flow, "flow")
-        kernels = _native.ops() if tf.executing_eagerly() else None
+        kernels = native.ops() if tf.executing_eagerly() else None
         if kernels is not None:
             return _native_dense_image_warp(kernels, image, flow)
         return _dense_image_warp(image, flow)

@@ -21,12 +21,12 @@ Differences from `sparse_image_warp`, for photos of any size:
 - uint8 images come back as uint8 (rounded), float images in their dtype.
 
 Eager calls on uint8 RGB photos (the pipeline's) run native CPU kernels
-(`kernels/`, built by `_native`): solve, coarse grid, upsampling and sampler,
+(`kernels/`, built by `tf_deepexag.native`): solve, coarse grid, upsampling and sampler,
 ~1.3 ms at 512^2 against ~5-9 ms for the TensorFlow/XLA route below
 (bench/warp.py). The sampler gives the XLA sampler's bits on the same coarse
 flow; the coarse grid's float32 rounding differs from XLA's by ~2.5e-3 px,
 which moves at most 3 levels on ~0.2 % of the pixels (tests/warp/test_native.py).
-Without the kernels (no g++, or `TF_DEEPEXAG_NATIVE_WARP=0`) and for other
+Without the kernels (no g++, or `TF_DEEPEXAG_NATIVE=0`) and for other
 images the XLA programs of `_eager_programs` run; inside a `tf.function` it is
 plain TensorFlow ops (exported graphs hold no custom op and need no XLA).
 
@@ -48,7 +48,7 @@ Mathematical details:
 import tensorflow as tf
 
 from tf_deepexag.warp import _checks
-from tf_deepexag.warp import _native
+from tf_deepexag import native
 from tf_deepexag.warp import _rgb_uint8_sampler as _sampler
 from tf_deepexag.warp.dense_image_warp import dense_image_warp
 from tf_deepexag.warp import interpolate_spline as _spline
@@ -290,7 +290,7 @@ def warp_face(image, src_points_xy, dst_points_xy, grid_step=8,
                 raise ValueError(f"`image` {label} must be at least 2, got shape "
                                  f"{image.shape}.")
     settings = (int(grid_step), int(border_points_per_edge), float(regularization_weight))
-    kernels = _native.ops() if tf.executing_eagerly() and rgb_uint8 else None
+    kernels = native.ops() if tf.executing_eagerly() and rgb_uint8 else None
     if kernels is not None:
         warped = _native_warp_rgb_uint8(kernels, batched, src, dst, *settings)
     else:

@@ -1,23 +1,28 @@
-"""Builds and loads the native CPU warp kernels of `kernels/*.cc`.
+"""Builds and loads the native CPU kernels (`warp/kernels/`, `geometry/kernels/`).
 
-The shared library is compiled on first use with the system's g++ against the
-installed TensorFlow's headers (`tf.sysconfig`), and cached under
-`$TF_DEEPEXAG_CACHE` (default `~/.cache/tf_deepexag/kernels`) in a file named
-after the TensorFlow version and a hash of the source, the flags and the CPU's
-instruction sets (the build uses `-march=native`). `make` builds it right
-after the install (`python -m tf_deepexag.warp.build_kernels`). Concurrent
-processes (pytest-xdist workers) serialise on a lock file and the library is
-written to a temporary file first, then renamed, so no process loads half a
-file. Nothing downloads.
+The kernels are TensorFlow custom ops in one shared library, compiled on
+first use with the system's g++ against the installed TensorFlow's headers
+(`tf.sysconfig`), and cached under `$TF_DEEPEXAG_CACHE` (default
+`~/.cache/tf_deepexag/kernels`) in a file named after the TensorFlow version
+and a hash of the sources, the flags and the CPU's instruction sets. `make`
+builds it right after the install (`python -m tf_deepexag.build_kernels`).
+Concurrent processes (pytest-xdist workers) serialise on a lock file and the
+library is written to a temporary file first, then renamed, so no process
+loads half a file. Nothing downloads.
 
-When g++ is missing, the build fails, or `TF_DEEPEXAG_NATIVE_WARP=0` is set,
-`ops()` returns None (warning once) and the warp functions use their
-TensorFlow implementation.
+When g++ is missing, the build fails, or `TF_DEEPEXAG_NATIVE=0` is set,
+`ops()` returns None (warning once) and the callers use their TensorFlow
+implementation.
 
-The flags matter for the numerics: `-ffp-contract=off` forbids fused
-multiply-adds the TensorFlow kernels do not use (the kernels call `std::fma`
-where XLA fuses), and there is no fast math; `-fno-trapping-math` only lets
-g++ vectorise `floor` and the clamps (IEEE results are unchanged).
+The flags matter for the numerics; none allows fast math:
+- warp kernels: `-march=native` with `-ffp-contract=off`, which forbids fused
+  multiply-adds the TensorFlow kernels do not use (the kernels call
+  `std::fma` where XLA fuses); `-fno-trapping-math` only lets g++ vectorise
+  `floor` and the clamps (IEEE results are unchanged);
+- LSTM cell kernels: AVX2 without FMA, the instruction sets of the
+  TensorFlow wheel's own Eigen kernels, so that Eigen's `tanh` and
+  `logistic` give the bits of TensorFlow's Tanh and Sigmoid (with FMA their
+  polynomials round differently).
 """
 
 import fcntl
@@ -34,12 +39,12 @@ import time
 from absl import logging
 import tensorflow as tf
 
-KERNELS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels")
-DISABLE_ENV = "TF_DEEPEXAG_NATIVE_WARP"
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+DISABLE_ENV = "TF_DEEPEXAG_NATIVE"
 CACHE_ENV = "TF_DEEPEXAG_CACHE"
 COMPILER_ENV = "CXX"
 _FLAGS = ("-std=c++17", "-shared", "-fPIC", "-O3", "-ffp-contract=off", "-fno-trapping-math",
-          "-march=native", "-w")
+          "-w")
 
 _lock = threading.Lock()
 _state = {"loaded": False, "module": None}
@@ -50,7 +55,7 @@ class BuildError(RuntimeError):
 
 
 def enabled():
-    """False when `TF_DEEPEXAG_NATIVE_WARP=0` (or `false`, `off`) is set."""
+    """False when `TF_DEEPEXAG_NATIVE=0` (or `false`, `off`) is set."""
     return os.environ.get(DISABLE_ENV, "1").strip().lower() not in ("0", "false", "off", "no")
 
 
@@ -72,10 +77,25 @@ def _cpu_flags():
     return platform.processor()
 
 
+def _eigen_exact_flags():
+    """The LSTM kernels' instruction sets: AVX2 without FMA where the CPU has AVX2."""
+    if platform.machine() in ("x86_64", "AMD64") and "avx2" in _cpu_flags().split():
+        return ("-mavx2", "-mno-fma")
+    return ()
+
+
+# Each kernel directory with its instruction-set flags (see the module docstring).
+KERNEL_DIRS = {
+    os.path.join(_PACKAGE_DIR, "warp", "kernels"): ("-march=native",),
+    os.path.join(_PACKAGE_DIR, "geometry", "kernels"): _eigen_exact_flags(),
+}
+
+
 def _sources():
-    """The kernel sources (`.cc`) and the headers they include, sorted."""
-    return sorted(glob.glob(os.path.join(KERNELS_DIR, "*.cc"))
-                  + glob.glob(os.path.join(KERNELS_DIR, "*.h")))
+    """`(path, flags)` of every kernel source (`.cc`) and header, sorted by path."""
+    return sorted((path, tuple(flags)) for directory, flags in KERNEL_DIRS.items()
+                  for pattern in ("*.cc", "*.h")
+                  for path in glob.glob(os.path.join(directory, pattern)))
 
 
 def _compile(compiler, output):
@@ -84,14 +104,14 @@ def _compile(compiler, output):
     Raises:
         BuildError: a compile or the link failed.
     """
-    sources = [path for path in _sources() if path.endswith(".cc")]
+    sources = [(path, flags) for path, flags in _sources() if path.endswith(".cc")]
     objects = [f"{output}.{index}.o" for index in range(len(sources))]
     compile_flags, link_flags = tf.sysconfig.get_compile_flags(), tf.sysconfig.get_link_flags()
     try:
-        processes = [subprocess.Popen([compiler, *_FLAGS, "-c", source, "-o", target,
+        processes = [subprocess.Popen([compiler, *_FLAGS, *flags, "-c", source, "-o", target,
                                        *compile_flags], stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True)
-                     for source, target in zip(sources, objects)]
+                     for (source, flags), target in zip(sources, objects)]
         failures = []
         for process in processes:
             _, errors = process.communicate()
@@ -114,14 +134,15 @@ def _compile(compiler, output):
 def library_path():
     """Where the library for this TensorFlow, source, flags and CPU is cached."""
     digest = hashlib.sha256()
-    for path in _sources():
+    for path, flags in _sources():
         with open(path, "rb") as source:
             digest.update(os.path.basename(path).encode() + b"\0" + source.read())
+        digest.update(repr(flags).encode())
     for part in (_FLAGS, tf.sysconfig.get_compile_flags(), tf.sysconfig.get_link_flags(),
                  [platform.machine(), _cpu_flags()]):
         digest.update(repr(list(part)).encode())
     return os.path.join(cache_dir(),
-                        f"warp_ops-tf{tf.__version__}-{digest.hexdigest()[:16]}.so")
+                        f"tf_deepexag_ops-tf{tf.__version__}-{digest.hexdigest()[:16]}.so")
 
 
 def build():
@@ -144,12 +165,12 @@ def build():
         handle, temporary = tempfile.mkstemp(suffix=".so", dir=os.path.dirname(path))
         os.close(handle)
         try:
-            logging.info("Compiling the native warp kernels %s -> %s", KERNELS_DIR, path)
+            logging.info("Compiling the native kernels %s -> %s", sorted(KERNEL_DIRS), path)
             start = time.perf_counter()
             _compile(compiler, temporary)
             os.chmod(temporary, 0o755)
             os.replace(temporary, path)
-            logging.info("Compiled the native warp kernels in %.1f s",
+            logging.info("Compiled the native kernels in %.1f s",
                          time.perf_counter() - start)
         finally:
             if os.path.exists(temporary):
@@ -171,7 +192,7 @@ def ops():
                 try:
                     _state["module"] = tf.load_op_library(build())
                 except (BuildError, OSError, tf.errors.OpError) as error:
-                    logging.warning("Native warp kernels unavailable, using the TensorFlow "
-                                    "implementation: %s", error)
+                    logging.warning("Native kernels unavailable, using the TensorFlow "
+                                    "implementations: %s", error)
                 _state["loaded"] = True
     return _state["module"]
