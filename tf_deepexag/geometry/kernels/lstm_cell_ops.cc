@@ -15,29 +15,18 @@
 //
 // Numerics: the activations are Eigen's `logistic()` and `tanh()` on arrays,
 // the functors of TensorFlow's Sigmoid and Tanh kernels, and the products and
-// sums are those of fused_lstm.py in the same order (compiled with
-// -ffp-contract=off), so the results equal the TensorFlow path's up to the
-// activations' vector/scalar split (tests/geometry/test_fused_lstm.py).
+// sums are those of fused_lstm.py in the same order. Compiled without FMA
+// (tf_deepexag/native.py), as the TensorFlow wheel's Eigen kernels are, and
+// with -ffp-contract=off, they give the TensorFlow path's bits
+// (tests/geometry/test_fused_lstm.py).
 
 #include <cstdint>
 
-#include "tensorflow/core/framework/op.h"
-#include "tensorflow/core/framework/op_kernel.h"
-#include "tensorflow/core/framework/shape_inference.h"
-#include "tensorflow/core/lib/core/threadpool.h"
 #include "Eigen/Core"
+#include "../../warp/kernels/common.h"  // the TensorFlow names the kernels use
 
 namespace tf_deepexag {
 namespace {
-
-using ::tensorflow::DEVICE_CPU;
-using ::tensorflow::OpKernel;
-using ::tensorflow::OpKernelConstruction;
-using ::tensorflow::OpKernelContext;
-using ::tensorflow::Tensor;
-using ::tensorflow::TensorShape;
-using ::tensorflow::errors::InvalidArgument;
-using ::tensorflow::shape_inference::InferenceContext;
 
 template <typename T>
 using Row = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;

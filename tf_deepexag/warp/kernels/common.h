@@ -1,4 +1,5 @@
-// Shared by the native warp kernels (dense_image_warp_op.cc, face_warp_ops.cc, tps_solve_op.cc).
+// Shared by the native kernels (dense_image_warp_op.cc, face_warp_ops.cc, tps_solve_op.cc here,
+// geometry/kernels/lstm_cell_ops.cc).
 
 #ifndef TF_DEEPEXAG_WARP_KERNELS_COMMON_H_
 #define TF_DEEPEXAG_WARP_KERNELS_COMMON_H_
