@@ -50,17 +50,18 @@ def _bits(x):
 
 
 @pytest.mark.parametrize("shape", [(1, 2, 2, 3), (2, 7, 9, 3), (3, 17, 31, 1), (2, 33, 5, 4),
-                                   (1, 64, 80, 2), (1, 19, 23, 7)])
+                                   (1, 64, 80, 2), (1, 19, 23, 7), (2, 13, 70, 3)])
 @pytest.mark.parametrize("image_dtype", FLOATS)
 @pytest.mark.parametrize("flow_dtype", FLOATS)
-def test_dense_warp_matches_tensorflow_bit_for_bit(shape, image_dtype, flow_dtype):
+@pytest.mark.parametrize("vectorized", [True, False])
+def test_dense_warp_matches_tensorflow_bit_for_bit(shape, image_dtype, flow_dtype, vectorized):
     rng = np.random.default_rng(sum(shape))
     image = rng.uniform(-2, 2, shape).astype(image_dtype)
     flow = rng.normal(0, 3, shape[:3] + (2,))
     flow[:, ::3, ::2] *= 40                         # far outside the image
     flow[:, 1, :] = np.round(flow[:, 1, :])         # integer positions: weight 0 or 1
     flow = flow.astype(flow_dtype)
-    got = KERNELS.tf_deepexag_dense_image_warp(image, flow).numpy()
+    got = KERNELS.tf_deepexag_dense_image_warp(image, flow, vectorized=vectorized).numpy()
     want = _dense_image_warp(tf.constant(image), tf.constant(flow)).numpy()
     assert got.dtype == want.dtype == image_dtype
     np.testing.assert_array_equal(_bits(got), _bits(want))
