@@ -215,3 +215,21 @@ def test_concurrent_builds_compile_once(tmp_path):
     assert sum(err.count("Compiling the native warp kernels") for _, err in results) == 1
     assert sorted(os.listdir(tmp_path / "cache"))[0].endswith(".so")
     assert not [name for name in os.listdir(tmp_path / "cache") if name.startswith("tmp")]
+
+
+def test_kernels_called_from_many_threads_agree():
+    # ParallelRows: workers that start late, after their call returned, must
+    # not touch a later call's rows; every call must still return its own result.
+    import concurrent.futures  # pylint: disable=import-outside-toplevel
+    rng = np.random.default_rng(4)
+    cases = [(rng.uniform(size=(1, 64 + 8 * i, 96, 3)).astype(np.float32),
+              rng.normal(0, 6, (1, 64 + 8 * i, 96, 2)).astype(np.float32)) for i in range(4)]
+    want = [_dense_image_warp(tf.constant(i), tf.constant(f)).numpy() for i, f in cases]
+
+    def run(index):
+        image, flow = cases[index % 4]
+        return index % 4, KERNELS.tf_deepexag_dense_image_warp(image, flow).numpy()
+
+    with concurrent.futures.ThreadPoolExecutor(4) as executor:
+        for index, got in executor.map(run, range(64)):
+            np.testing.assert_array_equal(_bits(got), _bits(want[index]))

@@ -185,7 +185,7 @@ class DenseImageWarpOp : public OpKernel {
     T* out = output->flat<T>().data();
     const RowBlendFn<T> blend = SelectRowBlend<T>(channels, vectorized_);
     auto* pool = context->device()->tensorflow_cpu_worker_threads()->workers;
-    pool->ParallelFor(batch * height, RowBlocks(width), [&](int64_t begin, int64_t end) {
+    ParallelRows(pool, batch * height, RowBlockSize(width), [&](int64_t begin, int64_t end) {
       std::vector<int32_t> y0(width), x0(width);
       std::vector<T> ay(width), ax(width);
       for (int64_t row = begin; row < end; ++row) {

@@ -194,7 +194,7 @@ class WarpFaceRgb8Op : public OpKernel {
     std::vector<float> t(step);
     for (int64_t r = 0; r < step; ++r) t[r] = static_cast<float>(r) / static_cast<float>(step);
     auto* pool = context->device()->tensorflow_cpu_worker_threads()->workers;
-    pool->ParallelFor(batch * height, RowBlocks(width), [&](int64_t begin, int64_t end) {
+    ParallelRows(pool, batch * height, RowBlockSize(width), [&](int64_t begin, int64_t end) {
       std::vector<float> row_nodes(2 * nodes_x);
       std::vector<float> flow_y(width), flow_x(width);
       std::vector<int32_t> y0(width), x0(width), wy(width), wx(width);
@@ -296,7 +296,7 @@ class TpsCoarseFlowOp : public OpKernel {
       }
     }
     auto* pool = context->device()->tensorflow_cpu_worker_threads()->workers;
-    pool->ParallelFor(nodes_y, RowBlocks(nodes_x * centres), [&](int64_t begin, int64_t end) {
+    ParallelRows(pool, nodes_y, RowBlockSize(nodes_x * centres), [&](int64_t begin, int64_t end) {
       std::vector<float> kernel(centres * nodes_x), sum_y(nodes_x), sum_x(nodes_x);
       Eigen::Map<Eigen::ArrayXf> phi(kernel.data(), centres * nodes_x);
       for (int64_t i = begin; i < end; ++i) {
