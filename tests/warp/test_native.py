@@ -67,6 +67,21 @@ def test_dense_warp_matches_tensorflow_bit_for_bit(shape, image_dtype, flow_dtyp
     np.testing.assert_array_equal(_bits(got), _bits(want))
 
 
+@pytest.mark.parametrize("flow_dtype", FLOATS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("index", [0, 74 * 5 + 70, 74 * 20 + 3, 2 * 13 * 74 - 1])
+def test_dense_warp_kernel_fails_on_a_non_finite_flow(flow_dtype, bad, index):
+    # Rows of 37 pixels are 74 flow values: 4 full 16-wide tests and a tail of
+    # 10 (index 74 * 5 + 70 lies in one; the last index ends the flow).
+    image = np.zeros((2, 13, 37, 3), np.float32)
+    flow = np.zeros((2, 13, 37, 2), flow_dtype)
+    flow.reshape(-1)[index] = bad
+    with pytest.raises(tf.errors.InvalidArgumentError, match="`flow` contains NaN or inf"):
+        KERNELS.tf_deepexag_dense_image_warp(image, flow)
+    with pytest.raises(ValueError, match="`flow` contains NaN or inf"):
+        dense_image_warp(image, flow)                                 # eager, native
+
+
 def test_public_dense_warp_runs_the_kernel_eagerly_and_not_in_graphs(monkeypatch):
     image = np.random.default_rng(0).uniform(size=(2, 40, 50, 3)).astype(np.float32)
     flow = np.random.default_rng(1).normal(0, 4, (2, 40, 50, 2)).astype(np.float32)
