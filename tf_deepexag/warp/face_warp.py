@@ -23,9 +23,10 @@ Differences from `sparse_image_warp`, for photos of any size:
 Eager calls on uint8 RGB photos (the pipeline's) run native CPU kernels
 (`kernels/`, built by `_native`): solve, coarse grid, upsampling and sampler,
 ~1.2 ms at 512^2 (best of 100, loaded 2-core machine) against ~5-9 ms for
-the TensorFlow/XLA route below (bench/warp.py). The sampler gives the XLA sampler's bits on the same coarse
-flow; the coarse grid's float32 rounding differs from XLA's by ~2.5e-3 px,
-which moves at most 3 levels on ~0.2 % of the pixels (tests/warp/test_native.py).
+the TensorFlow/XLA route below (bench/warp.py). The sampler gives the XLA
+sampler's bits on the same coarse flow; the coarse grid's float32 rounding
+differs from XLA's by ~2.5e-3 px, which moves at most 3 levels on ~0.2 % of
+the pixels (tests/warp/test_native.py).
 Without the kernels (no g++, or `TF_DEEPEXAG_NATIVE_WARP=0`) and for other
 images the XLA programs of `_eager_programs` run; inside a `tf.function` it is
 plain TensorFlow ops (exported graphs hold no custom op and need no XLA).
