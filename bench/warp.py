@@ -32,7 +32,12 @@ row minus the resident set size before its first call, each row in a fresh
 subprocess; it includes TensorFlow's allocator pools and XLA compilation,
 which `tracemalloc` cannot see.
 
-    python bench/warp.py [--repeats 10] [--cases 1x512 8x256]
+With `--processes N` every row runs in N fresh processes, round by round,
+and the table gives the median of their bests and their spread (in earlier
+runs a fresh process's best of 100 varied up to 2x from one process to the next).
+
+    python bench/warp.py [--repeats 10] [--cases 1x512 8x256] [--processes 5]
+        [--methods cv2_remap_f32 dense_eager cv2_remap_u8 face_eager]
 """
 
 import argparse
@@ -205,32 +210,50 @@ def main():
     parser.add_argument("--one", nargs=3, metavar=("METHOD", "BATCH", "SIZE"))
     parser.add_argument("--cases", nargs="+", metavar="BxS",
                         help="cases to run, e.g. 1x512 (default: all)")
+    parser.add_argument("--methods", nargs="+", metavar="METHOD",
+                        help="rows to run (default: all); ratios need the cv2 rows")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="fresh processes per row, interleaved round by round: ms is the "
+                             "median of their bests, ms_min and ms_max the spread")
     args = parser.parse_args()
     if args.one:
         _run_one(args.one[0], int(args.one[1]), int(args.one[2]), args.repeats)
         return
+    import numpy as np  # pylint: disable=import-outside-toplevel
+
     from bench._report import report  # pylint: disable=import-outside-toplevel
     rows = []
     cases = [tuple(int(n) for n in case.split("x")) for case in args.cases] \
         if args.cases else CASES
     for batch, size in cases:
         methods = METHODS + (VARIANTS if (batch, size) == (1, 512) else ())
+        methods = [m for m in methods if not args.methods or m in args.methods]
+        repeats = max(3, args.repeats // 3) if size >= 2048 else args.repeats
+        results = {method: [] for method in methods}
+        for _ in range(args.processes):   # round by round, so load swings hit every row
+            for method in methods:
+                results[method].append(_row(method, batch, size, repeats))
         baseline = {}
         for method in methods:
-            repeats = max(3, args.repeats // 3) if size >= 2048 else args.repeats
-            result = _row(method, batch, size, repeats)
+            bests = sorted(result["ms"] for result in results[method])
+            median = float(np.median(bests))
             if method.startswith("cv2_remap"):
-                baseline[method.rsplit("_", 1)[1]] = result["ms"]
-            reference = baseline["u8" if method.startswith("face") or method.endswith("u8")
-                                 else "f32"]
-            rows.append({"case": f"{batch}x{size}^2x3", "method": method,
-                         "ms": result["ms"], "ratio_to_cv2": result["ms"] / reference,
-                         "first_call_ms": result["first_call_ms"],
-                         "peak_rss_delta_mb": result["peak_rss_delta_mb"]})
+                baseline[method.rsplit("_", 1)[1]] = median
+            reference = baseline.get("u8" if method.startswith("face") or method.endswith("u8")
+                                     else "f32")
+            row = {"case": f"{batch}x{size}^2x3", "method": method, "ms": median,
+                   "ratio_to_cv2": median / reference if reference else None}
+            if args.processes > 1:
+                row.update(ms_min=bests[0], ms_max=bests[-1],
+                           ratio_max=bests[-1] / reference if reference else None)
+            row.update(first_call_ms=results[method][0]["first_call_ms"],
+                       peak_rss_delta_mb=max(r["peak_rss_delta_mb"] for r in results[method]))
+            rows.append(row)
             print(rows[-1], flush=True)
     report("warp", rows, notes=(
-        "ms: best of the repeats; ratio_to_cv2: against cv2.remap of the same dtype "
-        "(float32 for dense_*, uint8 for face_*), maps precomputed.",
+        "ms: best of the repeats (median over --processes fresh processes); ratio_to_cv2: "
+        "against cv2.remap of the same dtype (float32 for dense_*, uint8 for face_*), maps "
+        "precomputed; ms_min/ms_max: the processes' spread, ratio_max = ms_max / cv2's ms.",
         "peak_rss_delta_mb: VmHWM (reset after input set-up) minus VmRSS before the row, "
         "fresh subprocess per row (includes TF allocator pools and XLA compilation).",
         "Goals: dense <= 1.5x cv2 at 1x512^2x3; face TPS <= 3x cv2 at 1x512^2x3."))

@@ -49,20 +49,36 @@ def _bits(x):
 
 
 @pytest.mark.parametrize("shape", [(1, 2, 2, 3), (2, 7, 9, 3), (3, 17, 31, 1), (2, 33, 5, 4),
-                                   (1, 64, 80, 2), (1, 19, 23, 7)])
+                                   (1, 64, 80, 2), (1, 19, 23, 7), (2, 13, 70, 3)])
 @pytest.mark.parametrize("image_dtype", FLOATS)
 @pytest.mark.parametrize("flow_dtype", FLOATS)
-def test_dense_warp_matches_tensorflow_bit_for_bit(shape, image_dtype, flow_dtype):
+@pytest.mark.parametrize("vectorized", [True, False])
+def test_dense_warp_matches_tensorflow_bit_for_bit(shape, image_dtype, flow_dtype, vectorized):
     rng = np.random.default_rng(sum(shape))
     image = rng.uniform(-2, 2, shape).astype(image_dtype)
     flow = rng.normal(0, 3, shape[:3] + (2,))
     flow[:, ::3, ::2] *= 40                         # far outside the image
     flow[:, 1, :] = np.round(flow[:, 1, :])         # integer positions: weight 0 or 1
     flow = flow.astype(flow_dtype)
-    got = KERNELS.tf_deepexag_dense_image_warp(image, flow).numpy()
+    got = KERNELS.tf_deepexag_dense_image_warp(image, flow, vectorized=vectorized).numpy()
     want = _dense_image_warp(tf.constant(image), tf.constant(flow)).numpy()
     assert got.dtype == want.dtype == image_dtype
     np.testing.assert_array_equal(_bits(got), _bits(want))
+
+
+@pytest.mark.parametrize("flow_dtype", FLOATS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("index", [0, 74 * 5 + 70, 74 * 20 + 3, 2 * 13 * 74 - 1])
+def test_dense_warp_kernel_fails_on_a_non_finite_flow(flow_dtype, bad, index):
+    # Rows of 37 pixels are 74 flow values: 4 full 16-wide tests and a tail of
+    # 10 (index 74 * 5 + 70 lies in one; the last index ends the flow).
+    image = np.zeros((2, 13, 37, 3), np.float32)
+    flow = np.zeros((2, 13, 37, 2), flow_dtype)
+    flow.reshape(-1)[index] = bad
+    with pytest.raises(tf.errors.InvalidArgumentError, match="`flow` contains NaN or inf"):
+        KERNELS.tf_deepexag_dense_image_warp(image, flow)
+    with pytest.raises(ValueError, match="`flow` contains NaN or inf"):
+        dense_image_warp(image, flow)                                 # eager, native
 
 
 def test_public_dense_warp_runs_the_kernel_eagerly_and_not_in_graphs(monkeypatch):
@@ -176,3 +192,21 @@ def test_warp_face_native_and_tensorflow_paths_agree(size, monkeypatch):
     # measured 3 levels at most, on 0.2 % of the pixels.
     assert np.abs(kernel_result - pure).max() <= 3
     assert (kernel_result != pure).mean() < 0.005
+
+
+def test_kernels_called_from_many_threads_agree():
+    # ParallelRows: workers that start late, after their call returned, must
+    # not touch a later call's rows; every call must still return its own result.
+    import concurrent.futures  # pylint: disable=import-outside-toplevel
+    rng = np.random.default_rng(4)
+    cases = [(rng.uniform(size=(1, 64 + 8 * i, 96, 3)).astype(np.float32),
+              rng.normal(0, 6, (1, 64 + 8 * i, 96, 2)).astype(np.float32)) for i in range(4)]
+    want = [_dense_image_warp(tf.constant(i), tf.constant(f)).numpy() for i, f in cases]
+
+    def run(index):
+        image, flow = cases[index % 4]
+        return index % 4, KERNELS.tf_deepexag_dense_image_warp(image, flow).numpy()
+
+    with concurrent.futures.ThreadPoolExecutor(4) as executor:
+        for index, got in executor.map(run, range(64)):
+            np.testing.assert_array_equal(_bits(got), _bits(want[index]))

@@ -181,3 +181,21 @@ def test_float16_image_is_warped_with_float32_positions():
     assert half.dtype == np.float16
     # float16 values carry ~3 significant digits; positions are not rounded.
     np.testing.assert_allclose(half, warp_face(image, src, dst), atol=2e-3)
+
+
+def test_eager_input_kinds_give_the_same_warp():
+    # The eager path checks NumPy arrays and tensors in NumPy and converts
+    # lists with tf.convert_to_tensor (Python floats are float32, as traced).
+    image = ASTRONAUT[:96, :128]
+    src, dst = POINTS * 0.2, _exaggerated() * 0.2
+    want = warp_face(image, src.astype(np.float32), dst.astype(np.float32))
+    assert isinstance(want, np.ndarray) and want.shape == image.shape and want.flags.writeable
+    from_lists = warp_face(image, src.tolist(), dst.tolist())
+    np.testing.assert_array_equal(from_lists, want)
+    batched = warp_face(image[None], src.astype(np.float32), dst.astype(np.float32))
+    assert batched.shape == (1,) + image.shape
+    np.testing.assert_array_equal(batched[0], want)
+    from_tensors = warp_face(tf.constant(image), tf.constant(src, tf.float32),
+                             tf.constant(dst, tf.float32))
+    assert tf.is_tensor(from_tensors) and from_tensors.shape == image.shape
+    np.testing.assert_array_equal(from_tensors, want)

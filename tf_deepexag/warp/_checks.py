@@ -5,8 +5,11 @@ import tensorflow as tf
 
 
 def check_rank_and_last_dim(x, name, rank, last_dim=None):
-    """Raises `ValueError` naming `name` when the static rank or last dim is wrong."""
-    shape = x.shape
+    """Raises `ValueError` naming `name` when the static rank or last dim is wrong.
+
+    `x` is a tensor, a NumPy array or a `tf.TensorShape`.
+    """
+    shape = x if isinstance(x, tf.TensorShape) else tf.TensorShape(x.shape)
     if shape.rank is not None and shape.rank != rank:
         raise ValueError(f"`{name}` must have rank {rank}, got shape {shape}.")
     if last_dim is not None and shape.rank is not None and shape[-1] is not None \
@@ -22,6 +25,8 @@ def check_float(x, name):
 
 def check_finite(x, name):
     """Raises `ValueError` eagerly, or adds a graph assertion, on NaN/inf in `x`.
+
+    Eagerly `x` may be a NumPy array.
 
     Returns:
         `x`, with the assertion as a control dependency in graph mode.

@@ -27,6 +27,10 @@ import tensorflow as tf
 from tf_deepexag.warp import _checks
 from tf_deepexag import native
 
+# The native kernel's error (kernels/dense_image_warp_op.cc, kNonFiniteFlow),
+# the message of `_checks.check_finite`.
+_NON_FINITE_FLOW = "`flow` contains NaN or inf values."
+
 
 def interpolate_bilinear(grid, query_points, indexing="ij", name=None):
     """Samples `grid` at fractional `query_points` by bilinear interpolation.
@@ -112,10 +116,10 @@ def dense_image_warp(image, flow, name=None):
             if image.shape[axis] is not None and image.shape[axis] < 2:
                 raise ValueError(f"`image` {label} must be at least 2, got shape "
                                  f"{image.shape}.")
-        flow = _checks.check_finite(flow, "flow")
         kernels = native.ops() if tf.executing_eagerly() else None
         if kernels is not None:
-            return _native_dense_image_warp(kernels, image, flow)
+            return _native_dense_image_warp(kernels, image, flow)  # checks finiteness
+        flow = _checks.check_finite(flow, "flow")
         return _dense_image_warp(image, flow)
 
 
@@ -131,8 +135,17 @@ def _dense_image_warp(image, flow):
 
 
 def _native_dense_image_warp(kernels, image, flow):
-    """The native kernel; differentiable through `_native_gradient`."""
-    return kernels.tf_deepexag_dense_image_warp(image, flow)
+    """The native kernel; differentiable through `_native_gradient`.
+
+    The kernel tests the flow's finiteness as it warps (no separate pass);
+    its error becomes the `ValueError` of `_checks.check_finite`.
+    """
+    try:
+        return kernels.tf_deepexag_dense_image_warp(image, flow)
+    except tf.errors.InvalidArgumentError as error:
+        if _NON_FINITE_FLOW in error.message:
+            raise ValueError(_NON_FINITE_FLOW) from None
+        raise
 
 
 @tf.RegisterGradient("TfDeepexagDenseImageWarp")

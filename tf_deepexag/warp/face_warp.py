@@ -22,10 +22,11 @@ Differences from `sparse_image_warp`, for photos of any size:
 
 Eager calls on uint8 RGB photos (the pipeline's) run native CPU kernels
 (`kernels/`, built by `tf_deepexag.native`): solve, coarse grid, upsampling and sampler,
-~1.3 ms at 512^2 against ~5-9 ms for the TensorFlow/XLA route below
-(bench/warp.py). The sampler gives the XLA sampler's bits on the same coarse
-flow; the coarse grid's float32 rounding differs from XLA's by ~2.5e-3 px,
-which moves at most 3 levels on ~0.2 % of the pixels (tests/warp/test_native.py).
+~1.2 ms at 512^2 (best of 100, loaded 2-core machine) against ~5-9 ms for
+the TensorFlow/XLA route below (bench/warp.py). The sampler gives the XLA
+sampler's bits on the same coarse flow; the coarse grid's float32 rounding
+differs from XLA's by ~2.5e-3 px, which moves at most 3 levels on ~0.2 % of
+the pixels (tests/warp/test_native.py).
 Without the kernels (no g++, or `TF_DEEPEXAG_NATIVE=0`) and for other
 images the XLA programs of `_eager_programs` run; inside a `tf.function` it is
 plain TensorFlow ops (exported graphs hold no custom op and need no XLA).
@@ -45,6 +46,7 @@ Mathematical details:
     deformations", section II.
 """
 
+import numpy as np
 import tensorflow as tf
 
 from tf_deepexag.warp import _checks
@@ -263,38 +265,68 @@ def warp_face(image, src_points_xy, dst_points_xy, grid_step=8,
     if int(border_points_per_edge) < 1:
         raise ValueError(f"`border_points_per_edge` must be at least 1, got "
                          f"{border_points_per_edge}.")
-    as_numpy = not tf.is_tensor(image) and tf.executing_eagerly()
-    image = tf.convert_to_tensor(image)
-    src = tf.convert_to_tensor(src_points_xy)
-    dst = tf.convert_to_tensor(dst_points_xy)
-    if image.shape.rank not in (3, 4) or (image.shape.rank == 4 and image.shape[0] not in
+    eager = tf.executing_eagerly()
+    as_numpy = not tf.is_tensor(image) and eager
+    # Eagerly, NumPy arrays and tensors are checked and cast in NumPy and an
+    # image is batched as a view before its one conversion: each eager op
+    # (convert, cast, expand_dims, squeeze) costs ~0.03-0.1 ms at 512^2.
+    # Other inputs (lists) go through tf.convert_to_tensor for its dtypes.
+    if as_numpy and isinstance(image, np.ndarray):
+        image_shape = tf.TensorShape(image.shape)
+    else:
+        image = tf.convert_to_tensor(image)
+        image_shape = image.shape
+    src, dst = (_eager_points(points) if eager else tf.convert_to_tensor(points)
+                for points in (src_points_xy, dst_points_xy))
+    if image_shape.rank not in (3, 4) or (image_shape.rank == 4 and image_shape[0] not in
                                            (1, None)):
         raise ValueError(f"`image` must have shape (H, W, C) or (1, H, W, C), got "
-                         f"{image.shape}.")
-    for tensor, label in ((src, "src_points_xy"), (dst, "dst_points_xy")):
-        _checks.check_rank_and_last_dim(tensor, label, 2, 2)
-        if tensor.shape[0] is not None and tensor.shape[0] < 3:
-            raise ValueError(f"`{label}` needs at least 3 points, got shape {tensor.shape}.")
-    if src.shape.is_fully_defined() and dst.shape.is_fully_defined() \
-            and src.shape != dst.shape:
-        raise ValueError(f"`src_points_xy` {src.shape} and `dst_points_xy` {dst.shape} "
+                         f"{image_shape}.")
+    src_shape, dst_shape = tf.TensorShape(src.shape), tf.TensorShape(dst.shape)
+    for shape, label in ((src_shape, "src_points_xy"), (dst_shape, "dst_points_xy")):
+        _checks.check_rank_and_last_dim(shape, label, 2, 2)
+        if shape[0] is not None and shape[0] < 3:
+            raise ValueError(f"`{label}` needs at least 3 points, got shape {shape}.")
+    if src_shape.is_fully_defined() and dst_shape.is_fully_defined() \
+            and src_shape != dst_shape:
+        raise ValueError(f"`src_points_xy` {src_shape} and `dst_points_xy` {dst_shape} "
                          "differ.")
-    src = _checks.check_finite(tf.cast(src, tf.float64), "src_points_xy")
-    dst = _checks.check_finite(tf.cast(dst, tf.float64), "dst_points_xy")
-    # expand_dims, not image[None]: eagerly a strided slice costs ~0.15 ms.
-    batched = image if image.shape.rank == 4 else tf.expand_dims(image, 0)
+    if eager:
+        src, dst = src.astype(np.float64), dst.astype(np.float64)
+    else:
+        src, dst = tf.cast(src, tf.float64), tf.cast(dst, tf.float64)
+    src = _checks.check_finite(src, "src_points_xy")
+    dst = _checks.check_finite(dst, "dst_points_xy")
+    if isinstance(image, np.ndarray):
+        batched = tf.convert_to_tensor(image if image.ndim == 4 else image[None])
+    else:
+        # expand_dims, not image[None]: eagerly a strided slice costs ~0.15 ms.
+        batched = image if image_shape.rank == 4 else tf.expand_dims(image, 0)
     rgb_uint8 = batched.dtype == tf.uint8 and batched.shape[-1] == 3
     if rgb_uint8:
         for axis, label in ((1, "height"), (2, "width")):
             if batched.shape[axis] is not None and batched.shape[axis] < 2:
                 raise ValueError(f"`image` {label} must be at least 2, got shape "
-                                 f"{image.shape}.")
+                                 f"{image_shape}.")
     settings = (int(grid_step), int(border_points_per_edge), float(regularization_weight))
-    kernels = native.ops() if tf.executing_eagerly() and rgb_uint8 else None
+    kernels = native.ops() if eager and rgb_uint8 else None
     if kernels is not None:
         warped = _native_warp_rgb_uint8(kernels, batched, src, dst, *settings)
     else:
         warped = _tensorflow_warp(batched, src, dst, rgb_uint8, *settings)
+    if as_numpy:  # numpy() copies (a view of a tensor is read-only); [0] views the copy
+        warped = warped.numpy()
+        return warped if image_shape.rank == 4 else warped[0]
     # squeeze, not warped[0]: eagerly a strided slice costs ~0.15 ms.
-    warped = warped if image.shape.rank == 4 else tf.squeeze(warped, 0)
-    return warped.numpy() if as_numpy else warped
+    return warped if image_shape.rank == 4 else tf.squeeze(warped, 0)
+
+
+def _eager_points(points):
+    """Eager points as a NumPy array: tensors and arrays viewed, others converted.
+
+    Sequences go through `tf.convert_to_tensor`, so that Python floats are
+    float32 as before and inside a `tf.function`.
+    """
+    if not (tf.is_tensor(points) or isinstance(points, np.ndarray)):
+        points = tf.convert_to_tensor(points)
+    return np.asarray(points)

@@ -1,5 +1,5 @@
 // TfDeepexagTpsSolve: face_warp._solve on a native CPU kernel (loaded by
-// tf_deepexag/warp/_native.py).
+// tf_deepexag/native.py).
 //
 // Shapes: N landmarks, E border points per edge, M = N + 4 E spline centres.
 //
