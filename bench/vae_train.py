@@ -5,9 +5,11 @@ achieved GFLOP/s (LSTM and Dense matmuls counted analytically, backward =
 2x forward) as a fraction of a float32 matmul peak timed in the same run
 (the highest of timings before, between and after the rows). Variants: the
 full train step as built (batched input projection, `fused_lstm.lstm_sequence`
-with its hand-written backward pass), with XLA, and unrolled (the cell in
-`keras.layers.RNN`, the path before the fused one); and the decoder LSTM
-alone (i=138, n=512) as `SketchLSTM` (fused), the same cell in a
+with its hand-written backward pass and the native LSTM cell kernels), the
+same with the cell's TensorFlow ops (`TF_DEEPEXAG_NATIVE=0`, the same bits),
+with XLA, and unrolled (the cell in `keras.layers.RNN`, the path before the
+fused one); and the decoder LSTM alone (i=138, n=512) as `SketchLSTM`
+(fused, with and without the native kernels), the same cell in a
 `keras.layers.RNN` while-loop, `keras.layers.LSTM`, and a per-step
 `concat([x, h]) @ W` loop.
 
@@ -15,6 +17,7 @@ alone (i=138, n=512) as `SketchLSTM` (fused), the same cell in a
 """
 
 import argparse
+import contextlib
 import os
 import time
 
@@ -25,7 +28,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from bench._report import report  # noqa: E402
-from tf_deepexag import landmarks  # noqa: E402
+from tf_deepexag import landmarks, native  # noqa: E402
 from tf_deepexag.geometry import (DeepExaggerationVAE, SketchLSTM, VAEConfig,  # noqa: E402
                                   make_optimizer)
 
@@ -59,6 +62,20 @@ def _time(fn, steps, warmup=2):
         np.asarray(out)
         best = min(best, time.perf_counter() - start)
     return best
+
+
+@contextlib.contextmanager
+def _native_kernels(on):
+    """Traces inside with the native kernels on or off (`TF_DEEPEXAG_NATIVE`)."""
+    previous = os.environ.get(native.DISABLE_ENV)
+    os.environ[native.DISABLE_ENV] = "1" if on else "0"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[native.DISABLE_ENV]
+        else:
+            os.environ[native.DISABLE_ENV] = previous
 
 
 def matmul_peak(n=2048, reps=10):
@@ -109,7 +126,7 @@ class _ConcatLSTM(keras.layers.Layer):
 
 def bench_lstm(kind, jit, steps, i=138, n=512):
     x = tf.random.normal((B, T, i))
-    if kind == "SketchLSTM (fused)":
+    if kind.startswith("SketchLSTM (fused"):
         layer = SketchLSTM(n)
         run = lambda v: layer(v)[0]
     elif kind == "SketchLSTMCell in keras.layers.RNN":
@@ -139,19 +156,27 @@ def main():
     rows = []
     config = VAEConfig()
     flops = _model_flops(config)
-    for name, cfg, jit in (("train step", config, False),
-                           ("train step + XLA", config, True),
-                           ("train step, unrolled", config.replace(unroll=True), False)):
-        dt = bench_model(cfg, jit, args.steps)
+    for name, cfg, jit, kernels in (
+            ("train step", config, False, True),
+            ("train step, TensorFlow cell ops", config, False, False),
+            ("train step + XLA", config, True, False),
+            ("train step, unrolled", config.replace(unroll=True), False, False)):
+        with _native_kernels(kernels):
+            dt = bench_model(cfg, jit, args.steps)
         print(name, f"{dt:.3f} s/step", flush=True)
         rows.append({"variant": name, "steps/s": 1 / dt, "examples/s": B / dt,
                      "GFLOP/s": flops / dt / 1e9})
         peaks.append(matmul_peak())
     lstm_flops = 3 * _lstm_flops(138, 512)
-    for kind in ("SketchLSTM (fused)", "SketchLSTMCell in keras.layers.RNN",
-                 "keras.layers.LSTM", "concat per step"):
+    for kind, kernels in (("SketchLSTM (fused)", True),
+                          ("SketchLSTM (fused, TensorFlow cell ops)", False),
+                          ("SketchLSTMCell in keras.layers.RNN", False),
+                          ("keras.layers.LSTM", False), ("concat per step", False)):
         for jit in (False, True):
-            dt = bench_lstm(kind, jit, args.steps)
+            if jit and kernels:
+                continue  # XLA cannot compile the native ops
+            with _native_kernels(kernels):
+                dt = bench_lstm(kind, jit, args.steps)
             rows.append({"variant": f"decoder LSTM: {kind}{' + XLA' if jit else ''}",
                          "steps/s": 1 / dt, "examples/s": B / dt,
                          "GFLOP/s": lstm_flops / dt / 1e9})
