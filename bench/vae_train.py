@@ -6,7 +6,7 @@ achieved GFLOP/s (LSTM and Dense matmuls counted analytically, backward =
 (the highest of timings before, between and after the rows). Variants: the
 full train step as built (batched input projection, `fused_lstm.lstm_sequence`
 with its hand-written backward pass and the native LSTM cell kernels), the
-same with the cell's TensorFlow ops (`TF_DEEPEXAG_NATIVE=0`, the same bits),
+same with the cell's TensorFlow ops (`TF_DEEPEXAG_NATIVE=0`),
 with XLA, and unrolled (the cell in `keras.layers.RNN`, the path before the
 fused one); and the decoder LSTM alone (i=138, n=512) as `SketchLSTM`
 (fused, with and without the native kernels), the same cell in a

@@ -2,7 +2,8 @@
 
 `LSTMSequenceTest` runs on the native cell kernels (the default where they
 build) and, as `LSTMSequenceTensorFlowTest`, on the TensorFlow ops; the
-native kernels must also give the TensorFlow ops' bits.
+native kernels must also give the TensorFlow ops' bits, eagerly (values and
+gradients) and in a graph (values).
 """
 
 import os
@@ -113,19 +114,24 @@ needs_kernels = pytest.mark.skipif(native.ops() is None,
                                           "fails where a compiler exists)")
 
 
-def _values_and_gradients(arguments, mask, return_sequences, native_on, monkeypatch):
+def _values_and_gradients(arguments, mask, return_sequences, native_on, monkeypatch,
+                          graph=False):
     """Outputs and the gradients of a loss using all of them, on one path."""
     monkeypatch.setenv(native.DISABLE_ENV, "1" if native_on else "0")
-    projected, h0, c0, kernel = arguments
-    with tf.GradientTape() as tape:
-        tape.watch(arguments)
-        out, h, c = lstm_sequence(projected, h0, c0, kernel, forget_bias=0.75, mask=mask,
-                                  return_sequences=return_sequences)
-        loss = tf.reduce_sum(tf.square(h)) + tf.reduce_sum(tf.sin(c))
-        if out is not None:
-            loss += tf.reduce_sum(out * tf.cos(tf.range(out.shape[2], dtype=out.dtype)[:, None]))
-    values = [h, c] if out is None else [out, h, c]
-    return [x.numpy() for x in values + tape.gradient(loss, arguments)]
+
+    def run(projected, h0, c0, kernel):
+        with tf.GradientTape() as tape:
+            tape.watch([projected, h0, c0, kernel])
+            out, h, c = lstm_sequence(projected, h0, c0, kernel, forget_bias=0.75, mask=mask,
+                                      return_sequences=return_sequences)
+            loss = tf.reduce_sum(tf.square(h)) + tf.reduce_sum(tf.sin(c))
+            if out is not None:
+                loss += tf.reduce_sum(
+                    out * tf.cos(tf.range(out.shape[2], dtype=out.dtype)[:, None]))
+        values = [h, c] if out is None else [out, h, c]
+        return values + tape.gradient(loss, [projected, h0, c0, kernel])
+
+    return [x.numpy() for x in (tf.function(run) if graph else run)(*arguments)]
 
 
 @needs_kernels
@@ -148,6 +154,24 @@ def test_native_kernels_give_the_tensorflow_bits(dtype, directions, units, maske
     reference = _values_and_gradients(arguments, mask, return_sequences, False, monkeypatch)
     for got, want in zip(native_values, reference):
         np.testing.assert_array_equal(got, want)
+
+
+@needs_kernels
+def test_native_kernels_in_a_graph(monkeypatch):
+    # In a tf.function Grappler's arithmetic optimizer rewrites the TensorFlow
+    # ops' backward pass (measured: bit-equal with it off), so only the
+    # values keep their bits; the gradients agree to float32 rounding.
+    rng = np.random.default_rng(8)
+    arguments = [tf.constant(a.astype(np.float32)) for a in (
+        rng.normal(size=(2, 6, 7, 80)) * 2, rng.normal(size=(2, 6, 20)),
+        rng.normal(size=(2, 6, 20)), rng.normal(size=(2, 20, 80)) * 0.3)]
+    mask = tf.constant(((rng.random((2, 6, 7, 20)) > 0.25) / 0.75).astype(np.float32))
+    got = _values_and_gradients(arguments, mask, True, True, monkeypatch, graph=True)
+    want = _values_and_gradients(arguments, mask, True, False, monkeypatch, graph=True)
+    for a, b in zip(got[:3], want[:3]):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(got[3:], want[3:]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max())
 
 
 @needs_kernels

@@ -15,22 +15,14 @@ variant keeps the generic Keras RNN path.
 
 Each step's elementwise work (about 14 ops forward, 20 backward) runs as
 one native kernel each way where the kernels build
-(`kernels/lstm_cell_ops.cc`, `tf_deepexag.native`), eagerly and in graphs;
-they give the TensorFlow ops' bits (tests/geometry/test_fused_lstm.py), so
-training is the same with or without them, 1.2x faster with them
-(bench/vae_train.py). Exported graphs use unrolled copies of the layers and
-hold no native op.
-
-Mathematical details (per step, `x_t` already projected, dropout mask m_t
-scaled by 1 / keep, or 1):
-    a = x_t + h_{t-1} W;  i, g, f, o = split(a)
-    I = sigm(i), G = tanh(g) m_t, F = sigm(f + forget_bias), O = sigm(o)
-    c_t = F c_{t-1} + I G,  h_t = O tanh(c_t)
-Backward, with `dh` = dL/dh_t (output plus recurrent) and `dc` carried:
-    dc += dh O (1 - tanh(c_t)^2)
-    da = [dc G I (1 - I), dc I m_t (1 - tanh(g)^2), dc c_{t-1} F (1 - F),
-          dh tanh(c_t) O (1 - O)]
-    dh_{t-1} = da W^T,  dc_{t-1} = dc F,  dW = sum_t h_{t-1}^T da_t.
+(`kernels/lstm_cell_ops.cc`, `tf_deepexag.native`), eagerly and in graphs,
+1.1-1.2x faster than the TensorFlow ops in the train step
+(bench/vae_train.py). Eagerly they give the TensorFlow ops' bits; in a
+`tf.function` the values keep their bits and the gradients agree to float32
+rounding, because Grappler's arithmetic optimizer rewrites the TensorFlow
+ops' backward pass (tests/geometry/test_fused_lstm.py). XLA cannot compile
+them: under `jit_compile=True` set `TF_DEEPEXAG_NATIVE=0`. Exported graphs
+use unrolled copies of the layers and hold no native op.
 """
 
 import tensorflow as tf

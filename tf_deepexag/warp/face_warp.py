@@ -22,7 +22,7 @@ Differences from `sparse_image_warp`, for photos of any size:
 
 Eager calls on uint8 RGB photos (the pipeline's) run native CPU kernels
 (`kernels/`, built by `tf_deepexag.native`): solve, coarse grid, upsampling and sampler,
-~1.2 ms at 512^2 (best of 100, loaded 2-core machine) against ~5-9 ms for
+~1.1 ms at 512^2 (best of 100, idle 2-core machine) against ~5-9 ms for
 the TensorFlow/XLA route below (bench/warp.py). The sampler gives the XLA
 sampler's bits on the same coarse flow; the coarse grid's float32 rounding
 differs from XLA's by ~2.5e-3 px, which moves at most 3 levels on ~0.2 % of
