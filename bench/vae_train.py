@@ -17,7 +17,6 @@ fused one); and the decoder LSTM alone (i=138, n=512) as `SketchLSTM`
 """
 
 import argparse
-import contextlib
 import os
 import time
 
@@ -62,20 +61,6 @@ def _time(fn, steps, warmup=2):
         np.asarray(out)
         best = min(best, time.perf_counter() - start)
     return best
-
-
-@contextlib.contextmanager
-def _native_kernels(on):
-    """Traces inside with the native kernels on or off (`TF_DEEPEXAG_NATIVE`)."""
-    previous = os.environ.get(native.DISABLE_ENV)
-    os.environ[native.DISABLE_ENV] = "1" if on else "0"
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ[native.DISABLE_ENV]
-        else:
-            os.environ[native.DISABLE_ENV] = previous
 
 
 def matmul_peak(n=2048, reps=10):
@@ -161,7 +146,7 @@ def main():
             ("train step, TensorFlow cell ops", config, False, False),
             ("train step + XLA", config, True, False),
             ("train step, unrolled", config.replace(unroll=True), False, False)):
-        with _native_kernels(kernels):
+        with native.use_kernels(kernels):
             dt = bench_model(cfg, jit, args.steps)
         print(name, f"{dt:.3f} s/step", flush=True)
         rows.append({"variant": name, "steps/s": 1 / dt, "examples/s": B / dt,
@@ -175,7 +160,7 @@ def main():
         for jit in (False, True):
             if jit and kernels:
                 continue  # XLA cannot compile the native ops
-            with _native_kernels(kernels):
+            with native.use_kernels(kernels):
                 dt = bench_lstm(kind, jit, args.steps)
             rows.append({"variant": f"decoder LSTM: {kind}{' + XLA' if jit else ''}",
                          "steps/s": 1 / dt, "examples/s": B / dt,

@@ -25,6 +25,7 @@ The flags matter for the numerics; none allows fast math:
   polynomials round differently).
 """
 
+import contextlib
 import fcntl
 import glob
 import hashlib
@@ -57,6 +58,23 @@ class BuildError(RuntimeError):
 def enabled():
     """False when `TF_DEEPEXAG_NATIVE=0` (or `false`, `off`) is set."""
     return os.environ.get(DISABLE_ENV, "1").strip().lower() not in ("0", "false", "off", "no")
+
+
+@contextlib.contextmanager
+def use_kernels(on):
+    """Within the block, `ops()` is on or off (sets `TF_DEEPEXAG_NATIVE`).
+
+    Functions traced inside keep the choice; the variable is restored after.
+    """
+    previous = os.environ.get(DISABLE_ENV)
+    os.environ[DISABLE_ENV] = "1" if on else "0"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[DISABLE_ENV]
+        else:
+            os.environ[DISABLE_ENV] = previous
 
 
 def cache_dir():

@@ -6,8 +6,6 @@ native kernels must also give the TensorFlow ops' bits, eagerly (values and
 gradients) and in a graph (values).
 """
 
-import os
-
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -100,10 +98,7 @@ class LSTMSequenceTensorFlowTest(LSTMSequenceTest):
 
     def setUp(self):
         super().setUp()
-        previous = os.environ.get(native.DISABLE_ENV)
-        os.environ[native.DISABLE_ENV] = "0"
-        self.addCleanup(lambda: os.environ.pop(native.DISABLE_ENV) if previous is None
-                        else os.environ.__setitem__(native.DISABLE_ENV, previous))
+        self.enterContext(native.use_kernels(False))
 
     def test_the_tensorflow_steps_run(self):
         self.assertIsNone(native.ops())
