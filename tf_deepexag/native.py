@@ -19,10 +19,9 @@ The flags matter for the numerics; none allows fast math:
   multiply-adds the TensorFlow kernels do not use (the kernels call
   `std::fma` where XLA fuses); `-fno-trapping-math` only lets g++ vectorise
   `floor` and the clamps (IEEE results are unchanged);
-- LSTM cell kernels: AVX2 without FMA, the instruction sets of the
-  TensorFlow wheel's own Eigen kernels, so that Eigen's `tanh` and
-  `logistic` give the bits of TensorFlow's Tanh and Sigmoid (with FMA their
-  polynomials round differently).
+- LSTM sequence kernels: `-march=native` with `-ffp-contract=fast`, so that
+  their matrix products' multiply-adds are fused (they sum in their own
+  order and give TensorFlow's values to float32 rounding, not its bits).
 """
 
 import contextlib
@@ -95,17 +94,10 @@ def _cpu_flags():
     return platform.processor()
 
 
-def _eigen_exact_flags():
-    """The LSTM kernels' instruction sets: AVX2 without FMA where the CPU has AVX2."""
-    if platform.machine() in ("x86_64", "AMD64") and "avx2" in _cpu_flags().split():
-        return ("-mavx2", "-mno-fma")
-    return ()
-
-
 # Each kernel directory with its instruction-set flags (see the module docstring).
 KERNEL_DIRS = {
     os.path.join(_PACKAGE_DIR, "warp", "kernels"): ("-march=native",),
-    os.path.join(_PACKAGE_DIR, "geometry", "kernels"): _eigen_exact_flags(),
+    os.path.join(_PACKAGE_DIR, "geometry", "kernels"): ("-march=native", "-ffp-contract=fast"),
 }
 
 

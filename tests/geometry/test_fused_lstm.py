@@ -1,10 +1,12 @@
 """Tests for `geometry.fused_lstm`: values and the hand-written backward pass.
 
-`LSTMSequenceTest` runs on the native cell kernels (the default where they
-build) and, as `LSTMSequenceTensorFlowTest`, on the TensorFlow ops; the
-native kernels must also give the TensorFlow ops' bits, eagerly (values and
-gradients) and in a graph (values).
+`LSTMSequenceTest` checks the TensorFlow steps in float64 against a numpy
+LSTM and finite differences; the native sequence ops (float32) must agree
+with them to float32 rounding, eagerly and in a graph, from many threads at
+once, and name a mismatched input.
 """
+
+import concurrent.futures
 
 import numpy as np
 import pytest
@@ -93,26 +95,25 @@ class LSTMSequenceTest(tf.test.TestCase):
             fn.get_concrete_function()
 
 
-class LSTMSequenceTensorFlowTest(LSTMSequenceTest):
-    """The same tests on the TensorFlow steps (native kernels off)."""
-
-    def setUp(self):
-        super().setUp()
-        self.enterContext(native.use_kernels(False))
-
-    def test_the_tensorflow_steps_run(self):
-        self.assertIsNone(native.ops())
-
-
 needs_kernels = pytest.mark.skipif(native.ops() is None,
                                    reason="native kernels unavailable (tests/test_native.py "
                                           "fails where a compiler exists)")
 
 
-def _values_and_gradients(arguments, mask, return_sequences, native_on, monkeypatch,
-                          graph=False):
-    """Outputs and the gradients of a loss using all of them, on one path."""
-    monkeypatch.setenv(native.DISABLE_ENV, "1" if native_on else "0")
+def _random_arguments(rng, directions, batch, steps, units, masked):
+    """float64 `(projected, h0, c0, kernel)` and a mask (or None)."""
+    arguments = [rng.normal(size=(directions, batch, steps, 4 * units)) * 2,
+                 rng.normal(size=(directions, batch, units)),
+                 rng.normal(size=(directions, batch, units)),
+                 rng.normal(size=(directions, units, 4 * units)) * 0.5 / np.sqrt(units)]
+    mask = ((rng.random((directions, batch, steps, units)) > 0.25) / 0.75) if masked else None
+    return arguments, mask
+
+
+def _values_and_gradients(arguments, mask, return_sequences, dtype, graph=False):
+    """Outputs and the gradients of a loss using all of them, in `dtype`."""
+    arguments = [tf.constant(a.astype(dtype)) for a in arguments]
+    mask = None if mask is None else tf.constant(mask.astype(dtype))
 
     def run(projected, h0, c0, kernel):
         with tf.GradientTape() as tape:
@@ -130,70 +131,65 @@ def _values_and_gradients(arguments, mask, return_sequences, native_on, monkeypa
 
 
 @needs_kernels
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("directions,units", [(1, 48), (2, 20)])  # 20: a vector tail
+@pytest.mark.parametrize("directions,batch,steps,units", [
+    (1, 6, 7, 48),     # one block of 64 units, 48 used
+    (2, 6, 7, 20),     # two directions
+    (1, 13, 3, 130),   # three blocks (the last 2 wide), rows not a multiple of 6
+    (2, 7, 1, 64),     # one step, exactly one block
+])
 @pytest.mark.parametrize("masked", [False, True])
 @pytest.mark.parametrize("return_sequences", [True, False])
-def test_native_kernels_give_the_tensorflow_bits(dtype, directions, units, masked,
-                                                return_sequences, monkeypatch):
+@pytest.mark.parametrize("graph", [False, True])
+def test_native_sequence_matches_the_float64_steps(directions, batch, steps, units, masked,
+                                                   return_sequences, graph):
+    # float32 runs the native ops, float64 the TensorFlow steps (checked against
+    # numpy and finite differences above): they agree to float32 rounding.
     rng = np.random.default_rng(7)
-    batch, steps = 6, 7
-    arguments = [tf.constant(a.astype(dtype)) for a in (
-        rng.normal(size=(directions, batch, steps, 4 * units)) * 2,
-        rng.normal(size=(directions, batch, units)),
-        rng.normal(size=(directions, batch, units)),
-        rng.normal(size=(directions, units, 4 * units)) * 0.3)]
-    mask = (tf.constant(((rng.random((directions, batch, steps, units)) > 0.25) / 0.75)
-                        .astype(dtype)) if masked else None)
-    native_values = _values_and_gradients(arguments, mask, return_sequences, True, monkeypatch)
-    reference = _values_and_gradients(arguments, mask, return_sequences, False, monkeypatch)
-    for got, want in zip(native_values, reference):
-        np.testing.assert_array_equal(got, want)
+    arguments, mask = _random_arguments(rng, directions, batch, steps, units, masked)
+    got = _values_and_gradients(arguments, mask, return_sequences, np.float32, graph)
+    want = _values_and_gradients(arguments, mask, return_sequences, np.float64, graph)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-5 * np.abs(b).max())
 
 
 @needs_kernels
-def test_native_kernels_in_a_graph(monkeypatch):
-    # In a tf.function Grappler's arithmetic optimizer rewrites the TensorFlow
-    # ops' backward pass (measured: bit-equal with it off), so only the
-    # values keep their bits; the gradients agree to float32 rounding.
-    rng = np.random.default_rng(8)
-    arguments = [tf.constant(a.astype(np.float32)) for a in (
-        rng.normal(size=(2, 6, 7, 80)) * 2, rng.normal(size=(2, 6, 20)),
-        rng.normal(size=(2, 6, 20)), rng.normal(size=(2, 20, 80)) * 0.3)]
-    mask = tf.constant(((rng.random((2, 6, 7, 20)) > 0.25) / 0.75).astype(np.float32))
-    got = _values_and_gradients(arguments, mask, True, True, monkeypatch, graph=True)
-    want = _values_and_gradients(arguments, mask, True, False, monkeypatch, graph=True)
-    for a, b in zip(got[:3], want[:3]):
-        np.testing.assert_array_equal(a, b)
-    for a, b in zip(got[3:], want[3:]):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max())
+def test_native_sequence_from_many_threads_gives_the_same_bits():
+    # Each op's steps are split between the caller and the pool's workers by
+    # tickets; concurrent calls share the pool and must not mix their work.
+    # Which thread runs an item does not change its arithmetic, so the bits
+    # equal those of the same call made alone.
+    rng = np.random.default_rng(9)
+    cases = [_random_arguments(rng, 1 + k % 2, 5 + k, 6, 70, k % 2 == 0) for k in range(6)]
+    alone = [_values_and_gradients(a, m, True, np.float32) for a, m in cases]
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(lambda case: _values_and_gradients(*case, True, np.float32),
+                                 cases * 2))
+    for want, got in zip(alone * 2, together):
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)
 
 
 @needs_kernels
-def test_native_kernels_name_the_mismatched_input():
+def test_native_sequence_names_the_mismatched_input():
     ops = native.ops()
-    state = tf.zeros((2, 3, 4))
+    state, empty = tf.zeros((2, 3, 4)), tf.zeros([0])
+    forward = ops.tf_deepexag_lstm_sequence_forward
+    backward = ops.tf_deepexag_lstm_sequence_backward
+    sequence, gates = tf.zeros((2, 3, 5, 4)), tf.zeros((2, 3, 5, 16))
+    kernel = tf.zeros((2, 4, 16))
     cases = [
-        (lambda: ops.tf_deepexag_lstm_cell_forward(tf.zeros((2, 3, 5, 15)), tf.zeros((2, 3, 16)),
-                                                   state, tf.zeros([0]), step=0),
+        (lambda: forward(tf.zeros((2, 3, 5, 15)), state, state, kernel, empty),
          "projected must be"),
-        (lambda: ops.tf_deepexag_lstm_cell_forward(tf.zeros((2, 3, 5, 16)), tf.zeros((2, 4, 16)),
-                                                   state, tf.zeros([0]), step=0),
-         "recurrent must be"),
-        (lambda: ops.tf_deepexag_lstm_cell_forward(tf.zeros((2, 3, 5, 16)), tf.zeros((2, 3, 16)),
-                                                   state, tf.zeros((2, 3, 4, 4)), step=0),
-         "mask must be empty or"),
-        (lambda: ops.tf_deepexag_lstm_cell_forward(tf.zeros((2, 3, 5, 16)), tf.zeros((2, 3, 16)),
-                                                   state, tf.zeros([0]), step=5),
-         "step 5 outside the 5 steps"),
-        (lambda: ops.tf_deepexag_lstm_cell_backward(state, tf.zeros((2, 3, 5)), tf.zeros([0]),
-                                                    tf.zeros((2, 3, 16)), state, state,
-                                                    tf.zeros([0]), step=0),
-         "dh, dc and tanh_c must have"),
-        (lambda: ops.tf_deepexag_lstm_cell_backward(state, state, tf.zeros((2, 3, 6, 3)),
-                                                    tf.zeros((2, 3, 16)), state, state,
-                                                    tf.zeros([0]), step=0),
-         "d_outputs must be empty or"),
+        (lambda: forward(gates, tf.zeros((2, 4, 4)), state, kernel, empty), "h0 must be"),
+        (lambda: forward(gates, state, state, tf.zeros((2, 4, 12)), empty), "kernel must be"),
+        (lambda: forward(gates, state, state, kernel, tf.zeros((2, 3, 4, 4))), "mask must be"),
+        (lambda: forward(tf.zeros((2, 3, 0, 16)), state, state, kernel, empty), "no steps"),
+        (lambda: backward(tf.zeros((2, 3, 6, 4)), state, state, gates, sequence, sequence,
+                          state, kernel, empty), "d_outputs must be"),
+        (lambda: backward(empty, state, tf.zeros((2, 3, 5)), gates, sequence, sequence,
+                          state, kernel, empty), "dc_T must be"),
+        (lambda: backward(empty, state, state, gates, sequence, tf.zeros((2, 3, 5, 5)),
+                          state, kernel, empty), "tanh_cells must be"),
     ]
     for call, message in cases:
         with pytest.raises(tf.errors.InvalidArgumentError, match=message):

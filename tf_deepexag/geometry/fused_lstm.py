@@ -13,16 +13,15 @@ directions share one batched product per step. The forward values are
 those of `SketchLSTMCell` (plain variant) step by step; the layer-norm
 variant keeps the generic Keras RNN path.
 
-Each step's elementwise work (about 14 ops forward, 20 backward) runs as
-one native kernel each way where the kernels build
-(`kernels/lstm_cell_ops.cc`, `tf_deepexag.native`), eagerly and in graphs,
-1.1-1.2x faster than the TensorFlow ops in the train step
-(bench/vae_train.py). Eagerly they give the TensorFlow ops' bits; in a
-`tf.function` the values keep their bits and the gradients agree to float32
-rounding, because Grappler's arithmetic optimizer rewrites the TensorFlow
-ops' backward pass (tests/geometry/test_fused_lstm.py). XLA cannot compile
-them: under `jit_compile=True` set `TF_DEEPEXAG_NATIVE=0`. Exported graphs
-use unrolled copies of the layers and hold no native op.
+Where the native kernels build (`tf_deepexag.native`), float32 sequences
+run as one op each way (`kernels/lstm_sequence_ops.cc`): all steps'
+products and elementwise work, the threads kept between steps and every
+per-step result written in place, instead of ~4 ops a step dispatched by the
+executor (bench/vae_train.py: the train step 1.3x faster). They agree with
+the TensorFlow steps below (float64, or `TF_DEEPEXAG_NATIVE=0`) to float32
+rounding (tests/geometry/test_fused_lstm.py). XLA cannot compile them: under
+`jit_compile=True` set `TF_DEEPEXAG_NATIVE=0`. Exported graphs use unrolled
+copies of the layers and hold no native op.
 """
 
 import tensorflow as tf
@@ -69,41 +68,6 @@ class _TensorFlowSteps:
             dh * tanh_c * out_gate * (1.0 - out_gate)], axis=-1)   # (..., 4n)
         return d_gates, dc * forget
 
-    def output_gradients(self, upstream):
-        """The per-step output gradients as this class's `backward` takes them."""
-        return tf.unstack(upstream, axis=-2)
-
-
-class _NativeSteps:
-    """The same steps as one native kernel each way (`kernels/lstm_cell_ops.cc`).
-
-    The kernels read step t of `projected`, the mask and the output
-    gradients in place (no per-step slices); an absent mask or output
-    gradient is an empty tensor.
-    """
-
-    def __init__(self, kernels, projected, mask, forget_bias):
-        self._kernels = kernels
-        self._projected = projected
-        self._empty = tf.zeros([0], projected.dtype)
-        self._mask = self._empty if mask is None else mask
-        self._forget_bias = float(forget_bias)
-
-    def forward(self, t, recurrent, c_prev):
-        h, c, gates, tanh_c = self._kernels.tf_deepexag_lstm_cell_forward(
-            self._projected, recurrent, c_prev, self._mask, step=t,
-            forget_bias=self._forget_bias)
-        return h, c, (c_prev, gates, tanh_c)
-
-    def backward(self, t, dh, dc, d_outputs, saved):
-        c_prev, gates, tanh_c = saved
-        return self._kernels.tf_deepexag_lstm_cell_backward(
-            dh, dc, self._empty if d_outputs is None else d_outputs, gates, tanh_c, c_prev,
-            self._mask, step=t)
-
-    def output_gradients(self, upstream):
-        return upstream
-
 
 def lstm_sequence(projected, h0, c0, kernel, forget_bias=1.0, mask=None,
                   return_sequences=True):
@@ -129,11 +93,13 @@ def lstm_sequence(projected, h0, c0, kernel, forget_bias=1.0, mask=None,
                          f"{projected.shape}.")
     mask = None if mask is None else tf.stop_gradient(mask)
     kernels = native.ops()
+    if kernels is not None and projected.dtype == tf.float32:
+        return _native_sequence(kernels, projected, h0, c0, kernel, forget_bias, mask,
+                                return_sequences)
 
     @tf.custom_gradient
     def run(projected, h0, c0, kernel):
-        cells = (_TensorFlowSteps(projected, mask, forget_bias) if kernels is None
-                 else _NativeSteps(kernels, projected, mask, forget_bias))
+        cells = _TensorFlowSteps(projected, mask, forget_bias)
         h, c = h0, c0
         hs, previous, saved = [], [], []
         for t in range(steps):
@@ -145,7 +111,7 @@ def lstm_sequence(projected, h0, c0, kernel, forget_bias=1.0, mask=None,
 
         def grad(*upstream):
             d_h, d_c = upstream[-2:]
-            d_outputs = (cells.output_gradients(_or_zeros(upstream[0], outputs))
+            d_outputs = (tf.unstack(_or_zeros(upstream[0], outputs), axis=-2)
                          if return_sequences else None)
             dh, dc = _or_zeros(d_h, h), _or_zeros(d_c, c)
             d_gates = [None] * steps
@@ -153,12 +119,8 @@ def lstm_sequence(projected, h0, c0, kernel, forget_bias=1.0, mask=None,
                 d_gates[t], dc = cells.backward(t, dh, dc, d_outputs, saved[t])
                 dh = tf.matmul(d_gates[t], kernel, transpose_b=True)
             d_projected = tf.stack(d_gates, axis=2)                # (D, B, T, 4n)
-            # dW = sum over batch and steps of h_{t-1}^T da_t: one product.
-            shape = tf.shape(d_projected)
-            flat_d = tf.reshape(d_projected, [shape[0], -1, shape[3]])
-            flat_h = tf.reshape(tf.stack(previous, axis=2), [shape[0], -1, tf.shape(h0)[2]])
-            d_kernel = tf.matmul(flat_h, flat_d, transpose_a=True)  # (D, n, 4n)
-            return d_projected, dh, dc, d_kernel
+            return (d_projected, dh, dc,
+                    _kernel_gradient(tf.stack(previous, axis=2), d_projected))
 
         results = (outputs, h, c) if return_sequences else (h, c)
         return results, grad
@@ -166,3 +128,48 @@ def lstm_sequence(projected, h0, c0, kernel, forget_bias=1.0, mask=None,
     results = run(projected, h0, c0, kernel)
     return tuple(results) if return_sequences else (None,) + tuple(results)
 
+
+def _kernel_gradient(previous, d_projected):
+    """dW = sum over batch and steps of h_{t-1}^T da_t, as one product.
+
+    Args:
+        previous: `(D, B, T, n)` h_{t-1} at each step t.
+        d_projected: `(D, B, T, 4n)` gate gradients.
+
+    Returns:
+        `(D, n, 4n)`.
+    """
+    shape = tf.shape(d_projected)
+    flat_d = tf.reshape(d_projected, [shape[0], -1, shape[3]])         # (D, B T, 4n)
+    flat_h = tf.reshape(previous, [shape[0], -1, tf.shape(previous)[3]])  # (D, B T, n)
+    return tf.matmul(flat_h, flat_d, transpose_a=True)
+
+
+def _native_sequence(kernels, projected, h0, c0, kernel, forget_bias, mask, return_sequences):
+    """`lstm_sequence` (float32) as one native op each way
+    (`kernels/lstm_sequence_ops.cc`): the forward saves every step's gates,
+    cells and their tanh for the backward, which gives the gate gradients;
+    the kernel's gradient is the same one product as on the TensorFlow path."""
+    empty = tf.zeros([0], projected.dtype)
+    mask_or_empty = empty if mask is None else mask
+
+    @tf.custom_gradient
+    def run(projected, h0, c0, kernel):
+        outputs, previous, h, c, gates, cells, tanh_cells = (
+            kernels.tf_deepexag_lstm_sequence_forward(
+                projected, h0, c0, kernel, mask_or_empty, forget_bias=float(forget_bias),
+                return_sequences=return_sequences))
+
+        def grad(*upstream):
+            d_h, d_c = upstream[-2:]
+            d_outputs = upstream[0] if return_sequences else None
+            d_projected, dh0, dc0 = kernels.tf_deepexag_lstm_sequence_backward(
+                empty if d_outputs is None else d_outputs, _or_zeros(d_h, h),
+                _or_zeros(d_c, c), gates, cells, tanh_cells, c0, kernel, mask_or_empty)
+            return d_projected, dh0, dc0, _kernel_gradient(previous, d_projected)
+
+        results = (outputs, h, c) if return_sequences else (h, c)
+        return results, grad
+
+    results = run(projected, h0, c0, kernel)
+    return tuple(results) if return_sequences else (None,) + tuple(results)

@@ -1,5 +1,5 @@
 // Shared by the native kernels (dense_image_warp_op.cc, face_warp_ops.cc, tps_solve_op.cc here,
-// geometry/kernels/lstm_cell_ops.cc).
+// geometry/kernels/lstm_sequence_ops.cc).
 
 #ifndef TF_DEEPEXAG_WARP_KERNELS_COMMON_H_
 #define TF_DEEPEXAG_WARP_KERNELS_COMMON_H_
@@ -31,6 +31,21 @@ using ::tensorflow::Tensor;
 using ::tensorflow::TensorShape;
 using ::tensorflow::errors::InvalidArgument;
 using ::tensorflow::shape_inference::InferenceContext;
+
+// Waits until `value` (read with acquire) reaches `target`: `spins` pause
+// instructions first, then yielding the core at each look (a thread that
+// shares the core may be the one to finish the work).
+inline void WaitUntilAtLeast(const std::atomic<int64_t>& value, int64_t target, int spins) {
+  for (int spin = 0; value.load(std::memory_order_acquire) < target; ++spin) {
+    if (spin < spins) {
+#if defined(__x86_64__)
+      _mm_pause();
+#endif
+    } else {
+      std::this_thread::yield();
+    }
+  }
+}
 
 // Runs `fn(begin, end)` on the blocks of `block_size` rows covering
 // [0, total), the calling thread and `pool`'s workers claiming blocks from
@@ -75,15 +90,7 @@ void ParallelRows(::tensorflow::thread::ThreadPool* pool, int64_t total, int64_t
   work();
   // The last blocks are short: spin briefly, then yield the core to the
   // worker finishing them (it may share this core).
-  for (int spins = 0; counters->done.load(std::memory_order_acquire) < blocks; ++spins) {
-    if (spins < 2000) {
-#if defined(__x86_64__)
-      _mm_pause();
-#endif
-    } else {
-      std::this_thread::yield();
-    }
-  }
+  WaitUntilAtLeast(counters->done, blocks, 2000);
 }
 
 // Blocks of ~8k elements (rows of `row_size`) for ParallelRows: small enough
