@@ -1,10 +1,11 @@
 """Tests for `geometry.lstm_cell`: the layer contract and the LSTM equations."""
 
+import keras
 import numpy as np
 import tensorflow as tf
 
 from tests.layer_test_case import LayerTestCase
-from tf_deepexag.geometry.lstm_cell import SketchLSTM, SketchLSTMCell
+from tf_deepexag.geometry.lstm_cell import SketchLSTM, SketchLSTMCell, dropout_mask
 
 
 def _sigmoid(x):
@@ -89,8 +90,47 @@ class SketchLSTMTest(LayerTestCase):
         self.assertAllClose(a, b)
         self.assertGreater(float(tf.reduce_max(tf.abs(a - c))), 1e-3)
 
+    def test_constants_act_as_inputs_appended_to_every_step(self):
+        # The fused path projects the constants once; the unrolled (Keras RNN)
+        # layer and the fused layer fed the explicit concatenation must agree.
+        rng = np.random.default_rng(5)
+        x = rng.normal(size=(3, 6, 4)).astype(np.float32)
+        k = rng.normal(size=(3, 5)).astype(np.float32)
+        joined = np.concatenate([x, np.repeat(k[:, None], 6, axis=1)], -1)
+        for go_backwards in (False, True):
+            fused = SketchLSTM(8, go_backwards=go_backwards)
+            unrolled = SketchLSTM(8, go_backwards=go_backwards, unroll=True)
+            fused.build((None, 6, 9))
+            unrolled.build((None, 6, 9))
+            unrolled.set_weights(fused.get_weights())
+            want = fused(joined)
+            for layer in (fused, unrolled):
+                for got, expected in zip(layer(x, constants=k), want):
+                    self.assertAllClose(got, expected, atol=1e-5)
+
     def test_bad_arguments_name_themselves(self):
         with self.assertRaisesRegex(ValueError, "cell_type"):
             SketchLSTM(4, cell_type="hyper")
         with self.assertRaisesRegex(ValueError, "recurrent_dropout"):
             SketchLSTMCell(4, recurrent_dropout=1.0)
+
+
+class DropoutMaskTest(tf.test.TestCase):
+
+    def test_drops_the_rate_and_scales_the_rest(self):
+        mask = dropout_mask([64, 68], 513, 0.1, keras.random.SeedGenerator(1)).numpy()
+        self.assertEqual(mask.shape, (64, 68, 513))  # an odd last axis
+        dropped = float(np.mean(mask == 0.0))
+        # 2.2M draws: the binomial standard deviation of the rate is 2e-4.
+        self.assertNear(dropped, 0.1, 1e-3)
+        self.assertAllClose(np.unique(mask), [0.0, 1.0 / 0.9], rtol=1e-4)
+        # The kept fraction times the scale is 1: the mask keeps the mean.
+        self.assertNear(float(mask.mean()), 1.0, 3e-3)
+
+    def test_each_draw_is_new_and_a_seed_repeats_it(self):
+        first = dropout_mask([4, 5], 8, 0.5, keras.random.SeedGenerator(3))
+        generator = keras.random.SeedGenerator(3)
+        again = dropout_mask([4, 5], 8, 0.5, generator)
+        after = dropout_mask([4, 5], 8, 0.5, generator)
+        self.assertAllEqual(first, again)
+        self.assertNotAllEqual(again, after)

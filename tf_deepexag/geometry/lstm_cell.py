@@ -138,6 +138,10 @@ class SketchLSTM(keras.layers.Layer):
         inputs: `(B, T, i)`.
         initial_state: optional list `[h, c]`, each `(B, n)`.
         training: bool.
+        constants: optional `(B, k)` input that is the same at every step
+            (the decoder's z), read as if appended to each step's input
+            (the layer is built for `i + k` inputs). The fused path
+            projects it once, not at every step.
 
     Returns:
         `(outputs (B, T, n), h (B, n), c (B, n))`.
@@ -180,15 +184,40 @@ class SketchLSTM(keras.layers.Layer):
         loop is unrolled in Python; a dynamic length takes the RNN path)."""
         return self.fused and inputs.shape[1] is not None
 
-    def call(self, inputs, initial_state=None, training=False):
+    def call(self, inputs, initial_state=None, training=False, constants=None):
         if self.fuses(inputs):
-            return run_side_by_side([self], [inputs], [initial_state], training)[0]
+            return run_side_by_side([self], [inputs], [initial_state], training,
+                                    constants=[constants])[0]
+        if constants is not None:
+            tiled = ops.repeat(ops.expand_dims(constants, 1), ops.shape(inputs)[1], axis=1)
+            inputs = ops.concatenate([inputs, tiled], axis=-1)  # (B, T, i + k)
         projected = self.projection(inputs)  # (B, T, 4n)
         outputs, h, c = self.rnn(projected, initial_state=initial_state,
                                  training=training)
         return outputs, h, c
 
-    def fused_arguments(self, inputs, initial_state, training):
+    def project(self, inputs, constants=None):
+        """`[inputs, constants] W + b` at every step, `(B, T, 4n)`.
+
+        The constants' share, the same at every step, is one `(B, k)`
+        product added to each step (for the decoder's z, 128 of the 138
+        input columns: a sixth of the train step's matmul work).
+        """
+        if constants is None:
+            return self.projection(inputs)  # (B, T, 4n)
+        width = inputs.shape[-1]
+        # split, not slices: the gradient is one concat, not two full-size
+        # StridedSliceGrad buffers.
+        per_step_kernel, once_kernel = ops.split(self.projection.kernel, [width], axis=0)
+        once = ops.matmul(constants, once_kernel)  # (B, 4n)
+        if self.projection.use_bias:
+            once = once + self.projection.bias
+        shape = ops.shape(inputs)
+        per_step = ops.matmul(ops.reshape(inputs, (-1, width)), per_step_kernel)  # (B T, 4n)
+        per_step = ops.reshape(per_step, (shape[0], shape[1], -1))
+        return per_step + ops.expand_dims(once, 1)  # (B, T, 4n)
+
+    def fused_arguments(self, inputs, initial_state, training, constants=None):
         """This layer's `(projected, h0, c0, kernel, mask)` for `lstm_sequence`.
 
         Each `(B, ...)` without the leading D axis; the time axis reversed
@@ -197,16 +226,14 @@ class SketchLSTM(keras.layers.Layer):
         """
         if self.go_backwards:  # Reversed before the projection: 5 wide, not 4n.
             inputs = tf.reverse(inputs, axis=[1])
-        projected = self.projection(inputs)  # (B, T, 4n)
+        projected = self.project(inputs, constants)  # (B, T, 4n)
         if initial_state is None:
             zeros = tf.zeros(tf.stack([tf.shape(inputs)[0], self.units]), projected.dtype)
             initial_state = [zeros, zeros]
         mask = None
         if training and self.recurrent_dropout > 0.0:
-            ones = tf.ones(tf.concat([tf.shape(projected)[:2], [self.units]], 0),
-                           projected.dtype)
-            mask = keras.random.dropout(ones, self.recurrent_dropout,
-                                        seed=self.cell.seed_generator)
+            mask = dropout_mask(tf.shape(projected)[:2], self.units, self.recurrent_dropout,
+                                self.cell.seed_generator, projected.dtype)
         kernel = tf.convert_to_tensor(self.cell.recurrent_kernel)
         return projected, initial_state[0], initial_state[1], kernel, mask
 
@@ -223,8 +250,37 @@ class SketchLSTM(keras.layers.Layer):
         return config
 
 
+def dropout_mask(leading_shape, units, rate, seed_generator, dtype=tf.float32):
+    """A `(..., units)` dropout mask: 0 with probability `rate`, else `1 / (1 - rate)`.
+
+    Args:
+        leading_shape: int32 shape `(...)` of the leading axes.
+        units: int, the last axis.
+        rate: float in (0, 1), rounded to a multiple of 1/65536.
+        seed_generator: `keras.random.SeedGenerator`; each call draws a seed.
+        dtype: the mask's float dtype.
+
+    Each entry compares 16 random bits with `rate * 65536`, so one 32-bit
+    Philox draw serves two entries: `keras.random.dropout` draws a float
+    uniform an entry, which took ~7 ms for the decoder's (64, 68, 512) mask
+    (bench/vae_train.py's batch), about twice this.
+    """
+    seed = seed_generator.next()
+    seed = tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
+    leading_shape = tf.convert_to_tensor(leading_shape, tf.int32)
+    pairs = tf.concat([leading_shape, [(units + 1) // 2]], 0)
+    bits = tf.random.stateless_uniform(pairs, seed, minval=None, maxval=None,
+                                       dtype=tf.uint32)
+    halves = tf.reshape(tf.bitcast(bits, tf.uint16), tf.concat([leading_shape, [-1]], 0))
+    if units % 2:
+        halves = halves[..., :units]
+    threshold = int(round(rate * 65536))
+    keep = tf.cast(halves >= threshold, dtype)
+    return keep * tf.constant(65536 / (65536 - threshold), dtype)
+
+
 def run_side_by_side(layers, inputs, initial_states, training=False,
-                     return_sequences=True):
+                     return_sequences=True, constants=None):
     """Runs fused `SketchLSTM`s of one size together, one batched product a step.
 
     Args:
@@ -235,28 +291,42 @@ def run_side_by_side(layers, inputs, initial_states, training=False,
         training: bool.
         return_sequences: bool; False returns None for the outputs (and
             skips stacking them). Defaults to True.
+        constants: optional list of D `(B, k)` or None (see `SketchLSTM`).
 
     Returns:
         A list of D `(outputs (B, T, n), h (B, n), c (B, n))`, each as the
         layer's own `call` returns it.
     """
-    for layer, x in zip(layers, inputs):
+    constants = constants or [None] * len(layers)
+    for layer, x, k in zip(layers, inputs, constants):
         if not layer.built:
-            layer.build(tuple(x.shape))
-    arguments = [layer.fused_arguments(x, state, training)
-                 for layer, x, state in zip(layers, inputs, initial_states)]
+            width = x.shape[-1] + (0 if k is None else k.shape[-1])
+            layer.build(tuple(x.shape[:-1]) + (width,))
+    arguments = [layer.fused_arguments(x, state, training, k)
+                 for layer, x, state, k in zip(layers, inputs, initial_states, constants)]
     projected, h0, c0, kernel, masks = zip(*arguments)
     mask = None
     if any(m is not None for m in masks):
-        mask = tf.stack([tf.ones(tf.concat([tf.shape(p)[:2], [layer.units]], 0), p.dtype)
+        mask = _stack([tf.ones(tf.concat([tf.shape(p)[:2], [layer.units]], 0), p.dtype)
                          if m is None else m
                          for p, m, layer in zip(projected, masks, layers)])
     outputs, h, c = fused_lstm.lstm_sequence(
-        tf.stack(projected), tf.stack(h0), tf.stack(c0), tf.stack(kernel),
+        _stack(projected), _stack(h0), _stack(c0), _stack(kernel),
         forget_bias=layers[0].cell.forget_bias, mask=mask,
         return_sequences=return_sequences)
-    return [(None if outputs is None else outputs[d], h[d], c[d])
-            for d in range(len(layers))]
+    outputs = [None] * len(layers) if outputs is None else _unstack(outputs)
+    return list(zip(outputs, _unstack(h), _unstack(c)))
+
+
+def _stack(tensors):
+    """`tf.stack`, without the copy for one tensor (a reshape is free)."""
+    return tf.expand_dims(tensors[0], 0) if len(tensors) == 1 else tf.stack(tensors)
+
+
+def _unstack(tensor):
+    """`tf.unstack` along the leading axis, a reshape for one entry (no
+    slice, whose gradient would write a full-size copy)."""
+    return [tf.squeeze(tensor, 0)] if tensor.shape[0] == 1 else tf.unstack(tensor)
 
 
 CELL_TYPES = ("lstm", "layer_norm")

@@ -10,7 +10,6 @@ to `cell.state_size`, initialised N(0, 0.001^2)).
 """
 
 import keras
-from keras import ops
 
 from tf_deepexag.geometry.lstm_cell import SketchLSTM
 
@@ -67,10 +66,9 @@ class SequenceDecoder(keras.layers.Layer):
     def call(self, inputs, z, initial_state=None, training=False):
         if initial_state is None:
             initial_state = self.initial_state(z)
-        steps = ops.shape(inputs)[1]
-        tiled = ops.repeat(ops.expand_dims(z, 1), steps, axis=1)  # (B, T, Z)
-        x = ops.concatenate([inputs, tiled], axis=-1)  # (B, T, 10 + Z)
-        return self.lstm(x, initial_state=initial_state, training=training)
+        # z is the last Z columns of every step's input (B, T, 10 + Z).
+        return self.lstm(inputs, initial_state=initial_state, training=training,
+                         constants=z)
 
     def compute_output_shape(self, inputs_shape, z_shape):
         b, t = inputs_shape[0], inputs_shape[1]
