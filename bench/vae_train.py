@@ -1,19 +1,24 @@
 """Training speed of the geometry VAE (original size: batch 64, 68 steps).
 
 Prints steps/s, examples/s (from the best of `--steps` timed steps) and
-achieved GFLOP/s (LSTM and Dense matmuls counted analytically, backward =
-2x forward) as a fraction of a float32 matmul peak timed in the same run
-(the highest of timings before, between and after the rows). Variants: the
-full train step as built (batched input projection, `fused_lstm.lstm_sequence`
-with its hand-written backward pass and the native LSTM cell kernels), the
-same with the cell's TensorFlow ops (`TF_DEEPEXAG_NATIVE=0`),
-with XLA, and unrolled (the cell in `keras.layers.RNN`, the path before the
-fused one); and the decoder LSTM alone (i=138, n=512) as `SketchLSTM`
-(fused, with and without the native kernels), the same cell in a
-`keras.layers.RNN` while-loop, `keras.layers.LSTM`, and a per-step
-`concat([x, h]) @ W` loop.
+achieved GFLOP/s as a fraction of a float32 matmul peak timed in the same
+run (the highest of timings before, between and after the rows). FLOPs are
+the LSTM and Dense matmuls counted analytically, backward = 2x forward, two
+ways:
+- model FLOPs: the original architecture, whose decoder multiplies all 138
+  input columns (photo, caricature, z) at every step;
+- performed FLOPs: what the fused layers compute, z's columns once per
+  sequence (`SketchLSTM.project`), a sixth less. The unrolled row (the
+  Keras RNN path) performs the model FLOPs. The fraction of peak uses these.
+Variants: the full train step as built (the fused LSTMs as one native op
+each way, `geometry/kernels/lstm_sequence_ops.cc`), the same with the
+TensorFlow steps (`TF_DEEPEXAG_NATIVE=0`, one matmul and ~14 elementwise
+ops a step), with XLA, and unrolled (the cell in `keras.layers.RNN`); and
+the decoder LSTM alone (i=138, n=512) as `SketchLSTM` (fused, native or
+TensorFlow steps), the same cell in a `keras.layers.RNN` while-loop,
+`keras.layers.LSTM`, and a per-step `concat([x, h]) @ W` loop.
 
-    python -m bench.vae_train [--steps 5]
+    python -m bench.vae_train [--steps 10]
 """
 
 import argparse
@@ -38,9 +43,12 @@ def _lstm_flops(i, n, steps=T, batch=B):
     return 2 * batch * steps * (i + n) * 4 * n
 
 
-def _model_flops(c):
+def _model_flops(c, z_once=False):
+    """Train-step FLOPs; `z_once`: z's input columns projected once a sequence."""
     fwd = (2 * _lstm_flops(5, c.enc_rnn_size) + _lstm_flops(10 + c.z_size, c.dec_rnn_size)
            + 2 * B * T * c.dec_rnn_size * (3 + 6 * c.num_mixture))
+    if z_once:  # z's (B, Z) x (Z, 4n) product once instead of at each of the T steps
+        fwd -= 2 * B * (T - 1) * c.z_size * 4 * c.dec_rnn_size
     return 3 * fwd  # forward + backward (two matmuls per forward matmul)
 
 
@@ -135,26 +143,29 @@ def bench_lstm(kind, jit, steps, i=138, n=512):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=5)
+    # Best of 10: on this shared 2-core machine the best of 5 steps varied
+    # ~7 % between processes (session 6).
+    parser.add_argument("--steps", type=int, default=10)
     args = parser.parse_args()
     peaks = [matmul_peak()]
     rows = []
     config = VAEConfig()
-    flops = _model_flops(config)
+    model_flops = _model_flops(config)
     for name, cfg, jit, kernels in (
             ("train step", config, False, True),
-            ("train step, TensorFlow cell ops", config, False, False),
+            ("train step, TensorFlow steps", config, False, False),
             ("train step + XLA", config, True, False),
             ("train step, unrolled", config.replace(unroll=True), False, False)):
         with native.use_kernels(kernels):
             dt = bench_model(cfg, jit, args.steps)
         print(name, f"{dt:.3f} s/step", flush=True)
+        performed = _model_flops(config, z_once=not cfg.unroll)
         rows.append({"variant": name, "steps/s": 1 / dt, "examples/s": B / dt,
-                     "GFLOP/s": flops / dt / 1e9})
+                     "GFLOP/s": performed / dt / 1e9, "model GFLOP/s": model_flops / dt / 1e9})
         peaks.append(matmul_peak())
     lstm_flops = 3 * _lstm_flops(138, 512)
     for kind, kernels in (("SketchLSTM (fused)", True),
-                          ("SketchLSTM (fused, TensorFlow cell ops)", False),
+                          ("SketchLSTM (fused, TensorFlow steps)", False),
                           ("SketchLSTMCell in keras.layers.RNN", False),
                           ("keras.layers.LSTM", False), ("concat per step", False)):
         for jit in (False, True):
@@ -171,10 +182,15 @@ def main():
     peak = max(peaks)
     for row in rows:
         row["fraction of peak"] = row["GFLOP/s"] / peak
+        if "model GFLOP/s" in row:
+            row["model fraction"] = row["model GFLOP/s"] / peak
     report("vae_train", rows, notes=(
         f"matmul peak (2048^2 float32, best of {len(peaks)} timings between the rows): "
         f"{peak:.1f} GFLOP/s (lowest {min(peaks):.1f})",
-        f"train-step FLOPs (analytic, fwd+bwd): {flops / 1e9:.2f} GFLOP",
+        f"train-step FLOPs (analytic, fwd+bwd): model {model_flops / 1e9:.2f} GFLOP, "
+        f"performed by the fused layers {_model_flops(config, z_once=True) / 1e9:.2f} GFLOP "
+        "(z's input columns projected once a sequence); GFLOP/s and the fraction of "
+        "peak count the performed FLOPs",
         f"cores: {os.cpu_count()}"))
 
 
