@@ -17,7 +17,7 @@ Where the native kernels build (`tf_deepexag.native`), float32 sequences
 run as one op each way (`kernels/lstm_sequence_ops.cc`): all steps'
 products and elementwise work, the threads kept between steps and every
 per-step result written in place, instead of ~4 ops a step dispatched by the
-executor (bench/vae_train.py: the train step 1.3x faster). They agree with
+executor (bench/vae_train.py: the train step 1.25-1.5x faster). They agree with
 the TensorFlow steps below (float64, or `TF_DEEPEXAG_NATIVE=0`) to float32
 rounding (tests/geometry/test_fused_lstm.py). XLA cannot compile them: under
 `jit_compile=True` set `TF_DEEPEXAG_NATIVE=0`. Exported graphs use unrolled
