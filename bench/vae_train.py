@@ -8,7 +8,7 @@ ways:
 - model FLOPs: the original architecture, whose decoder multiplies all 138
   input columns (photo, caricature, z) at every step;
 - performed FLOPs: what the fused layers compute, z's columns once per
-  sequence (`SketchLSTM.project`), a sixth less. The unrolled row (the
+  sequence (`SketchLSTM.project`), 13 % less. The unrolled row (the
   Keras RNN path) performs the model FLOPs. The fraction of peak uses these.
 Variants: the full train step as built (the fused LSTMs as one native op
 each way, `geometry/kernels/lstm_sequence_ops.cc`), the same with the

@@ -203,7 +203,7 @@ class SketchLSTM(keras.layers.Layer):
 
         The constants' share, the same at every step, is one `(B, k)`
         product added to each step (for the decoder's z, 128 of the 138
-        input columns: a sixth of the train step's matmul work).
+        input columns: 13 % of the train step's matmul work).
         """
         if constants is None:
             return self.projection(inputs)  # (B, T, 4n)
