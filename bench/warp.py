@@ -4,14 +4,12 @@ Cases: 1x256^2x3, 1x512^2x3, 8x256^2x3, 1x2048^2x3. Rows:
 - `cv2_remap_f32` / `cv2_remap_u8`: OpenCV bilinear remap with replicated
   border, maps precomputed outside the timing (the hardest baseline);
 - `dense_eager`, `dense_function`, `dense_xla`: the public `dense_image_warp`
-  called eagerly (the native kernel of `tf_deepexag/warp/kernels/`), in a
-  `tf.function`, and in a `tf.function(jit_compile=True)`; `dense_eager_pure`
-  eagerly with the native kernels off (`TF_DEEPEXAG_NATIVE=0`);
+  called eagerly (TensorFlow ops), in a `tf.function`, and in a
+  `tf.function(jit_compile=True)`;
 - `face_eager`, `face_function`, `face_xla`: `warp_face` (uint8 in and out:
   spline on the control points, coarse grid, upsampling, integer bilinear
   sampler), one call per image: eagerly (the pipeline's call, which runs the
-  solve as a graph and the rest as native kernels; `face_eager_pure`: the
-  per-pixel stages as XLA programs, native kernels off), inside a plain
+  solve as a graph and the per-pixel stages as XLA programs), inside a plain
   `tf.function` (plain ops, the exported graphs' path) and inside a
   `tf.function(jit_compile=True)` (one XLA program);
 - at 1x512^2 only, alternative samplers under XLA: `fused4_gather_xla` (one
@@ -52,9 +50,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 CASES = ((1, 256), (1, 512), (8, 256), (1, 2048))
-METHODS = ("cv2_remap_f32", "dense_eager", "dense_eager_pure", "dense_function", "dense_xla",
-           "cv2_remap_u8", "face_eager", "face_eager_pure", "face_function", "face_xla")
-PURE_SUFFIX = "_pure"  # the same row with the native kernels off
+METHODS = ("cv2_remap_f32", "dense_eager", "dense_function", "dense_xla",
+           "cv2_remap_u8", "face_eager", "face_function", "face_xla")
 VARIANTS = ("fused4_gather_xla", "quad_table_xla", "dense_f64_xla")
 
 
@@ -129,7 +126,6 @@ def _callable(method, batch, size):
                                   borderMode=cv2.BORDER_REPLICATE)
                         for image, (mx, my) in zip(source, maps)]
     image_t, flow_t = tf.constant(images), tf.constant(flow)
-    method = method.removesuffix(PURE_SUFFIX)
     if method == "dense_eager":
         return lambda: warp.dense_image_warp(image_t, flow_t)
     if method in ("dense_function", "dense_xla"):
@@ -196,11 +192,7 @@ def _run_one(method, batch, size, repeats):
 def _row(method, batch, size, repeats):
     command = [sys.executable, os.path.abspath(__file__), "--one", method,
                str(batch), str(size), "--repeats", str(repeats)]
-    env = dict(os.environ)
-    if method.endswith(PURE_SUFFIX):
-        env["TF_DEEPEXAG_NATIVE"] = "0"
-    output = subprocess.run(command, check=True, capture_output=True, text=True,
-                            env=env).stdout
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 

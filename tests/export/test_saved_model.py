@@ -49,21 +49,6 @@ def test_saved_model_cli_lists_signatures(saved_model_version):
     assert "shape: (-1, 68, 2)" in text and "DT_INT64" in text and "DT_UINT8" in text
 
 
-def test_graphs_hold_only_tensorflow_ops(saved_model_version):
-    """No native kernel (`TfDeepexag*`, loaded only in the exporting process)
-    reaches the graphs: the export's LSTMs are unrolled copies, the warp's
-    native ops run only eagerly."""
-    from tensorflow.core.protobuf import saved_model_pb2  # pylint: disable=import-outside-toplevel
-    saved = saved_model_pb2.SavedModel()
-    with open(os.path.join(saved_model_version, "saved_model.pb"), "rb") as f:
-        saved.ParseFromString(f.read())
-    graph = saved.meta_graphs[0].graph_def
-    op_types = {node.op for node in graph.node}
-    op_types |= {node.op for function in graph.library.function for node in function.node_def}
-    assert "MatMul" in op_types or "BatchMatMulV2" in op_types  # the LSTM's products are here
-    assert not sorted(op for op in op_types if op.startswith("TfDeepexag"))
-
-
 def test_fresh_process_signatures_match_keras(saved_model_version, tiny_artifacts,
                                               tmp_path):
     _, _, model, generator = tiny_artifacts

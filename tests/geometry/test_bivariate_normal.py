@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from tf_deepexag.geometry.bivariate_normal import BivariateLowerTriangular, BivariateNormalTriL
+from tf_deepexag.geometry.bivariate_normal import BivariateLowerTriangular, bivariate_normal_tril
 
 tfd = tfp.distributions
 
@@ -21,15 +21,19 @@ def _parameters(seed=0, batch=(4, 3)):
 
 class BivariateNormalTriLTest(tf.test.TestCase):
 
-    def test_is_a_multivariate_normal_tril(self):
+    def test_is_a_multivariate_normal_with_the_closed_form_operator(self):
         loc, tril = _parameters()
-        self.assertIsInstance(BivariateNormalTriL(loc, tril), tfd.MultivariateNormalTriL)
+        distribution = bivariate_normal_tril(loc, tril)
+        self.assertIsInstance(distribution, tfd.MultivariateNormalLinearOperator)
+        self.assertIsInstance(distribution.scale, BivariateLowerTriangular)
+        self.assertEqual(distribution.batch_shape, (4, 3))
+        self.assertEqual(distribution.event_shape, (2,))
 
     def test_log_prob_and_gradients_match_tfp(self):
         loc, tril = _parameters(1)
         x = tf.constant(np.random.default_rng(2).normal(size=(5, 4, 3, 2)))  # sample dim 5
         results = []
-        for cls in (tfd.MultivariateNormalTriL, BivariateNormalTriL):
+        for cls in (tfd.MultivariateNormalTriL, bivariate_normal_tril):
             with tf.GradientTape() as tape:
                 tape.watch([loc, tril])
                 log_prob = cls(loc, tril).log_prob(x)
@@ -44,15 +48,15 @@ class BivariateNormalTriLTest(tf.test.TestCase):
         diff = x - loc.numpy()
         mahalanobis = np.einsum("...i,...ij,...j->...", diff, np.linalg.inv(cov), diff)
         want = -0.5 * mahalanobis - np.log(2 * np.pi) - 0.5 * np.log(np.linalg.det(cov))
-        self.assertAllClose(BivariateNormalTriL(loc, tril).log_prob(x), want, rtol=1e-10)
+        self.assertAllClose(bivariate_normal_tril(loc, tril).log_prob(x), want, rtol=1e-10)
 
     def test_sample_mean_covariance_and_slicing_match_tfp(self):
         loc, tril = _parameters(5)
-        ours, theirs = BivariateNormalTriL(loc, tril), tfd.MultivariateNormalTriL(loc, tril)
+        ours, theirs = bivariate_normal_tril(loc, tril), tfd.MultivariateNormalTriL(loc, tril)
         self.assertAllClose(ours.sample(7, seed=(1, 2)), theirs.sample(7, seed=(1, 2)))
         self.assertAllClose(ours.covariance(), theirs.covariance())
         self.assertAllClose(ours.mean(), theirs.mean())
-        self.assertIsInstance(ours[1:3], BivariateNormalTriL)
+        self.assertIsInstance(ours[1:3].scale, BivariateLowerTriangular)
         self.assertAllClose(ours[1:3].log_prob(loc[1:3]), theirs[1:3].log_prob(loc[1:3]))
 
     def test_operator_solves_match_triangular_solve(self):

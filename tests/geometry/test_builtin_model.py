@@ -12,6 +12,7 @@ import os
 import numpy as np
 import pytest
 
+from tests import flagfiles
 from tf_deepexag.geometry import (EDFM, default_model_dir, evaluation, identity,
                                   load_exaggerator, trainer)
 
@@ -19,42 +20,30 @@ _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__
 _FLAGFILE = os.path.join(_REPO, "train", "configs", "vae_synthetic.cfg")
 
 
-def _flags(path):
-    values = {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if line.startswith("--") and "=" in line:
-                key, value = line[2:].split("=", 1)
-                values[key] = value
-    return values
+def _flags():
+    """The flagfile's settings, parsed by absl with the shipped config's types."""
+    with open(os.path.join(default_model_dir(), "config.json"), encoding="utf-8") as f:
+        shipped = json.load(f)
+    run = {"data": "", "test_fraction": 0.0, "align_pairs": "none", "input_frame": "image"}
+    return flagfiles.read_flagfile(_FLAGFILE, {**shipped, **run}), shipped
 
 
 def _split():
-    flags = _flags(_FLAGFILE)
+    flags, _ = _flags()
     options = trainer.RunOptions(
-        data=flags["data"], test_fraction=float(flags["test_fraction"]),
-        split_seed=int(flags["seed"]), align_pairs=flags["align_pairs"],
-        input_frame=flags.get("input_frame", "image"))
+        data=flags["data"], test_fraction=flags["test_fraction"], split_seed=flags["seed"],
+        align_pairs=flags["align_pairs"], input_frame=flags.get("input_frame", "image"))
     return trainer.split(options)
 
 
-def _parse_like(value, example):
-    if isinstance(example, bool):
-        return value == "true"
-    return type(example)(value)
-
-
 def test_shipped_config_matches_the_flagfile():
-    with open(os.path.join(default_model_dir(), "config.json"), encoding="utf-8") as f:
-        shipped = json.load(f)
-    flags = _flags(_FLAGFILE)
+    flags, shipped = _flags()
     # `num_steps` is a mutable run setting (a resumed run may raise it), so it
     # is not compared; the shipped run used the flagfile's 4000 in one go.
     compared = [key for key in shipped if key in flags and key != "num_steps"]
     assert len(compared) >= 25, compared  # the flagfile sets nearly every setting
     for key in compared:
-        assert shipped[key] == _parse_like(flags[key], shipped[key]), key
+        assert shipped[key] == flags[key], key
     with open(os.path.join(default_model_dir(), "stats.json"), encoding="utf-8") as f:
         assert (json.load(f)["mean_shape"] is not None) == (
             flags["input_frame"] == "canonical")

@@ -1,11 +1,11 @@
 """Tests for `geometry.lstm_cell`: the layer contract and the LSTM equations."""
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from tests.layer_test_case import LayerTestCase
-from tf_deepexag.geometry.lstm_cell import SketchLSTM, SketchLSTMCell, dropout_mask
+from tf_deepexag.geometry.config import VAEConfig
+from tf_deepexag.geometry.lstm_cell import SketchLSTM, SketchLSTMCell
 
 
 def _sigmoid(x):
@@ -49,6 +49,12 @@ class SketchLSTMTest(LayerTestCase):
                             expected_output_shape=[(2, 5, 4), (2, 4), (2, 4)],
                             expected_num_trainable_weights=6)
 
+    def test_layer_contract_keras_lstm(self):
+        x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype(np.float32)
+        self.run_layer_test(SketchLSTM, {"units": 4, "cell_type": "keras_lstm"}, x,
+                            expected_output_shape=[(2, 5, 4), (2, 4), (2, 4)],
+                            expected_num_trainable_weights=3)
+
     def _check_against_numpy(self, cell_type, go_backwards=False):
         rng = np.random.default_rng(1)
         x = rng.normal(size=(3, 6, 5)).astype(np.float32)
@@ -75,6 +81,28 @@ class SketchLSTMTest(LayerTestCase):
     def test_backwards_reads_reversed_sequence(self):
         self._check_against_numpy("lstm", go_backwards=True)
 
+    def test_keras_lstm_is_the_sketch_rnn_recurrence(self):
+        # keras.layers.LSTM orders the gates i, f, g, o and holds the forget
+        # bias in its bias: reorder to sketch-rnn's i, g, f, o, forget bias 0.
+        rng = np.random.default_rng(2)
+        x = rng.normal(size=(3, 6, 5)).astype(np.float32)
+        h0 = rng.normal(size=(3, 4)).astype(np.float32)
+        c0 = rng.normal(size=(3, 4)).astype(np.float32)
+        for go_backwards in (False, True):
+            layer = SketchLSTM(4, cell_type="keras_lstm", go_backwards=go_backwards)
+            out, h, c = layer(x, initial_state=[h0, c0])
+            w_x, w_h, b = layer.get_weights()
+            # unit_forget_bias: the forget gate's bias starts at sketch-rnn's 1.
+            self.assertAllEqual(np.split(b, 4)[1], np.ones(4))
+            order = lambda a: np.concatenate([np.split(a, 4, axis=-1)[k] for k in (0, 2, 1, 3)],
+                                             axis=-1)
+            xs = x[:, ::-1] if go_backwards else x
+            want_out, want_h, want_c = _numpy_lstm(xs, order(w_x), order(b), order(w_h),
+                                                   h0, c0, forget_bias=0.0)
+            self.assertAllClose(out, want_out, atol=1e-5)
+            self.assertAllClose(h, want_h, atol=1e-5)
+            self.assertAllClose(c, want_c, atol=1e-5)
+
     def test_parameter_count_is_standard_lstm(self):
         layer = SketchLSTM(16)
         layer.build((None, 68, 10))
@@ -91,46 +119,54 @@ class SketchLSTMTest(LayerTestCase):
         self.assertGreater(float(tf.reduce_max(tf.abs(a - c))), 1e-3)
 
     def test_constants_act_as_inputs_appended_to_every_step(self):
-        # The fused path projects the constants once; the unrolled (Keras RNN)
-        # layer and the fused layer fed the explicit concatenation must agree.
+        # The layer projects the constants once a sequence; fed the explicit
+        # concatenation (and unrolled), it must give the same.
         rng = np.random.default_rng(5)
         x = rng.normal(size=(3, 6, 4)).astype(np.float32)
         k = rng.normal(size=(3, 5)).astype(np.float32)
         joined = np.concatenate([x, np.repeat(k[:, None], 6, axis=1)], -1)
-        for go_backwards in (False, True):
-            fused = SketchLSTM(8, go_backwards=go_backwards)
-            unrolled = SketchLSTM(8, go_backwards=go_backwards, unroll=True)
-            fused.build((None, 6, 9))
-            unrolled.build((None, 6, 9))
-            unrolled.set_weights(fused.get_weights())
-            want = fused(joined)
-            for layer in (fused, unrolled):
-                for got, expected in zip(layer(x, constants=k), want):
-                    self.assertAllClose(got, expected, atol=1e-5)
+        for cell_type in ("lstm", "keras_lstm"):
+            for go_backwards in (False, True):
+                looped = SketchLSTM(8, cell_type=cell_type, go_backwards=go_backwards)
+                unrolled = SketchLSTM(8, cell_type=cell_type, go_backwards=go_backwards,
+                                      unroll=True)
+                looped.build((None, 6, 9))
+                unrolled.build((None, 6, 9))
+                unrolled.set_weights(looped.get_weights())
+                want = looped(joined)
+                for layer in (looped, unrolled):
+                    for got, expected in zip(layer(x, constants=k), want):
+                        self.assertAllClose(got, expected, atol=1e-5)
+
+    def test_dynamic_number_of_steps(self):
+        layer = SketchLSTM(4)
+        x = np.random.default_rng(8).normal(size=(2, 7, 3)).astype(np.float32)
+        run = tf.function(lambda v: layer(v)[0],
+                          input_signature=[tf.TensorSpec([None, None, 3], tf.float32)])
+        self.assertAllClose(run(x), layer(x)[0], atol=1e-6)
+
+    def test_dropout_drops_the_rate_of_candidates(self):
+        # With W_h = 0, h0 = c0 = 0: c_1 = sigmoid(i) * m * tanh(g), so the
+        # mask's zeros are exact zeros of c after one step, and the kept
+        # entries are the evaluation values scaled by 1 / keep.
+        layer = SketchLSTM(64, recurrent_dropout=0.25, seed=7)
+        x = tf.ones((32, 1, 2))
+        layer.build(x.shape)
+        layer.cell.recurrent_kernel.assign(tf.zeros_like(layer.cell.recurrent_kernel))
+        _, _, c = layer(x, training=True)
+        self.assertNear(float(tf.reduce_mean(tf.cast(c == 0.0, tf.float32))), 0.25, 0.03)
+        _, _, c_eval = layer(x, training=False)
+        self.assertAllClose(tf.boolean_mask(c, c != 0.0),
+                            tf.boolean_mask(c_eval / 0.75, c != 0.0), rtol=1e-5)
 
     def test_bad_arguments_name_themselves(self):
         with self.assertRaisesRegex(ValueError, "cell_type"):
             SketchLSTM(4, cell_type="hyper")
         with self.assertRaisesRegex(ValueError, "recurrent_dropout"):
             SketchLSTMCell(4, recurrent_dropout=1.0)
-
-
-class DropoutMaskTest(tf.test.TestCase):
-
-    def test_drops_the_rate_and_scales_the_rest(self):
-        mask = dropout_mask([64, 68], 513, 0.1, keras.random.SeedGenerator(1)).numpy()
-        self.assertEqual(mask.shape, (64, 68, 513))  # an odd last axis
-        dropped = float(np.mean(mask == 0.0))
-        # 2.2M draws: the binomial standard deviation of the rate is 2e-4.
-        self.assertNear(dropped, 0.1, 1e-3)
-        self.assertAllClose(np.unique(mask), [0.0, 1.0 / 0.9], rtol=1e-4)
-        # The kept fraction times the scale is 1: the mask keeps the mean.
-        self.assertNear(float(mask.mean()), 1.0, 3e-3)
-
-    def test_each_draw_is_new_and_a_seed_repeats_it(self):
-        first = dropout_mask([4, 5], 8, 0.5, keras.random.SeedGenerator(3))
-        generator = keras.random.SeedGenerator(3)
-        again = dropout_mask([4, 5], 8, 0.5, generator)
-        after = dropout_mask([4, 5], 8, 0.5, generator)
-        self.assertAllEqual(first, again)
-        self.assertNotAllEqual(again, after)
+        with self.assertRaisesRegex(ValueError, "recurrent_dropout.*keras_lstm"):
+            SketchLSTM(4, cell_type="keras_lstm", recurrent_dropout=0.1)
+        with self.assertRaisesRegex(ValueError, "enc_model.*use_recurrent_dropout"):
+            VAEConfig(enc_model="keras_lstm")
+        VAEConfig(enc_model="keras_lstm", dec_model="keras_lstm",
+                  use_recurrent_dropout=False)

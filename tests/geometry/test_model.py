@@ -1,12 +1,11 @@
 """Tests for `geometry.DeepExaggerationVAE`: counts, losses, training, saving."""
 
-import os
-
-import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tests.geometry.conftest import TINY, random_strokes
+from tests.layer_test_case import LayerTestCase
 from tf_deepexag.geometry import (DeepExaggerationVAE, VAEConfig, count_params,
                                   make_optimizer, shift_right)
 
@@ -91,18 +90,6 @@ class ModelTest(tf.test.TestCase):
             last = float(step(batch)["recon"])
         self.assertLess(last, first - 0.3)
 
-    def test_keras_round_trip_gives_identical_outputs(self):
-        model = DeepExaggerationVAE(TINY.replace(dec_model="layer_norm"))
-        model.compile(optimizer=make_optimizer(TINY))
-        batch = _batch(np.random.default_rng(0))
-        model.train_step(batch)
-        path = os.path.join(self.get_temp_dir(), "vae.keras")
-        model.save(path)
-        loaded = keras.saving.load_model(path)
-        self.assertEqual(loaded.config, model.config)
-        for want, got in zip(model(batch), loaded(batch)):
-            self.assertAllEqual(want, got)
-
     def test_nll_evaluation_is_deterministic(self):
         model = DeepExaggerationVAE(TINY)
         ds = tf.data.Dataset.from_tensor_slices(_batch(np.random.default_rng(0))).batch(3)
@@ -116,3 +103,24 @@ class ModelTest(tf.test.TestCase):
         with self.assertRaisesRegex(ValueError, "z_size"):
             VAEConfig(z_size=0)
         self.assertAlmostEqual(VAEConfig().recurrent_dropout_rate, 0.1)
+
+
+@pytest.mark.slow
+class ModelContractTest(LayerTestCase):
+    """The Keras model contract (the `.keras` round trip gives the same bits)
+    and a training step, on the original model and on the shipped model's
+    departures (tiny sizes)."""
+
+    def _check(self, config):
+        batch = _batch(np.random.default_rng(3))
+        self.run_model_test(
+            DeepExaggerationVAE, {"config": config}, batch, batch,
+            lambda model: model.compile(optimizer=make_optimizer(config)), atol=0.0)
+
+    def test_original_model(self):
+        self._check(TINY)
+
+    def test_shipped_departures_with_layer_norm_decoder(self):
+        self._check(TINY.replace(decoder_photo="current", photo_skip=True, edfm_prior=True,
+                                 latent_skip=True, feed_caricature=False, shape_weight=1.0,
+                                 dec_model="layer_norm"))

@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.layer_test_case import LayerTestCase
 from tf_deepexag.style import trainer
 from tf_deepexag.style.config import UGATITConfig
-from tf_deepexag.style.model import _bce_logits
+from tf_deepexag.style.model import UGATIT, _bce_logits
 from tf_deepexag.style.schedule import LinearDecaySchedule
 
 TINY = dict(light=True, img_size=32, load_size=36, ngf=8, ndf=8, n_res=1,
@@ -89,3 +90,18 @@ def test_weight_decay_is_coupled_l2():
     g = 0.5 * w0.astype("float64")
     want = -config.lr * g / (np.abs(g) + 1e-7 / np.sqrt(1 - config.beta_2))
     np.testing.assert_allclose(v.numpy() - w0, want, atol=1e-7)
+
+
+@pytest.mark.slow
+class UGATITContractTest(LayerTestCase):
+    """The Keras model contract and a training step of the whole translator."""
+
+    def test_light_model(self):
+        batch = _batch(1)
+
+        def compile_fn(model):
+            model.compile(g_optimizer=keras.optimizers.Adam(1e-3),
+                          d_optimizer=keras.optimizers.Adam(1e-3))
+
+        self.run_model_test(UGATIT, {"config": UGATITConfig(**TINY)}, batch["A"], batch,
+                            compile_fn)

@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_deepexag import training
-from tf_deepexag.geometry import DeepExaggerationVAE, VAEConfig, make_optimizer, trainer
+from tests import flagfiles
+from tests.geometry.test_mixture import _numpy_logpdf
+from tf_deepexag import data, training
+from tf_deepexag.geometry import (DeepExaggerationVAE, VAEConfig, artifacts, make_optimizer,
+                                  trainer)
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _CONFIG = VAEConfig(enc_rnn_size=8, dec_rnn_size=16, z_size=4, num_mixture=3,
@@ -45,8 +48,37 @@ def test_resume_continues_at_the_same_step_and_matches_a_fresh_run(tmp_path):
     results = trainer.evaluate_run(resumed, samples=2)
     assert {"vae", "identity"} <= set(results)
     assert any(k.startswith("edfm") for k in results)
-    assert results["vae"]["nll"] == pytest.approx(results["vae"]["nll"])
+    assert results["vae"]["nll"] == pytest.approx(_numpy_held_out_nll(resumed), rel=1e-4)
     assert os.path.exists(os.path.join(resumed, "eval.json"))
+
+
+def _numpy_held_out_nll(model_dir):
+    """The exported model's mean held-out NLL, the mixture written out in NumPy
+    (Graves 2013 eqs. 24-25; z = mu; the end step's offset and pen masked, as
+    the original's evaluation)."""
+    model, stats, config = artifacts.load_artifacts(os.path.join(model_dir, "export"))
+    _, test_pairs = trainer.split(_OPTIONS)
+    pairs = trainer.to_model_frame(test_pairs, stats)
+    m = config.num_mixture
+    per_face = []
+    for batch in data.paired_stroke_dataset(pairs.photo, pairs.caricature, stats, 16,
+                                            training=False):
+        p = model(batch, training=False)[0].numpy().astype(np.float64)   # (B, T, 3 + 6M)
+        target = batch["caricature"].numpy().astype(np.float64)           # (B, T, 5)
+        pi = np.exp(p[..., 3:3 + m] - p[..., 3:3 + m].max(-1, keepdims=True))
+        pi /= pi.sum(-1, keepdims=True)
+        mu1, mu2 = p[..., 3 + m:3 + 2 * m], p[..., 3 + 2 * m:3 + 3 * m]
+        s1, s2 = np.exp(p[..., 3 + 3 * m:3 + 4 * m]), np.exp(p[..., 3 + 4 * m:3 + 5 * m])
+        rho = np.tanh(p[..., 3 + 5 * m:])
+        offset_log_p = _numpy_logpdf(target[..., :2], pi, mu1, mu2, s1, s2, rho)  # (B, T)
+        pen = p[..., :3] - p[..., :3].max(-1, keepdims=True)
+        pen_log_p = pen - np.log(np.exp(pen).sum(-1, keepdims=True))
+        pen_ce = -np.take_along_axis(pen_log_p, target[..., 2:].argmax(-1)[..., None],
+                                     -1)[..., 0]
+        keep = 1.0 - target[..., 4]
+        per_face.extend(np.mean((-offset_log_p + pen_ce) * keep, axis=-1))
+    assert len(per_face) == len(test_pairs)
+    return float(np.mean(per_face))
 
 
 @pytest.mark.slow
@@ -84,7 +116,7 @@ def test_nan_in_the_data_stops_with_the_step_named(tmp_path):
 def test_nan_points_are_refused_before_training():
     pairs = trainer.load_pairs("synthetic")
     pairs.photo[0, 3, 1] = np.nan
-    from tf_deepexag import data, landmarks
+    from tf_deepexag import landmarks
     stats = landmarks.NormalizationStats(1.0, 1.0)
     with pytest.raises(ValueError, match="photo_points"):
         data.paired_stroke_dataset(pairs.photo, pairs.caricature, stats, 4, training=True)
@@ -118,16 +150,14 @@ def test_unknown_data_is_named(tmp_path):
 
 
 def test_flagfiles_parse_into_valid_configs():
-    import re
+    defaults = VAEConfig().to_dict()
     for name in ("vae_mmc", "vae_synthetic", "vae_smoke"):
-        text = open(os.path.join(_ROOT, "train", "configs", f"{name}.cfg")).read()
-        values = dict(re.findall(r"^--(\w+)=(.*)$", text, re.M))
-        fields = {f: type(getattr(VAEConfig(), f)) for f in VAEConfig().to_dict()}
-        kwargs = {}
-        for key, value in values.items():
-            if key in fields:
-                cast = fields[key]
-                kwargs[key] = (value.lower() == "true") if cast is bool else cast(value)
-        config = VAEConfig(**kwargs)
+        path = os.path.join(_ROOT, "train", "configs", f"{name}.cfg")
+        config = VAEConfig(**flagfiles.read_flagfile(path, defaults))
         if name == "vae_mmc":
             assert config == VAEConfig()  # The original's settings are the defaults.
+    synthetic = flagfiles.read_flagfile(
+        os.path.join(_ROOT, "train", "configs", "vae_synthetic.cfg"), defaults)
+    # Typed by absl: a boolean, an int, a float, a string.
+    assert synthetic["feed_caricature"] is False and synthetic["z_size"] == 64
+    assert synthetic["learning_rate"] == 1e-4 and synthetic["decoder_photo"] == "current"

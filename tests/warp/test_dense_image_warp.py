@@ -7,8 +7,6 @@ import tensorflow as tf
 from tests.warp import _vectors
 from tf_deepexag.warp import dense_image_warp, interpolate_bilinear
 
-# Every test runs on the native kernels and on TensorFlow ops (conftest.py).
-pytestmark = pytest.mark.usefixtures("warp_path")
 
 VECTORS = _vectors.load()
 

@@ -11,8 +11,6 @@ from tf_deepexag.warp import (dense_image_warp, face_flow, interpolate_bilinear,
 from tf_deepexag.warp import _rgb_uint8_sampler as _sampler
 from tf_deepexag.warp.face_warp import _border_points
 
-# Every test runs on the native kernels and on TensorFlow ops (conftest.py).
-pytestmark = pytest.mark.usefixtures("warp_path")
 
 ASTRONAUT = skdata.astronaut()
 POINTS = landmarks.read_pts(

@@ -33,11 +33,15 @@ def _step(title):
 
 
 def _run_module(module, *args):
-    """Runs `python -m module args` from the repository root; raises on failure."""
+    """Runs `python -m module args` from the repository root; raises on failure.
+
+    It runs through `cli._quiet` (TensorFlow's start-up lines left out, the
+    log level inherited from this process).
+    """
     command = [sys.executable, "-m", module, *args]
     print("$ " + " ".join(command), flush=True)
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    result = subprocess.run(command, cwd=_REPO_ROOT, env=env, check=False)
+    quiet = [sys.executable, "-m", "tf_deepexag.cli._quiet", module, *args]
+    result = subprocess.run(quiet, cwd=_REPO_ROOT, check=False)
     if result.returncode != 0:
         raise ValueError(f"`{' '.join(command[1:])}` failed with exit code "
                          f"{result.returncode}.")

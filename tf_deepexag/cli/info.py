@@ -31,6 +31,11 @@ def run(args):
           f"{os.cpu_count()} CPUs")
     for name in _PACKAGES:
         print(f"  {name:28s} {_version(name)}")
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
+    devices = [f"{d.device_type}:{d.name.rsplit(':', 1)[-1]}"
+               for d in tf.config.list_physical_devices()]
+    print(f"TensorFlow devices: {', '.join(devices) or 'none'}")
     assets = os.path.join(os.path.dirname(tf_deepexag.__file__), "assets")
     print(f"bundled assets in {assets}:")
     for root, _, files in sorted(os.walk(assets)):

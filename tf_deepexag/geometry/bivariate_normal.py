@@ -1,4 +1,4 @@
-"""`BivariateNormalTriL`: `tfd.MultivariateNormalTriL` for 2-D events, in closed form.
+"""`bivariate_normal_tril`: `tfd.MultivariateNormalTriL` for 2-D events, in closed form.
 
 Shapes: `...` batch, events of size 2.
 
@@ -7,8 +7,10 @@ The mixture head evaluates 64 x 68 x 20 bivariate normals a step. TFP's
 `MatrixTriangularSolve` kernel (and its gradient with batched matrix
 products), and copies the factor through `MatrixBandPart` on each use; at
 this size that took about half the loss's forward and backward time. Here
-the same distribution (a subclass: same parameters, values and methods)
-uses an operator whose solve and log-determinant are elementwise formulas.
+the same distribution (`tfd.MultivariateNormalLinearOperator`, the parent
+of `MultivariateNormalTriL`) gets an operator whose solve and
+log-determinant are elementwise formulas (the `_solve`/`_log_abs_determinant`
+hooks `tf.linalg.LinearOperator` documents for subclasses).
 
 Mathematical details:
     L = [[a, 0], [b, d]]:  L y = r  gives  y0 = r0 / a,  y1 = (r1 - b y0) / d;
@@ -18,7 +20,6 @@ Mathematical details:
 
 import tensorflow as tf
 import tensorflow_probability as tfp
-from tensorflow_probability.python.internal import dtype_util, tensor_util
 
 tfd = tfp.distributions
 
@@ -35,18 +36,16 @@ def _triangular_solve(a, b, d, r0, r1, adjoint):
 class BivariateLowerTriangular(tf.linalg.LinearOperatorLowerTriangular):
     """A batch of 2 x 2 lower-triangular operators with closed-form solves.
 
-    The factor must be lower triangular as given (`_get_tril` skips the
-    `band_part` copy of the parent class).
+    The solves and the log-determinant read the entries below and on the
+    diagonal of `tril`; the other methods are the parent's.
     """
-
-    def _get_tril(self):
-        return self._tril
 
     def _entries(self):
         # One unstack (its gradient is one stack) instead of three slices
         # (three full-size StridedSliceGrad buffers).
-        a, _, b, d = tf.unstack(tf.reshape(self._tril, tf.concat(
-            [tf.shape(self._tril)[:-2], [4]], 0)), axis=-1)
+        tril = self.tril
+        a, _, b, d = tf.unstack(tf.reshape(tril, tf.concat(
+            [tf.shape(tril)[:-2], [4]], 0)), axis=-1)
         return a, b, d
 
     def _solvevec(self, rhs, adjoint=False):
@@ -64,34 +63,25 @@ class BivariateLowerTriangular(tf.linalg.LinearOperatorLowerTriangular):
         return tf.math.log(tf.abs(a)) + tf.math.log(tf.abs(d))
 
 
-class BivariateNormalTriL(tfd.MultivariateNormalTriL):
-    """`tfd.MultivariateNormalTriL` with event size 2 and closed-form algebra.
+def bivariate_normal_tril(loc, scale_tril, validate_args=False, allow_nan_stats=True,
+                          name="BivariateNormalTriL"):
+    """`tfd.MultivariateNormalTriL(loc, scale_tril)` with event size 2, closed-form algebra.
 
     Args:
         loc: float `(..., 2)` means.
         scale_tril: float `(..., 2, 2)` lower-triangular factors with a
-            positive diagonal (covariance `scale_tril @ scale_tril^T`).
+            nonzero diagonal (covariance `scale_tril @ scale_tril^T`).
         validate_args, allow_nan_stats, name: as `tfd.MultivariateNormalTriL`.
+
+    Returns:
+        A `tfd.MultivariateNormalLinearOperator` with batch `(...)` and event
+        `(2,)`: the values, samples and methods of `MultivariateNormalTriL`.
     """
-
-    def __init__(self, loc, scale_tril, validate_args=False, allow_nan_stats=True,
-                 name="BivariateNormalTriL"):
-        parameters = dict(locals())
-        with tf.name_scope(name) as name:
-            dtype = dtype_util.common_dtype([loc, scale_tril], tf.float32)
-            loc = tensor_util.convert_nonref_to_tensor(loc, name="loc", dtype=dtype)
-            scale_tril = tensor_util.convert_nonref_to_tensor(scale_tril, name="scale_tril",
-                                                              dtype=dtype)
-            self._scale_tril = scale_tril
-            scale = BivariateLowerTriangular(scale_tril, is_non_singular=True,
-                                             is_self_adjoint=False, is_positive_definite=False)
-            # The grandparent's constructor, as the parent's own does after
-            # choosing its operator class.
-            tfd.MultivariateNormalLinearOperator.__init__(
-                self, loc=loc, scale=scale, validate_args=validate_args,
-                allow_nan_stats=allow_nan_stats, name=name)
-            self._parameters = parameters
-
-    @classmethod
-    def _parameter_properties(cls, dtype, num_classes=None):
-        return tfd.MultivariateNormalTriL._parameter_properties(dtype, num_classes)
+    with tf.name_scope(name):
+        loc = tf.convert_to_tensor(loc)
+        scale_tril = tf.convert_to_tensor(scale_tril, dtype=loc.dtype)
+        scale = BivariateLowerTriangular(scale_tril, is_non_singular=True,
+                                         is_self_adjoint=False, is_positive_definite=False)
+    return tfd.MultivariateNormalLinearOperator(
+        loc=loc, scale=scale, validate_args=validate_args,
+        allow_nan_stats=allow_nan_stats, name=name)

@@ -17,8 +17,11 @@ class VAEConfig:
     dec_rnn_size: int = 512  # LSTM units of the decoder.
     z_size: int = 128  # Size of the latent vector z.
     num_mixture: int = 20  # Bivariate normals in the output mixture (M).
-    enc_model: str = "lstm"  # Encoder cell: "lstm" or "layer_norm".
-    dec_model: str = "lstm"  # Decoder cell: "lstm" or "layer_norm".
+    # Encoder and decoder cells: "lstm", "layer_norm" (sketch-rnn's) or
+    # "keras_lstm" (keras.layers.LSTM, cuDNN on a GPU; needs
+    # use_recurrent_dropout=False).
+    enc_model: str = "lstm"
+    dec_model: str = "lstm"
     kl_weight: float = 0.5  # Final weight of the KL term.
     kl_weight_start: float = 0.01  # KL weight at step 0 (annealed up).
     kl_tolerance: float = 0.2  # KL floor below which KL is not optimised.
@@ -90,6 +93,10 @@ class VAEConfig:
             if getattr(self, name) not in CELL_TYPES:
                 raise ValueError(f"`{name}` must be one of {CELL_TYPES}, got "
                                  f"{getattr(self, name)!r}.")
+            if getattr(self, name) == "keras_lstm" and self.use_recurrent_dropout:
+                raise ValueError(f"`{name}`='keras_lstm' needs `use_recurrent_dropout="
+                                 "False` (keras.layers.LSTM has no dropout on the "
+                                 "candidate).")
         if self.decoder_photo not in ("previous", "current"):
             raise ValueError("`decoder_photo` must be 'previous' or 'current', got "
                              f"{self.decoder_photo!r}.")

@@ -1,12 +1,13 @@
-"""sketch-rnn's LSTM cell (plain or layer-normalised) as a Keras RNN cell.
+"""sketch-rnn's LSTM (plain or layer-normalised) as Keras layers.
 
-Shapes: B batch, n = `units`.
+Shapes: B batch, T steps, i inputs, k constant inputs, n = `units`.
 
-The cell receives its input already projected (`x @ W_x + b`, shape
-`(B, 4n)`): the projection of all time steps is one matmul outside the
-recurrence (`InputProjection` below), so each step only computes `h @ W_h`.
-The sum is the same as sketch-rnn's `concat([x, h]) @ [W_xh; W_hh] + bias`,
-so the parameter count is the standard `4n(i + n + 1)`.
+`SketchLSTM` projects the inputs of all steps with one matmul (`x W_x + b`,
+`(B, T, 4n)`) and runs `SketchLSTMCell` over them in `keras.layers.RNN`, so
+each step only computes `h W_h`. The sum is sketch-rnn's
+`concat([x, h]) @ [W_xh; W_hh] + bias`, so the parameter count is the
+standard `4n(i + n + 1)`. The `"keras_lstm"` cell type is `keras.layers.LSTM`
+instead (cuDNN on a GPU), which has no dropout on the candidate.
 
 Mathematical details (Ha & Eck 2017, magenta `rnn.py`):
     i, g, f, o = split(x W_x + h W_h + b)          # gate order as sketch-rnn
@@ -16,13 +17,13 @@ Mathematical details (Ha & Eck 2017, magenta `rnn.py`):
     h' = tanh(c') * sigmoid(o)
 The `layer_norm` variant normalises each of the four gate blocks (gain and
 shift per unit, no bias) and the new cell before its `tanh`.
+`keras.layers.LSTM` computes the same recurrence with the gates in the order
+i, f, g, o and the forget bias folded into its bias (`unit_forget_bias`
+starts it at 1, as the forget bias adds 1), without the dropout.
 """
 
 import keras
-import tensorflow as tf
 from keras import ops
-
-from tf_deepexag.geometry import fused_lstm
 
 _EPSILON = 1e-3  # sketch-rnn's layer-norm epsilon.
 
@@ -117,24 +118,24 @@ class SketchLSTMCell(keras.layers.Layer):
         return config
 
 
+
 @keras.saving.register_keras_serializable(package="tf_deepexag")
 class SketchLSTM(keras.layers.Layer):
     """A sequence LSTM: one input projection for all steps, then the cell.
 
     Args:
         units: int, the state size n.
-        cell_type: `"lstm"` or `"layer_norm"`. Defaults to `"lstm"`.
-        recurrent_dropout: float, dropout rate (see `SketchLSTMCell`).
-        go_backwards: bool, run over the reversed sequence.
+        cell_type: one of `CELL_TYPES`: `"lstm"` (sketch-rnn's LSTM),
+            `"layer_norm"` (its layer-normalised LSTM), or `"keras_lstm"`
+            (`keras.layers.LSTM`: the plain LSTM's recurrence, cuDNN on a GPU,
+            its own weight layout, no recurrent dropout). Defaults to
+            `"lstm"`.
+        recurrent_dropout: float, dropout rate (see `SketchLSTMCell`); must
+            be 0 for `"keras_lstm"`.
+        go_backwards: bool, run over the reversed sequence (the outputs come
+            in the reversed order, as `keras.layers.RNN` gives them).
         unroll: bool, unroll the time loop (static graph, needed for TFLite).
         seed: int or None.
-
-    The plain (`"lstm"`), not unrolled layer runs `fused_lstm.lstm_sequence`
-    (the same values to float32 rounding, a hand-written backward pass; at
-    the decoder's size 1.8x faster to train than the cell in
-    `keras.layers.RNN` with the native kernels, 1.5x without,
-    bench/vae_train.py); the layer-norm or unrolled one runs the cell in
-    `keras.layers.RNN`. The weights are the same.
 
     Call arguments:
         inputs: `(B, T, i)`.
@@ -142,8 +143,8 @@ class SketchLSTM(keras.layers.Layer):
         training: bool.
         constants: optional `(B, k)` input that is the same at every step
             (the decoder's z), read as if appended to each step's input
-            (the layer is built for `i + k` inputs). The fused path
-            projects it once, not at every step.
+            (the layer is built for `i + k` inputs). Its share of the
+            projection is computed once a sequence, not at every step.
 
     Returns:
         `(outputs (B, T, n), h (B, n), c (B, n))`.
@@ -154,12 +155,22 @@ class SketchLSTM(keras.layers.Layer):
         super().__init__(**kwargs)
         if cell_type not in CELL_TYPES:
             raise ValueError(f"`cell_type` must be one of {CELL_TYPES}, got {cell_type!r}.")
+        if cell_type == "keras_lstm" and recurrent_dropout:
+            raise ValueError("`recurrent_dropout` must be 0 with cell_type 'keras_lstm' "
+                             "(keras.layers.LSTM has no dropout on the candidate), got "
+                             f"{recurrent_dropout}.")
         self.units = int(units)
         self.cell_type = cell_type
         self.recurrent_dropout = float(recurrent_dropout)
         self.go_backwards = bool(go_backwards)
         self.unroll = bool(unroll)
         self.seed = seed
+        if cell_type == "keras_lstm":
+            self.lstm = keras.layers.LSTM(
+                self.units, unit_forget_bias=True, return_sequences=True,
+                return_state=True, go_backwards=go_backwards, unroll=unroll,
+                seed=seed, name="lstm")
+            return
         # The layer-norm cell has no bias (the gate shift plays its part).
         self.projection = keras.layers.Dense(
             4 * self.units, use_bias=cell_type == "lstm", name="input_projection")
@@ -171,29 +182,23 @@ class SketchLSTM(keras.layers.Layer):
                                     unroll=unroll, name="rnn")
 
     def build(self, input_shape):
-        self.projection.build(input_shape)
-        projected = tuple(input_shape[:-1]) + (4 * self.units,)
-        self.rnn.build(projected)
+        if self.cell_type == "keras_lstm":
+            self.lstm.build(input_shape)
+        else:
+            self.projection.build(input_shape)
+            self.rnn.build(tuple(input_shape[:-1]) + (4 * self.units,))
         self.built = True
 
-    @property
-    def fused(self):
-        """Whether `call` runs `fused_lstm.lstm_sequence` (plain, not unrolled)."""
-        return self.cell_type == "lstm" and not self.unroll
-
-    def fuses(self, inputs):
-        """`fused`, and `inputs` has a static number of steps (the fused
-        loop is unrolled in Python; a dynamic length takes the RNN path)."""
-        return self.fused and inputs.shape[1] is not None
-
     def call(self, inputs, initial_state=None, training=False, constants=None):
-        if self.fuses(inputs):
-            return run_side_by_side([self], [inputs], [initial_state], training,
-                                    constants=[constants])[0]
-        if constants is not None:
-            tiled = ops.repeat(ops.expand_dims(constants, 1), ops.shape(inputs)[1], axis=1)
-            inputs = ops.concatenate([inputs, tiled], axis=-1)  # (B, T, i + k)
-        projected = self.projection(inputs)  # (B, T, 4n)
+        if self.cell_type == "keras_lstm":
+            if constants is not None:
+                tiled = ops.repeat(ops.expand_dims(constants, 1), ops.shape(inputs)[1],
+                                   axis=1)
+                inputs = ops.concatenate([inputs, tiled], axis=-1)  # (B, T, i + k)
+            outputs, h, c = self.lstm(inputs, initial_state=initial_state,
+                                      training=training)
+            return outputs, h, c
+        projected = self.project(inputs, constants)  # (B, T, 4n)
         outputs, h, c = self.rnn(projected, initial_state=initial_state,
                                  training=training)
         return outputs, h, c
@@ -202,8 +207,8 @@ class SketchLSTM(keras.layers.Layer):
         """`[inputs, constants] W + b` at every step, `(B, T, 4n)`.
 
         The constants' share, the same at every step, is one `(B, k)`
-        product added to each step (for the decoder's z, 128 of the 138
-        input columns: 13 % of the train step's matmul work).
+        product added to each step (for the original decoder's z, 128 of
+        its 138 input columns: 13 % of the train step's matmul work).
         """
         if constants is None:
             return self.projection(inputs)  # (B, T, 4n)
@@ -219,26 +224,6 @@ class SketchLSTM(keras.layers.Layer):
         per_step = ops.reshape(per_step, (shape[0], shape[1], -1))
         return per_step + ops.expand_dims(once, 1)  # (B, T, 4n)
 
-    def fused_arguments(self, inputs, initial_state, training, constants=None):
-        """This layer's `(projected, h0, c0, kernel, mask)` for `lstm_sequence`.
-
-        Each `(B, ...)` without the leading D axis; the time axis reversed
-        for `go_backwards` (outputs then come in the reversed order, as
-        `keras.layers.RNN` gives them); the mask is None without dropout.
-        """
-        if self.go_backwards:  # Reversed before the projection: 5 wide, not 4n.
-            inputs = tf.reverse(inputs, axis=[1])
-        projected = self.project(inputs, constants)  # (B, T, 4n)
-        if initial_state is None:
-            zeros = tf.zeros(tf.stack([tf.shape(inputs)[0], self.units]), projected.dtype)
-            initial_state = [zeros, zeros]
-        mask = None
-        if training and self.recurrent_dropout > 0.0:
-            mask = dropout_mask(tf.shape(projected)[:2], self.units, self.recurrent_dropout,
-                                self.cell.seed_generator, projected.dtype)
-        kernel = tf.convert_to_tensor(self.cell.recurrent_kernel)
-        return projected, initial_state[0], initial_state[1], kernel, mask
-
     def compute_output_shape(self, input_shape):
         b, t = input_shape[0], input_shape[1]
         return (b, t, self.units), (b, self.units), (b, self.units)
@@ -252,83 +237,4 @@ class SketchLSTM(keras.layers.Layer):
         return config
 
 
-def dropout_mask(leading_shape, units, rate, seed_generator, dtype=tf.float32):
-    """A `(..., units)` dropout mask: 0 with probability `rate`, else `1 / (1 - rate)`.
-
-    Args:
-        leading_shape: int32 shape `(...)` of the leading axes.
-        units: int, the last axis.
-        rate: float in (0, 1), rounded to a multiple of 1/65536.
-        seed_generator: `keras.random.SeedGenerator`; each call draws a seed.
-        dtype: the mask's float dtype.
-
-    Each entry compares 16 random bits with `rate * 65536`, so one 32-bit
-    Philox draw serves two entries: `keras.random.dropout` draws a float
-    uniform an entry, which took ~7 ms for the decoder's (64, 68, 512) mask
-    (bench/vae_train.py's batch), about twice this.
-    """
-    seed = seed_generator.next()
-    seed = tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
-    leading_shape = tf.convert_to_tensor(leading_shape, tf.int32)
-    pairs = tf.concat([leading_shape, [(units + 1) // 2]], 0)
-    bits = tf.random.stateless_uniform(pairs, seed, minval=None, maxval=None,
-                                       dtype=tf.uint32)
-    halves = tf.reshape(tf.bitcast(bits, tf.uint16), tf.concat([leading_shape, [-1]], 0))
-    if units % 2:
-        halves = halves[..., :units]
-    threshold = int(round(rate * 65536))
-    keep = tf.cast(halves >= threshold, dtype)
-    return keep * tf.constant(65536 / (65536 - threshold), dtype)
-
-
-def run_side_by_side(layers, inputs, initial_states, training=False,
-                     return_sequences=True, constants=None):
-    """Runs fused `SketchLSTM`s of one size together, one batched product a step.
-
-    Args:
-        layers: list of D `SketchLSTM` with `fused` True and equal `units`
-            and `forget_bias` (the encoder's two directions).
-        inputs: list of D `(B, T, i)` inputs.
-        initial_states: list of D `[h, c]` or None.
-        training: bool.
-        return_sequences: bool; False returns None for the outputs (and
-            skips stacking them). Defaults to True.
-        constants: optional list of D `(B, k)` or None (see `SketchLSTM`).
-
-    Returns:
-        A list of D `(outputs (B, T, n), h (B, n), c (B, n))`, each as the
-        layer's own `call` returns it.
-    """
-    constants = constants or [None] * len(layers)
-    for layer, x, k in zip(layers, inputs, constants):
-        if not layer.built:
-            width = x.shape[-1] + (0 if k is None else k.shape[-1])
-            layer.build(tuple(x.shape[:-1]) + (width,))
-    arguments = [layer.fused_arguments(x, state, training, k)
-                 for layer, x, state, k in zip(layers, inputs, initial_states, constants)]
-    projected, h0, c0, kernel, masks = zip(*arguments)
-    mask = None
-    if any(m is not None for m in masks):
-        mask = _stack([tf.ones(tf.concat([tf.shape(p)[:2], [layer.units]], 0), p.dtype)
-                         if m is None else m
-                         for p, m, layer in zip(projected, masks, layers)])
-    outputs, h, c = fused_lstm.lstm_sequence(
-        _stack(projected), _stack(h0), _stack(c0), _stack(kernel),
-        forget_bias=layers[0].cell.forget_bias, mask=mask,
-        return_sequences=return_sequences)
-    outputs = [None] * len(layers) if outputs is None else _unstack(outputs)
-    return list(zip(outputs, _unstack(h), _unstack(c)))
-
-
-def _stack(tensors):
-    """`tf.stack`, without the copy for one tensor (a reshape is free)."""
-    return tf.expand_dims(tensors[0], 0) if len(tensors) == 1 else tf.stack(tensors)
-
-
-def _unstack(tensor):
-    """`tf.unstack` along the leading axis, a reshape for one entry (no
-    slice, whose gradient would write a full-size copy)."""
-    return [tf.squeeze(tensor, 0)] if tensor.shape[0] == 1 else tf.unstack(tensor)
-
-
-CELL_TYPES = ("lstm", "layer_norm")
+CELL_TYPES = ("lstm", "layer_norm", "keras_lstm")

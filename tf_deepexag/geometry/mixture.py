@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from tf_deepexag.geometry.bivariate_normal import BivariateNormalTriL
+from tf_deepexag.geometry.bivariate_normal import bivariate_normal_tril
 
 tfd = tfp.distributions
 
@@ -83,13 +83,13 @@ def mixture_distribution(params, temperature=1.0):
 
     Returns:
         `(offsets, pen)`: `tfd.MixtureSameFamily` of `tfd.MultivariateNormalTriL`
-        (`BivariateNormalTriL`, event `(2,)`, batch `(...)`), and
+        (`bivariate_normal_tril`, event `(2,)`, batch `(...)`), and
         `tfd.Categorical` over 3 pen states.
     """
     p = split_params(params, temperature)
     loc = tf.stack([p["mu1"], p["mu2"]], axis=-1)  # (..., M, 2)
     # A `tfd.MultivariateNormalTriL` with closed-form 2 x 2 algebra.
-    components = BivariateNormalTriL(
+    components = bivariate_normal_tril(
         loc=loc, scale_tril=scale_tril(p["sigma1"], p["sigma2"], p["rho"]))
     offsets = tfd.MixtureSameFamily(tfd.Categorical(logits=p["pi_logits"]),
                                     components)

@@ -17,7 +17,6 @@ from tf_deepexag.geometry.config import VAEConfig
 from tf_deepexag.geometry.mixture_head import MixtureHead
 from tf_deepexag.geometry.sequence_decoder import SequenceDecoder
 from tf_deepexag.geometry.sequence_encoder import SequenceEncoder
-from tf_deepexag.training.fused_adam import FusedAdam
 
 START_TOKEN = (0.0, 0.0, 1.0, 0.0, 0.0)  # sketch-rnn's S0.
 
@@ -30,13 +29,12 @@ def shift_right(strokes):
 
 
 def make_optimizer(config):
-    """Adam with sketch-rnn's decaying learning rate (the original's optimizer),
-    each variable's update one TensorFlow op (`training.FusedAdam`).
+    """Adam with sketch-rnn's decaying learning rate (the original's optimizer).
 
     Clipping by value happens in `train_step`, so the reported gradient norm
     is the one before clipping.
     """
-    return FusedAdam(schedules.SketchRNNDecay(
+    return keras.optimizers.Adam(schedules.SketchRNNDecay(
         config.learning_rate, config.decay_rate, config.min_learning_rate))
 
 

@@ -20,7 +20,7 @@ class SequenceDecoder(keras.layers.Layer):
 
     Args:
         dec_rnn_size: int, LSTM units n.
-        cell_type: `"lstm"` or `"layer_norm"`. Defaults to `"lstm"`.
+        cell_type: one of `CELL_TYPES` (`SketchLSTM`). Defaults to `"lstm"`.
         recurrent_dropout: float, dropout rate. Defaults to 0.
         unroll: bool, unroll the time loop. Defaults to False.
         seed: int or None.

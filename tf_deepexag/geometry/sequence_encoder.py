@@ -10,7 +10,7 @@ Mathematical details (Kingma & Welling 2014; Ha & Eck 2017 sec. 3.1):
 import keras
 from keras import ops
 
-from tf_deepexag.geometry.lstm_cell import SketchLSTM, run_side_by_side
+from tf_deepexag.geometry.lstm_cell import SketchLSTM
 
 
 @keras.saving.register_keras_serializable(package="tf_deepexag")
@@ -20,7 +20,7 @@ class SequenceEncoder(keras.layers.Layer):
     Args:
         enc_rnn_size: int, LSTM units per direction.
         z_size: int, latent size Z.
-        cell_type: `"lstm"` or `"layer_norm"`. Defaults to `"lstm"`.
+        cell_type: one of `CELL_TYPES` (`SketchLSTM`). Defaults to `"lstm"`.
         recurrent_dropout: float, dropout rate in both LSTMs. Defaults to 0.
         unroll: bool, unroll the time loops. Defaults to False.
         seed: int or None, seed of the noise `SeedGenerator`.
@@ -66,14 +66,8 @@ class SequenceEncoder(keras.layers.Layer):
         self.built = True
 
     def call(self, strokes, eps=None, training=False):
-        if self.forward.fuses(strokes) and self.backward.fuses(strokes):
-            # Both directions in one batched product a step.
-            (_, h_fw, _), (_, h_bw, _) = run_side_by_side(
-                [self.forward, self.backward], [strokes, strokes], [None, None], training,
-                return_sequences=False)
-        else:
-            _, h_fw, _ = self.forward(strokes, training=training)
-            _, h_bw, _ = self.backward(strokes, training=training)
+        _, h_fw, _ = self.forward(strokes, training=training)
+        _, h_bw, _ = self.backward(strokes, training=training)
         h = ops.concatenate([h_fw, h_bw], axis=-1)  # (B, 2 * enc_rnn_size)
         mu = self.mu_dense(h)  # (B, Z)
         log_var = self.log_var_dense(h)  # (B, Z)

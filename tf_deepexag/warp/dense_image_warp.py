@@ -8,12 +8,6 @@ points and flows are in (y, x) order; `flow[b, y, x] = (dy, dx)` and
 nearest border values (the corner indices are clamped to [0, size - 2] and
 the interpolation weight to [0, 1]).
 
-Called eagerly, `dense_image_warp` runs the native kernel of
-`kernels/` (`tf_deepexag.native`), which repeats this module's arithmetic op
-for op and returns the same bits (tests/warp/test_native.py); its gradient is
-that of the TensorFlow implementation. Inside a `tf.function` it is plain
-TensorFlow ops, so traced and exported graphs hold no custom op.
-
 Mathematical details:
     With `y0 = clip(floor(qy), 0, H - 2)`, `ay = clip(qy - y0, 0, 1)` (and the
     same for x), the sample is
@@ -25,11 +19,6 @@ Mathematical details:
 import tensorflow as tf
 
 from tf_deepexag.warp import _checks
-from tf_deepexag import native
-
-# The native kernel's error (kernels/dense_image_warp_op.cc, kNonFiniteFlow),
-# the message of `_checks.check_finite`.
-_NON_FINITE_FLOW = "`flow` contains NaN or inf values."
 
 
 def interpolate_bilinear(grid, query_points, indexing="ij", name=None):
@@ -116,47 +105,12 @@ def dense_image_warp(image, flow, name=None):
             if image.shape[axis] is not None and image.shape[axis] < 2:
                 raise ValueError(f"`image` {label} must be at least 2, got shape "
                                  f"{image.shape}.")
-        kernels = native.ops() if tf.executing_eagerly() else None
-        if kernels is not None:
-            return _native_dense_image_warp(kernels, image, flow)  # checks finiteness
         flow = _checks.check_finite(flow, "flow")
-        return _dense_image_warp(image, flow)
+        shape = tf.shape(image)
+        batch, height, width, channels = shape[0], shape[1], shape[2], shape[3]
+        grid_y, grid_x = tf.meshgrid(tf.range(height), tf.range(width), indexing="ij")
+        grid = tf.cast(tf.stack([grid_y, grid_x], axis=-1), flow.dtype)  # (H, W, 2)
+        queries = tf.reshape(grid[None] - flow, [batch, height * width, 2])
+        warped = interpolate_bilinear(image, queries)
+        return tf.reshape(warped, [batch, height, width, channels])
 
-
-def _dense_image_warp(image, flow):
-    """`dense_image_warp` in TensorFlow ops, on checked inputs."""
-    shape = tf.shape(image)
-    batch, height, width, channels = shape[0], shape[1], shape[2], shape[3]
-    grid_y, grid_x = tf.meshgrid(tf.range(height), tf.range(width), indexing="ij")
-    grid = tf.cast(tf.stack([grid_y, grid_x], axis=-1), flow.dtype)  # (H, W, 2)
-    queries = tf.reshape(grid[None] - flow, [batch, height * width, 2])
-    warped = interpolate_bilinear(image, queries)
-    return tf.reshape(warped, [batch, height, width, channels])
-
-
-def _native_dense_image_warp(kernels, image, flow):
-    """The native kernel; differentiable through `_native_gradient`.
-
-    The kernel tests the flow's finiteness as it warps (no separate pass);
-    its error becomes the `ValueError` of `_checks.check_finite`.
-    """
-    try:
-        return kernels.tf_deepexag_dense_image_warp(image, flow)
-    except tf.errors.InvalidArgumentError as error:
-        if _NON_FINITE_FLOW in error.message:
-            raise ValueError(_NON_FINITE_FLOW) from None
-        raise
-
-
-@tf.RegisterGradient("TfDeepexagDenseImageWarp")
-def _native_gradient(op, upstream):
-    """Gradient of the native op: that of `_dense_image_warp`, re-run on a tape.
-
-    A registered gradient rather than `tf.custom_gradient`: the forward call
-    then costs no wrapper (~0.07 ms a call eagerly), and tapes still see it.
-    """
-    image, flow = op.inputs[0], op.inputs[1]
-    with tf.GradientTape() as tape:
-        tape.watch([image, flow])
-        warped = _dense_image_warp(image, flow)
-    return tape.gradient(warped, [image, flow], output_gradients=upstream)

@@ -20,16 +20,9 @@ Differences from `sparse_image_warp`, for photos of any size:
   0.7 px;
 - uint8 images come back as uint8 (rounded), float images in their dtype.
 
-Eager calls on uint8 RGB photos (the pipeline's) run native CPU kernels
-(`kernels/`, built by `tf_deepexag.native`): solve, coarse grid, upsampling and sampler,
-~1.1 ms at 512^2 (best of 100, idle 2-core machine) against ~5-9 ms for
-the TensorFlow/XLA route below (bench/warp.py). The sampler gives the XLA
-sampler's bits on the same coarse flow; the coarse grid's float32 rounding
-differs from XLA's by ~2.5e-3 px, which moves at most 3 levels on ~0.2 % of
-the pixels (tests/warp/test_native.py).
-Without the kernels (no g++, or `TF_DEEPEXAG_NATIVE=0`) and for other
-images the XLA programs of `_eager_programs` run; inside a `tf.function` it is
-plain TensorFlow ops (exported graphs hold no custom op and need no XLA).
+Eager calls run the small solve as a TensorFlow graph and the rest as the
+XLA programs of `_eager_programs` (bench/warp.py times them); inside a
+`tf.function` it is plain TensorFlow ops (exported graphs need no XLA).
 
 Mathematical details:
     Thin-plate spline (order 2) through the destination points `d_i` with
@@ -50,7 +43,6 @@ import numpy as np
 import tensorflow as tf
 
 from tf_deepexag.warp import _checks
-from tf_deepexag import native
 from tf_deepexag.warp import _rgb_uint8_sampler as _sampler
 from tf_deepexag.warp.dense_image_warp import dense_image_warp
 from tf_deepexag.warp import interpolate_spline as _spline
@@ -126,9 +118,8 @@ def _dense_flow(like, controls, w, v, grid_step):
     return _sampler.upsample_flow_matmul(coarse, like, grid_step)
 
 
-# Eager calls without the native kernels (and on float images) run the small
-# solve as a graph (TensorFlow's LU is ~4x faster than XLA's QR-based solve
-# here) and the rest as four XLA programs: the coarse grid, its upsampling,
+# Eager calls run the small solve as a graph (TensorFlow's LU is ~4x faster
+# than XLA's QR-based solve here) and the rest as four XLA programs: the coarse grid, its upsampling,
 # the sampler and the unpacking (float images: dense_image_warp).
 # Fused into one program XLA recomputes producers inside every gather and the
 # upsampling per pixel (2-3x slower, bench/warp.py). Each new image size
@@ -164,24 +155,6 @@ def _eager_programs(grid_step, border_points_per_edge, regularization_weight, dt
             tf.function(_sampler.unpack_rgb0, jit_compile=True, input_signature=[
                 tf.TensorSpec([1, None, None], tf.int32)]))
     return _EAGER_PROGRAMS[key]
-
-
-def _native_warp_rgb_uint8(kernels, image, src, dst, grid_step, border_points_per_edge,
-                           regularization_weight):
-    """The eager uint8 RGB path on the native kernels: `(1, H, W, 3)` uint8.
-
-    The solve, the coarse grid, its upsampling and the integer sampler are
-    native (`kernels/`). The sampler reproduces the XLA programs' bits; the
-    solve and the coarse grid differ from TensorFlow's and XLA's by float
-    rounding (~2.5e-3 px of flow at 512^2, like the traced path).
-    """
-    height, width = image.shape[1], image.shape[2]
-    controls, w, v = kernels.tf_deepexag_tps_solve(
-        src, dst, height, width, regularization_weight,
-        border_points_per_edge=border_points_per_edge)                 # (1, M, 2), (1, 3, 2)
-    coarse = kernels.tf_deepexag_tps_coarse_flow(controls, w, v, height, width,
-                                                 grid_step=grid_step)  # (1, Gh, Gw, 2)
-    return kernels.tf_deepexag_warp_face_rgb8(image, coarse, grid_step=grid_step)
 
 
 def _tensorflow_warp(batched, src, dst, rgb_uint8, grid_step, border_points_per_edge,
@@ -309,11 +282,7 @@ def warp_face(image, src_points_xy, dst_points_xy, grid_step=8,
                 raise ValueError(f"`image` {label} must be at least 2, got shape "
                                  f"{image_shape}.")
     settings = (int(grid_step), int(border_points_per_edge), float(regularization_weight))
-    kernels = native.ops() if eager and rgb_uint8 else None
-    if kernels is not None:
-        warped = _native_warp_rgb_uint8(kernels, batched, src, dst, *settings)
-    else:
-        warped = _tensorflow_warp(batched, src, dst, rgb_uint8, *settings)
+    warped = _tensorflow_warp(batched, src, dst, rgb_uint8, *settings)
     if as_numpy:  # numpy() copies (a view of a tensor is read-only); [0] views the copy
         warped = warped.numpy()
         return warped if image_shape.rank == 4 else warped[0]
