@@ -156,7 +156,7 @@ def _place(canonical, rng, interocular, frame=256.0):
     rotation = scale * np.exp(1j * angle)
     shift = complex(*centre) - rotation * complex(*box_centre)
     matrix = landmarks.similarity_matrix(scale, angle, (shift.real, shift.imag))
-    return landmarks.apply_similarity(canonical, matrix)
+    return landmarks.apply_similarity(canonical, matrix).numpy().astype(np.float32)
 
 
 @dataclasses.dataclass(frozen=True)

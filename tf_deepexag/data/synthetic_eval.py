@@ -25,13 +25,13 @@ from tf_deepexag.data import split, synthetic
 
 def _normalise(points, reference):
     """Procrustes-aligns `(P, N, 2)` faces onto `reference` `(N, 2)`."""
-    return landmarks.align(points, np.broadcast_to(reference, points.shape),
-                           "procrustes").astype(np.float64)
+    return landmarks.align(np.asarray(points, np.float64), reference, "procrustes").numpy()
 
 
 def shape_error(prediction, actual):
     """Mean point distance, `(P,)`, after aligning `actual` onto `prediction`."""
-    aligned = landmarks.align(actual, prediction, "procrustes").astype(np.float64)
+    aligned = landmarks.align(np.asarray(actual, np.float64), prediction,
+                              "procrustes").numpy()
     return np.linalg.norm(aligned - prediction, axis=-1).mean(axis=-1)
 
 
