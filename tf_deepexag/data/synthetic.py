@@ -21,7 +21,7 @@ noses and chins get more than eye spacing: 1.1 to 3.4), an artist modulation
 more), an artist bias `b_c` (one likes big eyes) and noise `e`. The caricature
 gets its own pose. A single global factor (EDFM) therefore cannot reproduce
 the mapping, while a model that reads the face's components can: on held-out
-persons EDFM's error is about 2x the noiseless generator's
+persons EDFM's error is 2-3x the noiseless generator's
 (`synthetic_eval`, `bench/synthetic_edfm.py`).
 
 Deterministic given the seed.
