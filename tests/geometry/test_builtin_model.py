@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from tf_deepexag.geometry import (EDFM, default_model_dir, evaluation, identity,
-                                  load_exaggerator, trainer)
+                                  load_exaggerator)
+from tf_deepexag.training import vae_trainer as trainer
 
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _FLAGFILE = os.path.join(_REPO, "train", "configs", "vae_synthetic.cfg")

@@ -8,7 +8,8 @@ import pytest
 from tests.geometry.conftest import TINY
 from tf_deepexag import data
 from tf_deepexag.geometry import DeepExaggerationVAE, Exaggerator, VAEConfig, baselines
-from tf_deepexag.geometry import evaluation, trainer
+from tf_deepexag.geometry import evaluation
+from tf_deepexag.training import vae_trainer as trainer
 
 PRIOR = dataclasses.replace(TINY, num_mixture=1, decoder_photo="current", photo_skip=True,
                             edfm_prior=True, mask_end_offset=False)

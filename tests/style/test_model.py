@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_deepexag.style import trainer
+from tf_deepexag.training import style_trainer as trainer
 from tf_deepexag.style.config import UGATITConfig
 from tf_deepexag.style.model import _bce_logits
 from tf_deepexag.style.schedule import LinearDecaySchedule

@@ -1,4 +1,4 @@
-"""Tests for `train.vae` and `geometry.trainer`: runs, resume, guards, flags."""
+"""Tests for `training.vae_trainer` and `train.vae`: runs, resume, guards, flags."""
 
 import os
 import subprocess
@@ -9,7 +9,8 @@ import pytest
 import tensorflow as tf
 
 from tf_deepexag import training
-from tf_deepexag.geometry import DeepExaggerationVAE, VAEConfig, make_optimizer, trainer
+from tf_deepexag.geometry import DeepExaggerationVAE, VAEConfig, make_optimizer
+from tf_deepexag.training import vae_trainer as trainer
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _CONFIG = VAEConfig(enc_rnn_size=8, dec_rnn_size=16, z_size=4, num_mixture=3,
