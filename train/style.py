@@ -19,8 +19,8 @@ from absl import app, flags  # noqa: E402
 
 from train import _flags  # noqa: E402
 from tf_deepexag.style import inception_metrics  # noqa: E402
-from tf_deepexag.training import style_trainer as trainer  # noqa: E402
 from tf_deepexag.style.config import UGATITConfig  # noqa: E402
+from tf_deepexag.training import style_trainer as trainer  # noqa: E402
 
 _D = UGATITConfig()
 # Run.

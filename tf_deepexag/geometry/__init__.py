@@ -1,4 +1,5 @@
-"""Geometry: the Seq2Seq VAE (encoder, decoder, mixture head), sampling, baselines."""
+"""Geometry: the Seq2Seq VAE (encoder, decoder, mixture head), the one inference
+graph (`GeometryGraph`, `Exaggerator`), sampling, baselines, evaluation."""
 
 from tf_deepexag.geometry.artifacts import (default_model_dir, inference_copy,
                                             load_artifacts, save_artifacts)

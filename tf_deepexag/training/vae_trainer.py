@@ -194,8 +194,8 @@ def train(config, options, model_dir):
     chief = strategy_lib.is_chief(strategy)
     if chief:
         os.makedirs(model_dir, exist_ok=True)
-    run_config = {**config.to_dict(), **dataclasses.asdict(options)}
-    run_config.write_or_check_config(model_dir, run_config, mutable=MUTABLE, write=chief)
+    settings = {**config.to_dict(), **dataclasses.asdict(options)}
+    run_config.write_or_check_config(model_dir, settings, mutable=MUTABLE, write=chief)
     train_pairs, test_pairs = split(options)
     logging.info("%d training pairs, %d held-out pairs (%d persons)", len(train_pairs),
                  len(test_pairs), test_pairs.num_persons)
