@@ -1,15 +1,15 @@
 """Latency and size of each exported artifact: exaggerate and stylize.
 
-Rows (one per graph and artifact): `keras_eager` (the `Exaggerator` path:
-eager 68-step sampler + NumPy landmark code; the generator called eagerly),
-`tf_function` (the export graph as a traced `tf.function`), `saved_model`
-(the loaded `exaggerate` / `stylize` signatures), `tflite_fp32`,
-`tflite_fp16`, `tflite_int8` (`tf_deepexag.lite.LiteModel`, one thread).
-Exaggerate runs in both modes: `exaggerate_sampled` (temperature 0.6, the
-`exaggerate_sampled_<q>.tflite` files) and `exaggerate_deterministic`
-(temperature 0, `exaggerate_deterministic_<q>.tflite`); one face (1, 68, 2)
-per call. One S x S image per stylize call (the TFLite graph takes the
-generator's input directly, the SavedModel signature adds uint8 resizing).
+Rows (one per graph and artifact): `keras_eager` (`Exaggerator`: the
+geometry graph run eagerly; the generator called eagerly), `tf_function` (the
+same graph traced, as `Exaggerator(compile=True)` and the export use it),
+`saved_model` (the loaded `exaggerate` / `stylize` signatures), `tflite_fp32`,
+`tflite_fp16`, `tflite_int8` (`tf_deepexag.serving.LiteModel`, one thread).
+Exaggerate runs at two temperatures through the same graphs and files:
+`exaggerate_sampled` (0.6) and `exaggerate_deterministic` (0); one face
+(1, 68, 2) per call. One S x S image per stylize call (the TFLite graph takes
+the generator's input directly, the SavedModel signature adds the uint8
+processing).
 
 Time is the median of `--repeats` calls after a warm-up call; the machine is
 shared. Size is the artifact on disk (the whole SavedModel directory, shared
@@ -92,13 +92,11 @@ def main():
     args = parser.parse_args()
 
     import tensorflow as tf
-    from export.saved_model import export_saved_model
-    from export.tflite import QUANTIZATIONS, export_tflite
-    from tf_deepexag.export_graphs import ExportGraphs
-    from tf_deepexag.export_graphs.loading import load_geometry, load_style
+    from tf_deepexag.export import (QUANTIZATIONS, ExportGraphs, export_saved_model,
+                                    export_tflite, load_geometry, load_style)
     from tf_deepexag.geometry import Exaggerator
     from tf_deepexag.landmarks import read_pts
-    from tf_deepexag.lite import LiteModel
+    from tf_deepexag.serving.litert import LiteModel
 
     workdir = tempfile.mkdtemp(prefix="bench_export_")
     model_dir, style, notes = _models(args, workdir)
@@ -131,23 +129,21 @@ def main():
     for mode, temperature in (("sampled", 0.6), ("deterministic", 0.0)):
         graph = f"exaggerate_{mode}"
         rows.append({"graph": graph, "artifact": "keras_eager", "ms": _median_ms(
-            lambda: ex.exaggerate(points, seed=0, temperature=temperature or 1.0,
-                                  deterministic=temperature <= 0),
+            lambda: ex.exaggerate(points, seed=0, temperature=temperature),
             max(3, args.repeats // 5)), "bytes": None})
-        args_t = [tf.constant(points), *map(tf.constant, noise), tf.constant(temperature)]
+        inputs = {"photo_points": points, "eps_z": noise[0], "uniforms": noise[1],
+                  "normals": noise[2], "temperature": np.float32(temperature),
+                  "strength": np.float32(1.0)}
+        tensors = [tf.constant(v) for v in inputs.values()]
         rows.append({"graph": graph, "artifact": "tf_function", "ms": _median_ms(
-            lambda: graphs.exaggerate_with_noise(*args_t), args.repeats), "bytes": None})
+            lambda: graphs.exaggerate_with_noise(*tensors), args.repeats), "bytes": None})
         rows.append({"graph": graph, "artifact": "saved_model", "ms": _median_ms(
             lambda: sigs["exaggerate"](photo_points=tf.constant(points),
                                        temperature=tf.constant(temperature),
                                        seed=tf.constant(0, tf.int64)), args.repeats),
             "bytes": sm_bytes})
-        inputs = {"photo_points": points}
-        if mode == "sampled":
-            inputs.update(eps_z=noise[0], uniforms=noise[1], normals=noise[2],
-                          temperature=np.float32(temperature))
         for q in QUANTIZATIONS:
-            name = f"{graph}_{q}.tflite"
+            name = f"exaggerate_{q}.tflite"
             lite = LiteModel(os.path.join(tflite_dir, name), num_threads=1)
             rows.append({"graph": graph, "artifact": f"tflite_{q}", "ms": _median_ms(
                 lambda: lite(**inputs), args.repeats), "bytes": sizes[name]})

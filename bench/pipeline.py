@@ -19,7 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench._report import report  # pylint: disable=wrong-import-position
-from tf_deepexag import fileio, pipeline, pipeline_factory  # pylint: disable=wrong-import-position
+from tf_deepexag import fileio, pipeline  # pylint: disable=wrong-import-position
 
 
 def _median_ms(fn, repeats=5):
@@ -40,7 +40,7 @@ def main():
     from skimage import data as skdata  # pylint: disable=import-outside-toplevel
 
     photo = skdata.astronaut()
-    artist = pipeline_factory.build_caricaturist(geometry=args.geometry, style=args.style,
+    artist = pipeline.build_caricaturist(geometry=args.geometry, style=args.style,
                                                  compile_geometry=True)  # warm models
     artist(photo)  # warm-up: models loaded, graphs traced
 

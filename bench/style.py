@@ -98,7 +98,7 @@ def inference_row(peak):
 
 
 def train_row(size, jit, peak, reps=3):
-    from tf_deepexag.style import trainer
+    from tf_deepexag.training import style_trainer as trainer
     from tf_deepexag.style.config import UGATITConfig
     config = UGATITConfig(light=True, img_size=size, load_size=size + 30)
     model, _, _ = trainer.build(config)
@@ -133,7 +133,7 @@ elif mode == "jit128":
     print(json.dumps(row))
     sys.exit(0)
 else:
-    from tf_deepexag.style import trainer
+    from tf_deepexag.training import style_trainer as trainer
     from tf_deepexag.style.config import UGATITConfig
     model, _, _ = trainer.build(UGATITConfig(light=False, img_size=256))
     batch = {{k: tf.zeros((1, 256, 256, 3)) for k in "AB"}}

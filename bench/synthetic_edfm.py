@@ -1,8 +1,8 @@
 """Is the synthetic photo -> caricature mapping learnable beyond one global factor?
 
-Fits the best single EDFM factor on the training persons and compares its
-held-out error with the noiseless generating process (artist known, and
-averaged over the artists), in inter-ocular units (see
+Fits `geometry.EDFM` (one global factor) on the training persons and compares
+its held-out landmark error with the noiseless generating process (artist
+known, and averaged over the artists), in inter-ocular units (see
 `tf_deepexag.data.synthetic_eval`).
 
     python bench/synthetic_edfm.py
@@ -26,8 +26,9 @@ def main():
                                            result["generator_mean_artist_error"])
         rows.append({"seed": seed, **result})
     report("synthetic_edfm", rows, notes=(
-        "41 persons x 13 pairs, 30% of persons held out; errors: mean point distance in "
-        "inter-ocular (outer eye corner) units after similarity alignment.",))
+        "41 persons x 13 pairs, 30% of persons held out; errors: "
+        "geometry.evaluation.landmark_error (mean point distance after similarity "
+        "alignment, in inter-ocular units of the caricature).",))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,10 @@
-"""Flags shared by the exporters (defined only when run as a program, so both
-exporters can be imported in one process)."""
+"""Flags shared by the exporters (one exporter runs per process)."""
 
 from absl import flags
 
-
-def define_common_flags(out_default, out_help):
-    """`--model` (required), `--style` and `--out`."""
-    flags.DEFINE_string("model", None, "Geometry export directory (vae.keras, stats.json).")
-    flags.DEFINE_string("style", "none", "U-GAT-IT generator .keras file, or 'none'.")
-    flags.DEFINE_string("out", out_default, out_help)
-    flags.mark_flag_as_required("model")
+MODEL = flags.DEFINE_string("model", None,
+                            "Geometry export directory (vae.keras, stats.json), e.g. "
+                            "tf_deepexag/assets/vae_synthetic.")
+STYLE = flags.DEFINE_string("style", "none", "U-GAT-IT generator .keras file, or 'none'.")
+OUT = flags.DEFINE_string("out", None, "Output directory (required; e.g. under runs/).")
+flags.mark_flags_as_required(["model", "out"])

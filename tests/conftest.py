@@ -4,3 +4,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+# The tiny exported models (SavedModel, TFLite) shared by tests/export and
+# tests/serving, built once per session.
+pytest_plugins = ("tests.exported_models",)

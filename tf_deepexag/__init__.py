@@ -1,7 +1,7 @@
 """tf_deepexag: portrait photo to exaggerated caricature (DeepExaggeration).
 
 The public API. Names are imported lazily so that light modules such as
-`tf_deepexag.lite` (LiteRT, no TensorFlow) stay light.
+`tf_deepexag.serving.litert` (LiteRT, no TensorFlow) stay light.
 
 Example:
     >>> import tf_deepexag
@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "Caricaturist": "tf_deepexag.pipeline",
     "CaricatureResult": "tf_deepexag.pipeline",
-    "build_caricaturist": "tf_deepexag.pipeline_factory",
+    "build_caricaturist": "tf_deepexag.pipeline",
     "FaceLandmarker": "tf_deepexag.detect",
     "NoFaceError": "tf_deepexag.detect",
     "load_exaggerator": "tf_deepexag.geometry",

@@ -18,8 +18,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from absl import app, flags  # noqa: E402
 
 from train import _flags  # noqa: E402
-from tf_deepexag.style import inception_metrics, trainer  # noqa: E402
+from tf_deepexag.style import inception_metrics  # noqa: E402
 from tf_deepexag.style.config import UGATITConfig  # noqa: E402
+from tf_deepexag.training import style_trainer as trainer  # noqa: E402
 
 _D = UGATITConfig()
 # Run.

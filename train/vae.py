@@ -14,7 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from absl import app, flags  # noqa: E402
 
 from train import _flags  # noqa: E402
-from tf_deepexag.geometry import trainer  # noqa: E402
+from tf_deepexag.training import vae_trainer as trainer  # noqa: E402
 from tf_deepexag.geometry.config import VAEConfig  # noqa: E402
 
 _D = VAEConfig()

@@ -48,7 +48,7 @@ def test_training_is_deterministic_for_a_seed(pairs):
 
 def _factors(strokes, anchor, source):
     """Least-squares x/y scale of rebuilt points about landmark 0 vs `source`."""
-    points = landmarks.from_stroke5(strokes, anchor) - anchor
+    points = landmarks.from_stroke5(strokes, anchor).numpy() - anchor
     centred = source - source[0]
     return (points * centred).sum(0) / (centred ** 2).sum(0)
 
@@ -90,13 +90,17 @@ def test_training_epoch_without_augmentation_is_a_permutation(pairs):
     np.testing.assert_allclose(rebuilt, pairs.caricature[order], atol=1e-3)
 
 
-def test_preprocess_strokes_by_hand():
+def test_stroke_encoding_by_hand():
+    # The pipeline's encoding is `landmarks.to_stroke5`; a 3-point scheme of
+    # two contours gives pens continue, new contour, end.
+    scheme = landmarks.LandmarkScheme("three", 3, (("a", (0, 1)), ("b", (2,))), (),
+                                      (0, 1, 2), (0, 1))
     points = np.array([[[1.0, 2.0], [4.0, 6.0], [4.0, 0.0]]], np.float32)  # (1, 3, 2)
-    pen = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1]], np.float32)
-    out = data.preprocess_strokes(points, np.float32(2.0), pen).numpy()
+    out, anchor = landmarks.to_stroke5(points, scheme, np.float32(2.0))
     np.testing.assert_allclose(out[0], [[0, 0, 1, 0, 0], [1.5, 2, 0, 1, 0],
                                         [0, -3, 0, 0, 1]])
-    np.testing.assert_allclose(data.preprocess_strokes(points[0], 2.0, pen), out[0])
+    np.testing.assert_allclose(anchor, [[1.0, 2.0]])
+    np.testing.assert_allclose(landmarks.to_stroke5(points[0], scheme, 2.0)[0], out[0])
 
 
 def test_augment_scale_by_hand():

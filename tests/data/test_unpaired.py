@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from tests.style.unpaired_fixtures import write_unpaired
 from tf_deepexag.data import unpaired
+from tf_deepexag.style.processing import to_model_input
 
 
 def test_reads_mixed_sizes_and_modes(tmp_path):
@@ -16,7 +17,8 @@ def test_reads_mixed_sizes_and_modes(tmp_path):
     assert len(folder.train_a) == 5 and len(folder.train_b) == 4
     assert len(folder.test_a) == 3 and len(folder.test_b) == 3
     ds = unpaired.unpaired_train_dataset(folder.train_a, folder.train_b, 2,
-                                         load_size=36, crop_size=32, seed=1)
+                                         load_size=36, crop_size=32, seed=1,
+                                         preprocess=to_model_input)
     for batch in ds.take(4):
         for key in ("A", "B"):
             x = batch[key].numpy()
@@ -31,7 +33,8 @@ def test_reads_mixed_sizes_and_modes(tmp_path):
 def test_same_seed_same_batches(tmp_path):
     folder = unpaired.read_unpaired_folder(write_unpaired(tmp_path / "ds"))
     make = lambda seed: [b["A"].numpy() for b in unpaired.unpaired_train_dataset(
-        folder.train_a, folder.train_b, 1, 36, 32, seed=seed).take(5)]
+        folder.train_a, folder.train_b, 1, 36, 32, seed=seed,
+        preprocess=to_model_input).take(5)]
     for a, b in zip(make(3), make(3)):
         np.testing.assert_array_equal(a, b)
     assert any(not np.array_equal(a, b) for a, b in zip(make(3), make(4)))
@@ -39,7 +42,7 @@ def test_same_seed_same_batches(tmp_path):
 
 def test_augment_is_crop_of_resize_with_flip():
     img = tf.constant(np.arange(8 * 8 * 3, dtype=np.uint8).reshape(8, 8, 3))
-    out = unpaired.augment_train(img, tf.constant([1, 2]), 8, 6).numpy()
+    out = unpaired.augment_train(img, tf.constant([1, 2]), 8, 6, to_model_input).numpy()
     full = img.numpy().astype(np.float32) / 127.5 - 1.0  # resize to own size = identity
     crops = [full[i:i + 6, j:j + 6] for i in range(3) for j in range(3)]
     crops += [c[:, ::-1] for c in crops]
@@ -48,11 +51,16 @@ def test_augment_is_crop_of_resize_with_flip():
 
 def test_test_pipeline_resizes_without_augmentation(tmp_path):
     folder = unpaired.read_unpaired_folder(write_unpaired(tmp_path / "ds"))
-    (x, paths), = list(unpaired.unpaired_test_dataset(folder.test_a, 32, batch_size=3))
+    (x, paths), = list(unpaired.unpaired_test_dataset(folder.test_a, 32, batch_size=3,
+                                                      preprocess=to_model_input))
     assert x.shape == (3, 32, 32, 3)
     assert [p.decode() for p in paths.numpy()] == folder.test_a
-    again = next(iter(unpaired.unpaired_test_dataset(folder.test_a, 32, 3)))[0]
+    again = next(iter(unpaired.unpaired_test_dataset(folder.test_a, 32, 3,
+                                                     preprocess=to_model_input)))[0]
     np.testing.assert_array_equal(x.numpy(), again.numpy())
+    # The test transform is the inference one (`style.processing`).
+    first = unpaired.decode_image(folder.test_a[0])
+    np.testing.assert_array_equal(x[0], to_model_input(first, 32))
 
 
 def test_missing_or_empty_domain_is_named(tmp_path):

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from export.saved_model import export_saved_model, next_version
-from tests.export.conftest import (fixed_noise, face_size, keras_reference,
+from tests.exported_models import (fixed_noise, face_size, keras_reference,
                                    photo_points, psnr)
+from tf_deepexag.export import export_saved_model, next_version
+from tf_deepexag.style.processing import to_model_input, to_uint8
 from tf_deepexag.warp import warp_face
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -76,19 +77,16 @@ def test_fresh_process_signatures_match_keras(saved_model_version, tiny_artifact
     deterministic = keras_reference(model, points, *fixed_noise(batch=2), 0.0)
     assert np.max(np.abs(out["exaggerate_t0"] - deterministic)) < tol
     assert np.max(np.abs(out["serving_default"] - deterministic)) < tol
-    # stylize: area-resize to 32, [-1, 1], generator, back; the reference in NumPy.
-    x = tf.image.resize(images.astype(np.float32), [32, 32], method="area") / 127.5 - 1
-    y = np.asarray(tf.image.resize(generator(x)[0], [40, 48]))
-    want_images = np.clip(np.round((y + 1) * 127.5), 0, 255).astype(np.uint8)
+    # stylize: the shared processing to 32, the generator, back to 40 x 48.
+    want_images = to_uint8(generator(to_model_input(images, 32))[0], (40, 48)).numpy()
     assert out["stylize"].shape == images.shape and out["stylize"].dtype == np.uint8
     assert np.max(np.abs(out["stylize"].astype(int) - want_images)) <= 1
     # caricature: photo + 1.5 (deterministic - photo), warped, stylized.
     want_points = points[:1] + 1.5 * (deterministic[:1] - points[:1])
     assert np.max(np.abs(out["caricature_points"] - want_points)) < 1.5 * tol
     warped = warp_face(image[0], points[0], want_points[0])
-    x = tf.image.resize(warped[None].astype(np.float32), [32, 32], "area") / 127.5 - 1
-    y = np.asarray(tf.image.resize(generator(x)[0], [300, 280]))
-    want_image = np.clip(np.round((y + 1) * 127.5), 0, 255).astype(np.uint8)
+    want_image = to_uint8(generator(to_model_input(warped[None], 32))[0],
+                          (300, 280)).numpy()
     assert out["caricature"].shape == image.shape
     assert psnr(out["caricature"], want_image) > 40
 

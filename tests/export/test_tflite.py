@@ -1,5 +1,5 @@
 """TFLite export: builtin ops only, no control flow, real int8 weights, parity of
-each mode and variant with Keras, input checks."""
+every temperature and variant with Keras and with `Exaggerator`, input checks."""
 
 import os
 
@@ -8,14 +8,14 @@ import pytest
 import tensorflow as tf
 from ai_edge_litert import interpreter as litert
 
-from export.tflite import QUANTIZATIONS, op_names
-from tests.export.conftest import (STYLE_SIZE, face_size, fixed_noise, keras_reference,
-                                   photo_points, psnr)
-from tf_deepexag.lite import LiteExaggerator, LiteModel
+from tests.exported_models import (STATS, STYLE_SIZE, face_size, fixed_noise,
+                                   keras_reference, op_names, photo_points, psnr)
+from tf_deepexag.export import QUANTIZATIONS, export_tflite
+from tf_deepexag.geometry import Exaggerator
+from tf_deepexag.serving.litert import LiteExaggerator, LiteModel
 
 pytestmark = pytest.mark.slow
 
-MODES = ("sampled", "deterministic")
 # Ops that would mean Flex, resource variables, loops or branches.
 FORBIDDEN = ("VAR_HANDLE", "READ_VARIABLE", "WHILE", "IF", "CALL_ONCE")
 
@@ -36,7 +36,7 @@ def _tensor_elements(path):
 
 def test_files_written_with_builtin_ops_only(tflite_files):
     out, sizes = tflite_files
-    names = [f"exaggerate_{m}" for m in MODES] + ["stylize"]
+    names = ["exaggerate", "stylize"]
     assert sorted(sizes) == sorted(f"{n}_{q}.tflite" for n in names for q in QUANTIZATIONS)
     for name, size in sizes.items():
         path = os.path.join(out, name)
@@ -44,31 +44,28 @@ def test_files_written_with_builtin_ops_only(tflite_files):
         ops = op_names(path)
         assert not [op for op in ops if op.startswith("CUSTOM") or op in FORBIDDEN], ops
     assert "CONV_2D" in op_names(_path(tflite_files, "stylize", "fp32"))
-    for mode in MODES:
-        assert "FULLY_CONNECTED" in op_names(_path(tflite_files, f"exaggerate_{mode}", "fp32"))
+    assert "FULLY_CONNECTED" in op_names(_path(tflite_files, "exaggerate", "fp32"))
     assert [n for n in os.listdir(out) if n.endswith(".tmp")] == []
 
 
 def test_int8_quantizes_the_exaggerate_weights(tflite_files, lite_artifacts):
     model = lite_artifacts[1]
     # The converter's dynamic-range pass quantizes weight matrices of >= 1024
-    # elements (not biases); all of them are decoder/head kernels both modes use.
+    # elements (not biases); all of them are decoder/head kernels.
     large = sum(int(np.prod(w.shape)) for w in model.weights
                 if len(w.shape) == 2 and np.prod(w.shape) >= 1024)
     assert large > 250_000
-    for mode in MODES:
-        name = f"exaggerate_{mode}"
-        fp32, int8 = (_path(tflite_files, name, q) for q in ("fp32", "int8"))
-        assert "int8" not in _tensor_elements(fp32)
-        counts = _tensor_elements(int8)
-        # Every large weight is stored in int8 (once: no copy per step).
-        assert large <= counts.get("int8", 0) < 1.2 * large, (mode, counts, large)
-        # ~3 bytes saved per quantized weight: the file shrinks by about that.
-        saved = os.path.getsize(fp32) - os.path.getsize(int8)
-        assert saved > 2.5 * large, (mode, saved, large)
-        assert os.path.getsize(int8) < 0.75 * os.path.getsize(fp32)
-        fp16 = _tensor_elements(_path(tflite_files, name, "fp16"))
-        assert fp16.get("float16", 0) >= large, (mode, fp16)
+    fp32, int8 = (_path(tflite_files, "exaggerate", q) for q in ("fp32", "int8"))
+    assert "int8" not in _tensor_elements(fp32)
+    counts = _tensor_elements(int8)
+    # Every large weight is stored in int8 (once: no copy per step).
+    assert large <= counts.get("int8", 0) < 1.2 * large, (counts, large)
+    # ~3 bytes saved per quantized weight: the file shrinks by about that.
+    saved = os.path.getsize(fp32) - os.path.getsize(int8)
+    assert saved > 2.5 * large, (saved, large)
+    assert os.path.getsize(int8) < 0.75 * os.path.getsize(fp32)
+    fp16 = _tensor_elements(_path(tflite_files, "exaggerate", "fp16"))
+    assert fp16.get("float16", 0) >= large, fp16
 
 
 def test_exaggerate_parity_with_keras(tflite_files, lite_artifacts):
@@ -78,38 +75,42 @@ def test_exaggerate_parity_with_keras(tflite_files, lite_artifacts):
     noise = fixed_noise(seed=11)
     report = {}
     for q in QUANTIZATIONS:
-        deterministic = LiteModel(_path(tflite_files, "exaggerate_deterministic", q))
-        assert sorted(deterministic.input_specs) == ["photo_points"]
-        got = deterministic(photo_points=points)["caricature_points"]
-        want = keras_reference(model, points, *noise, 0.0)
-        report[(q, "deterministic")] = float(np.max(np.abs(got - want))) / size
-        sampled = LiteModel(_path(tflite_files, "exaggerate_sampled", q))
-        for temperature in (0.3, 1.0):
-            got = sampled(photo_points=points, eps_z=noise[0], uniforms=noise[1],
-                          normals=noise[2], temperature=np.float32(temperature))
+        lite = LiteModel(_path(tflite_files, "exaggerate", q))
+        assert sorted(lite.input_specs) == ["eps_z", "normals", "photo_points", "strength",
+                                            "temperature", "uniforms"]
+        for temperature in (0.0, 0.3, 1.0):
+            got = lite(photo_points=points, eps_z=noise[0], uniforms=noise[1],
+                       normals=noise[2], temperature=np.float32(temperature),
+                       strength=np.float32(1.0))["caricature_points"]
             want = keras_reference(model, points, *noise, temperature)
-            report[(q, temperature)] = float(
-                np.max(np.abs(got["caricature_points"] - want))) / size
+            report[(q, temperature)] = float(np.max(np.abs(got - want))) / size
     print("max |TFLite - Keras| / face size:", report)
     for key, value in report.items():
         if key[0] == "fp32":
             assert value < 1e-4, (key, value)
     # Quantized deterministic weights: a loose bound (sampled runs may pick
     # another mixture component where the inverse CDF is near a boundary).
-    assert report[("fp16", "deterministic")] < 0.02, report
-    assert report[("int8", "deterministic")] < 0.2, report
+    assert report[("fp16", 0.0)] < 0.02, report
+    assert report[("int8", 0.0)] < 0.2, report
 
 
-def test_lite_exaggerator_modes(tflite_files, lite_artifacts):
+def test_lite_exaggerator_is_the_python_exaggerator(tflite_files, lite_artifacts):
     model = lite_artifacts[1]
     points = photo_points()
     tol = 1e-4 * face_size(points)
     ex = LiteExaggerator(tflite_files[0], "fp32")
+    python = Exaggerator(model, STATS)
     deterministic = keras_reference(model, points, *fixed_noise(), 0.0)[0]
     for temperature in (0.0, -1.0):
         got = ex(points[0], temperature=temperature)
         assert got.shape == (68, 2)
         assert np.max(np.abs(got - deterministic)) < tol
+    # The same seed draws the same noise as `Exaggerator`: the same points.
+    for temperature, strength in ((0.5, 1.0), (0.8, 1.7)):
+        got = ex(points[0], temperature, seed=3, strength=strength)
+        want = python.exaggerate(points[0], temperature=temperature, seed=3,
+                                 strength=strength)[0]
+        assert np.max(np.abs(got - want)) < tol, (temperature, strength)
     noise = fixed_noise(seed=4)
     got = ex(points, temperature=0.5, noise=noise)
     assert got.shape == (1, 68, 2)
@@ -118,7 +119,7 @@ def test_lite_exaggerator_modes(tflite_files, lite_artifacts):
     # a batch runs face by face with its own noise rows.
     np.testing.assert_array_equal(ex(points[0], 0.5, seed=3), ex(points[0], 0.5, seed=3))
     assert np.max(np.abs(ex(points[0], 0.5, seed=3) - ex(points[0], 0.5, seed=4))) > tol
-    rng_noise = LiteExaggerator._draw(ex.model("sampled"), 2, 9)
+    rng_noise = LiteExaggerator._draw(ex.model, 2, 9)
     batch = ex(np.concatenate([points, points]), 0.5, seed=9)
     for i in range(2):
         one = tuple(n[i:i + 1] for n in rng_noise)
@@ -143,33 +144,32 @@ def test_stylize_psnr(tflite_files, tiny_artifacts):
 
 
 def test_lite_model_rejects_bad_input_naming_it(tflite_files, tmp_path):
-    lite = LiteModel(_path(tflite_files, "exaggerate_sampled", "fp32"))
+    lite = LiteModel(_path(tflite_files, "exaggerate", "fp32"))
     noise = fixed_noise()
     good = dict(photo_points=photo_points(), eps_z=noise[0], uniforms=noise[1],
-                normals=noise[2], temperature=np.float32(0.5))
+                normals=noise[2], temperature=np.float32(0.5), strength=np.float32(1.0))
     with pytest.raises(ValueError) as info:
         lite(**dict(good, photo_points=np.zeros((1, 67, 2), np.float32)))
     assert str(info.value) == (
-        "exaggerate_sampled_fp32: input 'photo_points' must be float32 of shape "
+        "exaggerate_fp32: input 'photo_points' must be float32 of shape "
         "[1, 68, 2] (? = any), got float32 of shape [1, 67, 2].")
     with pytest.raises(ValueError) as info:
         lite(**dict(good, eps_z=noise[0].astype(np.float64)))
     assert str(info.value) == (
-        "exaggerate_sampled_fp32: input 'eps_z' must be float32 of shape [1, 4] (? = any), "
+        "exaggerate_fp32: input 'eps_z' must be float32 of shape [1, 4] (? = any), "
         "got float64 of shape [1, 4].")
     # A Python number has no dtype: converted, as the SavedModel runner does.
     assert lite(**dict(good, temperature=0.5))["caricature_points"].shape == (1, 68, 2)
-    deterministic = LiteExaggerator(tflite_files[0])
+    ex = LiteExaggerator(tflite_files[0])
     with pytest.raises(ValueError, match=r"`photo_points` must have shape \[68, 2\]"):
-        deterministic(np.zeros((68, 3)))
-    with pytest.raises(FileNotFoundError, match="exaggerate_deterministic_int8"):
+        ex(np.zeros((68, 3)))
+    with pytest.raises(FileNotFoundError, match="exaggerate_int8"):
         LiteExaggerator(tmp_path, "int8")(photo_points()[0])
     with pytest.raises(ValueError, match="`quantization` must be one of"):
         LiteExaggerator(tflite_files[0], "int4")
 
 
 def test_export_tflite_bad_paths(tmp_path):
-    from export.tflite import export_tflite
     with pytest.raises(FileNotFoundError, match="missing_dir"):
         export_tflite(str(tmp_path / "missing_dir"), str(tmp_path / "out"))
     (tmp_path / "junk.txt").write_text("not a model")

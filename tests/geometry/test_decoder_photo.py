@@ -38,13 +38,13 @@ def test_sampler_follows_the_same_rule():
     noise = dict(eps_z=np.zeros((1, TINY.z_size), np.float32),
                  uniforms=np.full((1, 68, 2), 0.5, np.float32),
                  normals=np.zeros((1, 68, 2), np.float32))
-    base = np.asarray(sample_sequence(model, photo, deterministic=True, **noise))
+    base = np.asarray(sample_sequence(model, photo, temperature=0.0, **noise))
     changed_photo = photo.copy()
     changed_photo[:, 10, :2] += 3.0
     z = model.encoder(photo)[1]
-    changed = np.asarray(sample_sequence(model, changed_photo, deterministic=True, z=z,
+    changed = np.asarray(sample_sequence(model, changed_photo, temperature=0.0, z=z,
                                          **noise))
-    base_fixed_z = np.asarray(sample_sequence(model, photo, deterministic=True, z=z,
+    base_fixed_z = np.asarray(sample_sequence(model, photo, temperature=0.0, z=z,
                                               **noise))
     np.testing.assert_allclose(base_fixed_z[:, :10], changed[:, :10], atol=1e-6)
     assert np.abs(base_fixed_z[:, 10, :2] - changed[:, 10, :2]).max() > 1e-6
@@ -66,7 +66,7 @@ def test_untrained_photo_skip_head_copies_the_photo():
     noise = dict(eps_z=np.zeros((2, TINY.z_size), np.float32),
                  uniforms=np.full((2, 68, 2), 0.5, np.float32),
                  normals=np.zeros((2, 68, 2), np.float32))
-    out = np.asarray(sample_sequence(model, photo, deterministic=True, **noise))
+    out = np.asarray(sample_sequence(model, photo, temperature=0.0, **noise))
     np.testing.assert_array_equal(out[..., :2], photo[..., :2])
     np.testing.assert_array_equal(out[..., 2:], photo[..., 2:])
 
@@ -92,7 +92,7 @@ def test_without_caricature_feedback_sampling_equals_teacher_forcing():
     noise = dict(eps_z=np.zeros((3, TINY.z_size), np.float32),
                  uniforms=np.full((3, 68, 2), 0.5, np.float32),
                  normals=np.zeros((3, 68, 2), np.float32))
-    out = np.asarray(sample_sequence(model, photo, deterministic=True, **noise))
+    out = np.asarray(sample_sequence(model, photo, temperature=0.0, **noise))
     np.testing.assert_allclose(out[..., :2], means, atol=1e-5)
 
 
@@ -114,7 +114,7 @@ def test_step_encoding_gives_each_step_its_own_input():
     noise = dict(eps_z=np.zeros((1, TINY.z_size), np.float32),
                  uniforms=np.full((1, 68, 2), 0.5, np.float32),
                  normals=np.zeros((1, 68, 2), np.float32))
-    out = np.asarray(sample_sequence(model, photo, deterministic=True,
+    out = np.asarray(sample_sequence(model, photo, temperature=0.0,
                                      pen_from_photo=True, **noise))
     m = TINY.num_mixture
     k = params[..., 3:3 + m].argmax(-1)[..., None]

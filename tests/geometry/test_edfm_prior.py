@@ -8,7 +8,8 @@ import pytest
 from tests.geometry.conftest import TINY
 from tf_deepexag import data
 from tf_deepexag.geometry import DeepExaggerationVAE, Exaggerator, VAEConfig, baselines
-from tf_deepexag.geometry import evaluation, trainer
+from tf_deepexag.geometry import evaluation
+from tf_deepexag.training import vae_trainer as trainer
 
 PRIOR = dataclasses.replace(TINY, num_mixture=1, decoder_photo="current", photo_skip=True,
                             edfm_prior=True, mask_end_offset=False)
@@ -34,14 +35,14 @@ def test_untrained_model_reproduces_the_edfm_baseline(pairs):
     edfm = trainer.init_edfm_prior(model, train, stats)
     reference = baselines.EDFM.fit(train.photo, train.caricature)
     assert edfm.k == reference.k and reference.k > 1.2  # a real exaggeration
-    generated = Exaggerator(model, stats).exaggerate(test.photo, deterministic=True)[:, 0]
+    generated = Exaggerator(model, stats).exaggerate(test.photo, temperature=0.0)[:, 0]
     expected = reference(test.photo)
     # Both are similarity-aligned onto the photo by the Exaggerator; compare
     # shapes after aligning onto the baseline, in inter-ocular units.
     np.testing.assert_array_less(evaluation.landmark_error(generated, expected), 1e-4)
     # The untrained model without the prior copies the photo instead.
     plain = DeepExaggerationVAE(dataclasses.replace(PRIOR, edfm_prior=False))
-    copied = Exaggerator(plain, stats).exaggerate(test.photo, deterministic=True)[:, 0]
+    copied = Exaggerator(plain, stats).exaggerate(test.photo, temperature=0.0)[:, 0]
     assert evaluation.landmark_error(copied, expected).mean() > 0.01
 
 

@@ -41,9 +41,20 @@ class SamplingTest(tf.test.TestCase):
         params[0, 3:6] = [0.1, 2.0, -1.0]         # pi logits: component 1
         params[0, 6:9] = [5.0, 7.0, 9.0]          # mu1
         params[0, 9:12] = [-5.0, -7.0, -9.0]      # mu2
-        offset, _ = sample_step(tf.constant(params), np.full((1, 2), 0.5, np.float32),
-                                np.ones((1, 2), np.float32), deterministic=True)
-        self.assertAllClose(offset, [[7.0, -7.0]])
+        for temperature in (0.0, -1.0):
+            offset, _ = sample_step(tf.constant(params), np.full((1, 2), 0.5, np.float32),
+                                    np.ones((1, 2), np.float32), temperature=temperature)
+            self.assertAllClose(offset, [[7.0, -7.0]])
+        # The same graph samples for a positive temperature (traced once).
+        step = tf.function(sample_step)
+        sampled, _ = step(tf.constant(params), np.full((1, 2), 0.01, np.float32),
+                          np.ones((1, 2), np.float32), tf.constant(1.0))
+        greedy, _ = step(tf.constant(params), np.full((1, 2), 0.01, np.float32),
+                         np.ones((1, 2), np.float32), tf.constant(0.0))
+        self.assertAllClose(greedy, [[7.0, -7.0]])
+        # u = 0.01 picks component 0 (pi_0 = 0.13): mean 5 plus sigma 1 * noise 1.
+        self.assertAllClose(sampled[0, 0], 6.0, atol=1e-5)
+        self.assertEqual(step.experimental_get_tracing_count(), 1)
 
     def test_identical_noise_identical_outputs(self):
         rng = np.random.default_rng(0)
@@ -62,7 +73,7 @@ class SamplingTest(tf.test.TestCase):
         model = DeepExaggerationVAE(TINY)
         photo = random_strokes(rng, 2)
         eps, uniforms, normals = _noise(rng, 2)
-        det = sample_sequence(model, photo, eps, uniforms, normals, deterministic=True)
+        det = sample_sequence(model, photo, eps, uniforms, normals, temperature=0.0)
         cold = sample_sequence(model, photo, np.zeros_like(eps), uniforms, normals,
                                temperature=1e-4)
         warm = sample_sequence(model, photo, np.zeros_like(eps), uniforms, normals,

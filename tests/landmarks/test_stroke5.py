@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tf_deepexag import landmarks
 
@@ -58,3 +59,19 @@ def test_webcaricature_scheme_is_consistent():
     mirror = np.asarray(scheme.mirror)
     np.testing.assert_array_equal(mirror[mirror], np.arange(17))
     assert landmarks.IBUG68.mirror[36] == 45 and landmarks.IBUG68.mirror[8] == 8
+
+
+def test_scaled_offsets_in_a_graph_and_the_inverse():
+    points = _random_faces(2)
+    traced = tf.function(lambda p: landmarks.to_stroke5(p, offset_scale=4.0),
+                         input_signature=[tf.TensorSpec([None, 68, 2], tf.float32)])
+    strokes, anchor = traced(points)
+    np.testing.assert_allclose(strokes[:, 1:, :2], np.diff(points, axis=1) / 4.0,
+                               rtol=1e-6, atol=1e-4)
+    np.testing.assert_array_equal(strokes[:, :, 2:], np.broadcast_to(
+        landmarks.IBUG68.pen_states(), (3, 68, 3)))
+    rebuilt = landmarks.from_stroke5(strokes, anchor, offset_scale=4.0)
+    np.testing.assert_allclose(rebuilt, points, rtol=0, atol=1e-3)
+    with pytest.raises(ValueError, match="points"):
+        tf.function(landmarks.to_stroke5).get_concrete_function(
+            tf.TensorSpec([None, 67, 2], tf.float32))

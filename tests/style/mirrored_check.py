@@ -14,7 +14,7 @@ cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(
     cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
-from tf_deepexag.style import trainer  # noqa: E402
+from tf_deepexag.training import style_trainer as trainer  # noqa: E402
 from tf_deepexag.style.config import UGATITConfig  # noqa: E402
 
 

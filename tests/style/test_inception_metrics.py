@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from tests.style.unpaired_fixtures import structured_image
-from tf_deepexag.style import inception_metrics, metrics, trainer
+from tf_deepexag.style import inception_metrics, metrics
+from tf_deepexag.training import style_trainer as trainer
 
 needs_eval_extra = pytest.mark.skipif(
     not inception_metrics.is_available(),

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from tests.layer_test_case import LayerTestCase
-from tf_deepexag.style import trainer
+from tf_deepexag.training import style_trainer as trainer
 from tf_deepexag.style.config import UGATITConfig
 from tf_deepexag.style.model import UGATIT, _bce_logits
 from tf_deepexag.style.schedule import LinearDecaySchedule

@@ -70,13 +70,13 @@ def _output_paths(out_dir, photo, samples):
 
 
 def run(args):
-    from tf_deepexag import figures, pipeline_factory  # pylint: disable=g-import-not-at-top
+    from tf_deepexag import figures, pipeline  # pylint: disable=g-import-not-at-top
 
     if args.samples < 1:
         raise ValueError(f"--samples must be at least 1, got {args.samples}.")
     photos = _collect(args.inputs)
     # Tracing the VAE sampler costs ~15 s once and saves ~1.4 s a face.
-    artist = pipeline_factory.build_caricaturist(
+    artist = pipeline.build_caricaturist(
         geometry=args.geometry, style=args.style, faces=args.faces,
         compile_geometry=len(photos) >= COMPILE_FROM_PHOTOS)
     failures, written, skipped = [], 0, 0

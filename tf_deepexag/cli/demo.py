@@ -55,18 +55,19 @@ def _tflite_parity(model_dir, tflite_dir, photo_points):
     """Max |TFLite fp32 - Keras| of the deterministic exaggerated points."""
     import numpy as np  # pylint: disable=g-import-not-at-top
 
-    from tf_deepexag import geometry, lite  # pylint: disable=g-import-not-at-top
+    from tf_deepexag import geometry  # pylint: disable=g-import-not-at-top
+    from tf_deepexag.serving import litert  # pylint: disable=g-import-not-at-top
 
     exaggerator = geometry.load_exaggerator(model_dir)
-    keras_points = exaggerator.exaggerate(photo_points, deterministic=True)[0]
-    lite_points = lite.LiteExaggerator(tflite_dir, "fp32")(photo_points, temperature=0.0)
+    keras_points = exaggerator.exaggerate(photo_points, temperature=0.0)[0]
+    lite_points = litert.LiteExaggerator(tflite_dir, "fp32")(photo_points, temperature=0.0)
     return float(np.abs(lite_points - keras_points).max())
 
 
 def run(args):
     from skimage import data as skdata  # pylint: disable=g-import-not-at-top
 
-    from tf_deepexag import data, fileio, figures, geometry, pipeline_factory  # pylint: disable=g-import-not-at-top
+    from tf_deepexag import data, fileio, figures, geometry, pipeline  # pylint: disable=g-import-not-at-top
 
     out, runs = os.path.abspath(args.out), os.path.abspath(args.runs)
     artifacts = {}
@@ -88,7 +89,7 @@ def run(args):
         print("skipped: train/ is not next to the installed package")
 
     _step("3/4 caricature the astronaut")
-    artist = pipeline_factory.build_caricaturist(geometry="vae", style="cartoon")
+    artist = pipeline.build_caricaturist(geometry="vae", style="cartoon")
     result = artist(skdata.astronaut(), strength=1.0, temperature=0.0, seed=0)[0]
     caricature = os.path.join(out, "astronaut_caricature.png")
     figure = os.path.join(out, "astronaut_figure.png")

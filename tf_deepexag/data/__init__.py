@@ -3,8 +3,7 @@
 from tf_deepexag.data.landmark_set import LandmarkSet
 from tf_deepexag.data.paired import (COLUMNS, PAIRS_FILE, PairedLandmarks,
                                      read_paired_folder)
-from tf_deepexag.data.pipeline import (augment_scale, paired_stroke_dataset,
-                                       preprocess_strokes)
+from tf_deepexag.data.pipeline import augment_scale, paired_stroke_dataset
 from tf_deepexag.data.public_datasets import (read_caricature_data,
                                               read_webcaricature)
 from tf_deepexag.data.render import render_face
@@ -21,7 +20,7 @@ from tf_deepexag.data.unpaired import (UnpairedFolder, read_unpaired_folder,
 __all__ = [
     "COLUMNS", "PAIRS_FILE", "LandmarkSet", "PairedLandmarks", "SCHEMA_VERSION",
     "augment_scale", "generate_synthetic", "make_synthetic_pairs", "paired_stroke_dataset",
-    "parse_pair", "preprocess_strokes", "read_caricature_data", "read_landmark_tfrecords",
+    "parse_pair", "read_caricature_data", "read_landmark_tfrecords",
     "read_paired_folder", "read_tfrecords", "read_webcaricature", "render_face",
     "split_by_person", "UnpairedFolder", "read_unpaired_folder", "unpaired_test_dataset",
     "unpaired_train_dataset", "write_synthetic_dataset", "write_tfrecords",

@@ -38,17 +38,6 @@ def augment_scale(photo, caricature, factors):
     return scale(photo), scale(caricature)
 
 
-def preprocess_strokes(points, offset_scale, pen):
-    """`(..., N, 2)` absolute points -> `(..., N, 5)` normalised stroke-5.
-
-    Offsets from the previous point (step 0 is `(0, 0)`: landmark 0 is the
-    anchor) divided by `offset_scale`, followed by the `(N, 3)` pen states.
-    """
-    previous = tf.concat([points[..., :1, :], points[..., :-1, :]], axis=-2)
-    pen = tf.broadcast_to(pen, tf.concat([tf.shape(points)[:-1], [3]], axis=0))
-    return tf.concat([(points - previous) / offset_scale, pen], axis=-1)
-
-
 def paired_stroke_dataset(photo_points, caricature_points, stats, batch_size,
                           training, seed=0, random_scale_factor=0.15,
                           scheme=landmarks.IBUG68):
@@ -92,17 +81,15 @@ def paired_stroke_dataset(photo_points, caricature_points, stats, batch_size,
     if training and len(photo_points) < batch_size:
         raise ValueError(f"{len(photo_points)} training pairs cannot fill one batch of "
                          f"{batch_size}.")
-    pen = tf.constant(scheme.pen_states())
     photo_scale = np.float32(stats.photo_scale)
     caricature_scale = np.float32(stats.caricature_scale)
 
     def encode(photo, caricature):
-        return {
-            "photo": preprocess_strokes(photo, photo_scale, pen),
-            "caricature": preprocess_strokes(caricature, caricature_scale, pen),
-            "photo_anchor": photo[..., 0, :],
-            "caricature_anchor": caricature[..., 0, :],
-        }
+        photo_strokes, photo_anchor = landmarks.to_stroke5(photo, scheme, photo_scale)
+        caricature_strokes, caricature_anchor = landmarks.to_stroke5(
+            caricature, scheme, caricature_scale)
+        return {"photo": photo_strokes, "caricature": caricature_strokes,
+                "photo_anchor": photo_anchor, "caricature_anchor": caricature_anchor}
 
     def augment_and_encode(step, indices):
         # One stateless draw per batch, keyed by (seed, batch number): every

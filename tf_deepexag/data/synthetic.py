@@ -21,7 +21,7 @@ noses and chins get more than eye spacing: 1.1 to 3.4), an artist modulation
 more), an artist bias `b_c` (one likes big eyes) and noise `e`. The caricature
 gets its own pose. A single global factor (EDFM) therefore cannot reproduce
 the mapping, while a model that reads the face's components can: on held-out
-persons EDFM's error is about 2x the noiseless generator's
+persons EDFM's error is 2-3x the noiseless generator's
 (`synthetic_eval`, `bench/synthetic_edfm.py`).
 
 Deterministic given the seed.
@@ -156,7 +156,7 @@ def _place(canonical, rng, interocular, frame=256.0):
     rotation = scale * np.exp(1j * angle)
     shift = complex(*centre) - rotation * complex(*box_centre)
     matrix = landmarks.similarity_matrix(scale, angle, (shift.real, shift.imag))
-    return landmarks.apply_similarity(canonical, matrix)
+    return landmarks.apply_similarity(canonical, matrix).numpy().astype(np.float32)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,38 +1,24 @@
 """How learnable is the synthetic photo -> caricature mapping? EDFM vs the generator.
 
-All shapes are compared in one normalised frame: every face is Procrustes-
-aligned onto the mean training photo, which is scaled to an inter-ocular
-(outer eye corner) distance of 1, so errors read in inter-ocular units.
-
-- EDFM (exaggerate the difference from the mean face) with the single best
-  factor k fitted on the training persons by least squares:
-  `c_hat = m + k (p - m)`.
-- The generating process without noise, given the photo's true component
+On held-out persons, compares:
+- EDFM (`geometry.EDFM`: exaggerate the difference from the mean face) fitted
+  on the training persons, and the photo itself (identity);
+- the generating process without noise, given the photo's true component
   parameters: with the pair's artist known (oracle) and averaged over the
   artists (what a model that sees only the photo can at best aim for).
 
-The error of a prediction is the mean point distance to the real caricature
-after aligning the caricature onto it (similarity, least squares).
+Errors are `geometry.evaluation.landmark_error`, the measure every geometry
+model is scored with (mean point distance after least-squares similarity
+alignment, in inter-ocular units of the real caricature), so they read on
+the same scale as the held-out numbers of the trained models.
 
 Shapes: P pairs, N = 68 points.
 """
 
 import numpy as np
 
-from tf_deepexag import landmarks
 from tf_deepexag.data import split, synthetic
-
-
-def _normalise(points, reference):
-    """Procrustes-aligns `(P, N, 2)` faces onto `reference` `(N, 2)`."""
-    return landmarks.align(points, np.broadcast_to(reference, points.shape),
-                           "procrustes").astype(np.float64)
-
-
-def shape_error(prediction, actual):
-    """Mean point distance, `(P,)`, after aligning `actual` onto `prediction`."""
-    aligned = landmarks.align(actual, prediction, "procrustes").astype(np.float64)
-    return np.linalg.norm(aligned - prediction, axis=-1).mean(axis=-1)
+from tf_deepexag.geometry import baselines, evaluation
 
 
 def _noiseless_caricatures(generated, artist_indices, template):
@@ -54,33 +40,32 @@ def edfm_vs_generator(generated, test_fraction=0.3, seed=0):
         seed: int, the person split seed.
 
     Returns:
-        Dict: `edfm_factor` (k fitted on train), and mean test errors in
-        inter-ocular units: `edfm_error`, `identity_error` (k = 1: the photo
+        Dict: `edfm_factor` (EDFM's k fitted on train), and mean test errors
+        in inter-ocular units: `edfm_error`, `identity_error` (the photo
         itself), `generator_error` (artist known), `generator_mean_artist_error`
-        (shape averaged over the artists).
+        (shape averaged over the artists), and `test_pairs`.
     """
     pairs = generated.pairs
-    _, test = split.split_by_person(pairs, test_fraction, seed)
+    train, test = split.split_by_person(pairs, test_fraction, seed)
     is_test = np.isin(pairs.persons, np.unique(test.persons))
-    mean = landmarks.mean_shape(pairs.photo[~is_test]).astype(np.float64)
-    mean /= landmarks.interocular_distance(mean)
-    photo = _normalise(pairs.photo, mean)
-    caricature = _normalise(pairs.caricature, mean)
-    d_p, d_c = photo[~is_test] - mean, caricature[~is_test] - mean
-    k = float(np.sum(d_p * d_c) / np.sum(d_p * d_p))
-    edfm = mean + k * (photo[is_test] - mean)
+    truth = pairs.caricature[is_test]
+
+    def error(predicted):
+        return float(evaluation.landmark_error(predicted, truth).mean())
+
+    edfm = baselines.EDFM.fit(train.photo, train.caricature)
     template = synthetic.canonical_template()
-    oracle = _normalise(_noiseless_caricatures(generated, generated.artists, template), mean)
-    per_artist = [_normalise(_noiseless_caricatures(
-        generated, np.full(len(pairs), a), template), mean)
-        for a in range(len(generated.artist_styles))]
-    averaged = np.mean(per_artist, axis=0)
-    truth = caricature[is_test]
+    oracle = _noiseless_caricatures(generated, generated.artists, template)
+    # Every artist's shape is a deformation of the same template (one frame),
+    # so the shapes average point by point.
+    averaged = np.mean([_noiseless_caricatures(generated, np.full(len(pairs), a),
+                                               template)
+                        for a in range(len(generated.artist_styles))], axis=0)
     return {
-        "edfm_factor": k,
-        "edfm_error": float(shape_error(edfm, truth).mean()),
-        "identity_error": float(shape_error(photo[is_test], truth).mean()),
-        "generator_error": float(shape_error(oracle[is_test], truth).mean()),
-        "generator_mean_artist_error": float(shape_error(averaged[is_test], truth).mean()),
+        "edfm_factor": edfm.k,
+        "edfm_error": error(edfm(pairs.photo[is_test])),
+        "identity_error": error(pairs.photo[is_test]),
+        "generator_error": error(oracle[is_test]),
+        "generator_mean_artist_error": error(averaged[is_test]),
         "test_pairs": int(is_test.sum()),
     }

@@ -4,8 +4,11 @@ their tf.data pipelines for U-GAT-IT.
 Shapes: B batch, S crop side, L load side.
 
 Training (UGATIT.py's transform, reordered resize -> crop -> flip, which
-has the same distribution): resize to (L, L), random crop (S, S), random
-horizontal flip, scale to [-1, 1]. Test: resize to (S, S), scale.
+has the same distribution): resize to (L, L) and scale to [-1, 1], random
+crop (S, S), random horizontal flip. Test: resize to (S, S) and scale.
+The resize-and-scale step is a `preprocess(image, size)` argument, in
+practice `style.processing.to_model_input`, the conversion every style model
+runs at inference (data does not import the style stage).
 Decoding is `tf.io.decode_image(channels=3, expand_animations=False)`, so
 grayscale, RGBA and palette images become RGB and sizes may differ.
 """
@@ -108,44 +111,39 @@ def decode_image(path):
     return image
 
 
-def preprocess_test(image, crop_size):
-    """(H, W, 3) uint8 -> (S, S, 3) float32 in [-1, 1] (resize, no crop)."""
-    image = tf.image.resize(tf.cast(image, tf.float32), (crop_size, crop_size))
-    return tf.clip_by_value(image, 0.0, 255.0) / 127.5 - 1.0
-
-
-def augment_train(image, seed, load_size, crop_size):
-    """Resize to L, random S crop, random flip; uint8 -> [-1, 1] float32.
+def augment_train(image, seed, load_size, crop_size, preprocess):
+    """Resize to L and scale, random S crop, random flip.
 
     Args:
         image: (H, W, 3) uint8.
         seed: (2,) int32/int64 stateless seed.
         load_size: int L.
         crop_size: int S <= L.
+        preprocess: `(uint8 image, size) -> float32 image in [-1, 1]` of that
+            size (`style.processing.to_model_input`).
 
     Returns:
         (S, S, 3) float32 in [-1, 1].
     """
-    image = tf.image.resize(tf.cast(image, tf.float32), (load_size, load_size))
+    image = preprocess(image, load_size)  # (L, L, 3)
     seeds = tf.random.experimental.stateless_split(seed, 2)
     image = tf.image.stateless_random_crop(image, (crop_size, crop_size, 3),
                                           seed=seeds[0])
-    image = tf.image.stateless_random_flip_left_right(image, seed=seeds[1])
-    return tf.clip_by_value(image, 0.0, 255.0) / 127.5 - 1.0
+    return tf.image.stateless_random_flip_left_right(image, seed=seeds[1])
 
 
-def _stream(files, seed, load_size, crop_size):
+def _stream(files, seed, load_size, crop_size, preprocess):
     files = tf.data.Dataset.from_tensor_slices(list(files))
     files = files.shuffle(len(files), seed=seed,
                           reshuffle_each_iteration=True).repeat()
     seeds = tf.data.Dataset.random(seed=seed + 1).batch(2)
     return tf.data.Dataset.zip(files, seeds).map(
-        lambda f, s: augment_train(decode_image(f), s, load_size, crop_size),
+        lambda f, s: augment_train(decode_image(f), s, load_size, crop_size, preprocess),
         num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
 def unpaired_train_dataset(files_a, files_b, batch_size, load_size=286,
-                           crop_size=256, seed=0):
+                           crop_size=256, seed=0, *, preprocess):
     """Zipped, augmented, repeating A and B streams.
 
     Args:
@@ -154,6 +152,8 @@ def unpaired_train_dataset(files_a, files_b, batch_size, load_size=286,
         load_size: int, resize side before cropping. Defaults to `286`.
         crop_size: int, training side. Defaults to `256`.
         seed: int; the same seed gives the same batches.
+        preprocess: `(uint8 image, size) -> float32 image in [-1, 1]`
+            (`style.processing.to_model_input`).
 
     Returns:
         `tf.data.Dataset` of {"A": (B, S, S, 3), "B": (B, S, S, 3)} float32.
@@ -164,20 +164,27 @@ def unpaired_train_dataset(files_a, files_b, batch_size, load_size=286,
     if crop_size > load_size:
         raise ValueError(f"`crop_size` ({crop_size}) must be <= `load_size` "
                          f"({load_size}).")
-    a = _stream(files_a, seed, load_size, crop_size)
-    b = _stream(files_b, seed + 7919, load_size, crop_size)
+    a = _stream(files_a, seed, load_size, crop_size, preprocess)
+    b = _stream(files_b, seed + 7919, load_size, crop_size, preprocess)
     return (tf.data.Dataset.zip({"A": a, "B": b})
             .batch(batch_size, drop_remainder=True)
             .prefetch(tf.data.AUTOTUNE))
 
 
-def unpaired_test_dataset(files, crop_size=256, batch_size=1):
+def unpaired_test_dataset(files, crop_size=256, batch_size=1, *, preprocess):
     """Resized images with their paths, once, in order.
+
+    Args:
+        files: image paths.
+        crop_size: int S, the side the images are resized to.
+        batch_size: int.
+        preprocess: `(uint8 image, size) -> float32 image in [-1, 1]`
+            (`style.processing.to_model_input`).
 
     Returns:
         `tf.data.Dataset` of ((B, S, S, 3) float32 in [-1, 1], (B,) paths).
     """
     ds = tf.data.Dataset.from_tensor_slices(list(files))
-    return (ds.map(lambda f: (preprocess_test(decode_image(f), crop_size), f),
+    return (ds.map(lambda f: (preprocess(decode_image(f), crop_size), f),
                    num_parallel_calls=tf.data.AUTOTUNE)
             .batch(batch_size).prefetch(tf.data.AUTOTUNE))

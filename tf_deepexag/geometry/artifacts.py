@@ -21,11 +21,19 @@ STATS_FILE = "stats.json"
 CONFIG_FILE = "config.json"
 
 
-def inference_copy(model):
-    """A fresh, uncompiled copy of `model` (same weights, no optimizer state)."""
+def inference_copy(model, unroll=False):
+    """A fresh, uncompiled copy of `model` (same weights, no optimizer state).
+
+    Args:
+        model: a `DeepExaggerationVAE`.
+        unroll: bool, the copy's LSTM loops are unrolled: no `While` or
+            TensorList ops, so its graphs convert to TFLite with builtin ops
+            only. Defaults to False.
+    """
     if not model.built:
         model.build()
-    copy = DeepExaggerationVAE(model.config)
+    config = model.config.replace(unroll=True) if unroll else model.config
+    copy = DeepExaggerationVAE(config)
     copy.build()
     copy.set_weights(model.get_weights())
     return copy

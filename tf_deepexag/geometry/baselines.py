@@ -38,10 +38,10 @@ class EDFM:
         points = np.asarray(photo_points, np.float64)
         target = np.broadcast_to(self.mean, points.shape)
         matrix = landmarks.estimate_similarity(points, target, "procrustes")
-        aligned = landmarks.apply_similarity(points, matrix)
+        aligned = landmarks.apply_similarity(points, matrix).numpy()
         exaggerated = self.mean + self.k * (aligned - self.mean)
-        return landmarks.apply_similarity(exaggerated,
-                                          landmarks.invert_similarity(matrix))
+        back = landmarks.apply_similarity(exaggerated, landmarks.invert_similarity(matrix))
+        return back.numpy().astype(np.float32)
 
     @classmethod
     def fit(cls, photo_points, caricature_points, grid=None):

@@ -16,6 +16,6 @@ def landmark_error(predicted, target):
     """Per-face error `(...,)` of `(..., N, 2)` predictions against targets."""
     predicted = np.asarray(predicted, np.float64)
     target = np.broadcast_to(np.asarray(target, np.float64), predicted.shape)
-    aligned = landmarks.align(predicted, target, "procrustes").astype(np.float64)
+    aligned = landmarks.align(predicted, target, "procrustes").numpy()
     distance = np.linalg.norm(aligned - target, axis=-1).mean(axis=-1)
     return distance / landmarks.interocular_distance(target)

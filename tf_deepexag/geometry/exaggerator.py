@@ -1,6 +1,6 @@
-"""`Exaggerator`: photo landmarks in, exaggerated landmarks out.
+"""`Exaggerator`: photo landmarks in, exaggerated landmarks out (Python API).
 
-Shapes: B faces, S samples, N = T = 68 points.
+Shapes: B faces, S samples, N = T = 68 points, Z = `z_size`.
 """
 
 import numpy as np
@@ -8,115 +8,97 @@ import tensorflow as tf
 
 from tf_deepexag import landmarks
 from tf_deepexag.geometry import artifacts
-from tf_deepexag.geometry.sampling import sample_sequence
-
-ALIGN_METHODS = ("jaw", "procrustes")
+from tf_deepexag.geometry.inference import ALIGN_METHODS, GeometryGraph
 
 
 class Exaggerator:
     """Runs a trained `DeepExaggerationVAE` on absolute landmarks.
 
-    1. The photo points are moved into the model's frame (the canonical
-       frame when `stats.mean_shape` is set) and become normalised stroke-5
-       (`stats.photo_scale`).
-    2. The model decodes step by step, feeding back its own samples; the pen
-       states are copied from the photo.
-    3. The offsets are de-normalised (`stats.caricature_scale`), summed from
-       the photo's anchor (`landmarks.from_stroke5`) and moved back into the
-       photo's frame.
-    4. The result is similarity-aligned back onto the photo (`align`: "jaw",
-       the original's rule, or "procrustes").
-    5. `photo + strength * (aligned - photo)`: 0 gives the photo, 1 the
-       generated shape, above 1 extrapolates.
+    A thin NumPy front end of `GeometryGraph`, the geometry inference graph
+    the exported SavedModel and TFLite files run too (see its docstring for
+    the steps): inputs are checked, the noise is drawn from
+    `numpy.random.default_rng(seed)` and the points come back as NumPy.
 
     Args:
         model: a `DeepExaggerationVAE`.
         stats: its `landmarks.NormalizationStats`.
         align: `"jaw"` or `"procrustes"`. Defaults to `"jaw"`.
-        compile: bool, run the 68-step sampler as a `tf.function`: tracing
-            takes ~30 s on a CPU, after which calls are much faster; eager
-            (the default) takes under a second per call. Defaults to False.
+        compile: bool, run the graph as one `tf.function` (one trace for every
+            temperature and batch size: ~15 s on a CPU for the built-in model,
+            then ~10 ms a face instead of ~1 s eagerly). Defaults to False.
 
     Example:
         >>> ex = load_exaggerator()                       # built-in model
-        >>> out = ex.exaggerate(points, num_samples=3, seed=0)   # (3, 68, 2)
+        >>> out = ex.exaggerate(points, num_samples=3, temperature=0.5, seed=0)  # (3, 68, 2)
+        >>> mode = ex.exaggerate(points, temperature=0.0)  # deterministic, (1, 68, 2)
     """
 
     def __init__(self, model, stats, align="jaw", compile=False):
         if align not in ALIGN_METHODS:
             raise ValueError(f"`align` must be one of {ALIGN_METHODS}, got {align!r}.")
-        if not model.built:
-            model.build()
-        self.model = model
+        self.graph = GeometryGraph(model, stats, align=align)
+        self.model = self.graph.vae
         self.stats = stats
         self.align = align
-        self.scheme = landmarks.IBUG68
-        self._sample = (tf.function(self._sample_fn, reduce_retracing=True)
-                        if compile else self._sample_fn)
+        self.scheme = self.graph.scheme
+        self._exaggerate = (tf.function(self.graph.exaggerate,
+                                        input_signature=self.graph.signature())
+                            if compile else self.graph.exaggerate)
 
-    def _sample_fn(self, photo, eps_z, uniforms, normals, temperature, deterministic):
-        return sample_sequence(self.model, photo, eps_z, uniforms, normals,
-                               temperature, deterministic)
-
-    def _check(self, photo_points):
-        points = landmarks.check_points(photo_points, self.scheme, "photo_points")
+    def _check(self, photo_points, name="photo_points"):
+        points = landmarks.check_points(photo_points, self.scheme, name)
         single = points.ndim == 2
         if points.ndim not in (2, 3):
-            raise ValueError(f"`photo_points` must be (68, 2) or (B, 68, 2), got "
+            raise ValueError(f"`{name}` must be (68, 2) or (B, 68, 2), got "
                              f"{points.shape}.")
-        return np.asarray(points, np.float32).reshape(-1, self.scheme.num_points, 2), single
+        return points.reshape(-1, self.scheme.num_points, 2), single
 
-    def generate_strokes(self, photo_points, num_samples=1, temperature=1.0, seed=None,
-                         deterministic=False):
-        """Raw generated caricature points, `(B, S, N, 2)`, before alignment."""
-        points, _ = self._check(photo_points)
+    @staticmethod
+    def _check_temperature(temperature):
+        temperature = float(temperature)
+        if not temperature >= 0.0:
+            raise ValueError(f"`temperature` must be >= 0 (0 = deterministic), got "
+                             f"{temperature}.")
+        return np.float32(temperature)
+
+    def _noise(self, rng, batch):
+        """`(eps_z (B, Z), uniforms (B, T, 2), normals (B, T, 2))` float32."""
+        t = self.scheme.num_points
+        return (rng.standard_normal((batch, self.graph.z_size)).astype(np.float32),
+                rng.uniform(size=(batch, t, 2)).astype(np.float32),
+                rng.standard_normal((batch, t, 2)).astype(np.float32))
+
+    def _run(self, photo_points, num_samples, temperature, seed, strength):
+        """`(B, S, N, 2)` exaggerated points and whether the input was one face."""
+        points, single = self._check(photo_points)
         if int(num_samples) < 1:
             raise ValueError(f"`num_samples` must be at least 1, got {num_samples}.")
-        if not float(temperature) > 0:
-            raise ValueError(f"`temperature` must be positive, got {temperature}.")
-        b, s, t = len(points), int(num_samples), self.scheme.num_points
-        canonical, matrix = self.stats.to_canonical(points)
-        strokes, anchor = self._photo_strokes(canonical)
-        photo = np.repeat(strokes, s, axis=0)  # (B*S, T, 5)
-        rng = np.random.default_rng(seed)
-        eps_z = rng.standard_normal((b * s, self.model.config.z_size)).astype(np.float32)
-        uniforms = rng.uniform(size=(b * s, t, 2)).astype(np.float32)
-        normals = rng.standard_normal((b * s, t, 2)).astype(np.float32)
-        out = self._sample(tf.constant(photo), tf.constant(eps_z), tf.constant(uniforms),
-                           tf.constant(normals), tf.constant(float(temperature)),
-                           bool(deterministic)).numpy()
-        out[..., :2] *= self.stats.caricature_scale
-        generated = landmarks.from_stroke5(out, np.repeat(anchor, s, axis=0))
-        back = landmarks.invert_similarity(matrix)[:, None]  # (B, 1, 2, 3)
-        return landmarks.apply_similarity(generated.reshape(b, s, t, 2), back)
-
-    def _photo_strokes(self, points):
-        """Normalised photo strokes `(B, T, 5)` and anchors of model-frame points."""
-        strokes, anchor = landmarks.to_stroke5(points, self.scheme)
-        strokes[..., :2] /= self.stats.photo_scale
-        return strokes, anchor
+        if not np.isfinite(strength):
+            raise ValueError(f"`strength` must be finite, got {strength}.")
+        b, s = len(points), int(num_samples)
+        noise = self._noise(np.random.default_rng(seed), b * s)
+        photo = np.repeat(points, s, axis=0)  # (B*S, N, 2)
+        out = self._exaggerate(photo, *noise, self._check_temperature(temperature),
+                               np.float32(strength))
+        return np.asarray(out).reshape(b, s, self.scheme.num_points, 2), single
 
     def exaggerate(self, photo_points, num_samples=1, temperature=1.0, seed=None,
-                   deterministic=False, strength=1.0):
+                   strength=1.0):
         """Exaggerated landmarks in the photo's frame.
 
         Args:
             photo_points: `(68, 2)` or `(B, 68, 2)` absolute (x, y) points.
             num_samples: int, samples per face.
-            temperature: float > 0 (pi/pen logits / T, sigmas * sqrt(T)).
+            temperature: float >= 0 (pi logits / T, sigmas * sqrt(T)); 0 is
+                deterministic: z = mu and the means of the likeliest
+                components. Defaults to 1.
             seed: int or None; the same seed gives the same samples.
-            deterministic: bool, z = mu and component means (no noise).
             strength: float, 0 = photo, 1 = generated shape, > 1 extrapolates.
 
         Returns:
             float32 `(S, 68, 2)` for one face, `(B, S, 68, 2)` for a batch.
         """
-        points, single = self._check(photo_points)
-        generated = self.generate_strokes(points, num_samples, temperature, seed,
-                                          deterministic)
-        target = np.broadcast_to(points[:, None], generated.shape)
-        aligned = landmarks.align(generated, target, self.align, self.scheme)
-        out = (target + float(strength) * (aligned - target)).astype(np.float32)
+        out, single = self._run(photo_points, num_samples, temperature, seed, strength)
         return out[0] if single else out
 
     def __call__(self, points, num_samples=1, temperature=1.0, seed=None):
@@ -124,15 +106,21 @@ class Exaggerator:
         return self.exaggerate(points, num_samples=num_samples, temperature=temperature,
                                seed=seed)
 
+    def generate_strokes(self, photo_points, num_samples=1, temperature=1.0, seed=None):
+        """Raw generated caricature points, `(B, S, N, 2)`, before alignment."""
+        points, _ = self._check(photo_points)
+        b, s = len(points), int(num_samples)
+        noise = self._noise(np.random.default_rng(seed), b * s)
+        out = self.graph.generate(np.repeat(points, s, axis=0), *noise,
+                                  self._check_temperature(temperature))
+        return np.asarray(out).reshape(b, s, self.scheme.num_points, 2)
+
     def encode(self, photo_points):
         """Latent means `(B, Z)` of `(B, 68, 2)` photo points."""
         points, _ = self._check(photo_points)
-        strokes, _ = self._photo_strokes(self.stats.to_canonical(points)[0])
-        _, mu, _ = self.model.encoder(tf.constant(strokes))
-        return mu.numpy()
+        return self.graph.encode(points).numpy()
 
-    def interpolate(self, photo_a, photo_b, num=5, temperature=1.0, seed=None,
-                    deterministic=True):
+    def interpolate(self, photo_a, photo_b, num=5, temperature=0.0, seed=None):
         """Decodes `num` codes on the segment between two photos' latent means.
 
         The photo sequence the decoder reads, and the frame the result is
@@ -142,34 +130,27 @@ class Exaggerator:
             photo_a: `(68, 2)` points of the first face.
             photo_b: `(68, 2)` points of the second face.
             num: int >= 2, codes including both ends.
-            temperature: float > 0.
+            temperature: float >= 0; 0 (the default) is deterministic.
             seed: int or None.
-            deterministic: bool. Defaults to True.
 
         Returns:
             float32 `(num, 68, 2)`.
         """
         if int(num) < 2:
             raise ValueError(f"`num` must be at least 2, got {num}.")
-        a, _ = self._check(photo_a)
-        b, _ = self._check(photo_b)
+        a, _ = self._check(photo_a, "photo_a")
+        b, _ = self._check(photo_b, "photo_b")
         if len(a) != 1 or len(b) != 1:
             raise ValueError("`interpolate` takes one (68, 2) face per argument.")
         mus = self.encode(np.concatenate([a, b]))  # (2, Z)
         alphas = np.linspace(0.0, 1.0, int(num), dtype=np.float32)
         z = (1 - alphas)[:, None] * mus[0] + alphas[:, None] * mus[1]  # (num, Z)
         frames = (1 - alphas)[:, None, None] * a[0] + alphas[:, None, None] * b[0]
-        strokes, anchor = self._photo_strokes(self.stats.to_canonical(frames)[0])
-        n, t = int(num), self.scheme.num_points
-        rng = np.random.default_rng(seed)
-        out = sample_sequence(
-            self.model, tf.constant(strokes), np.zeros_like(z),
-            rng.uniform(size=(n, t, 2)).astype(np.float32),
-            rng.standard_normal((n, t, 2)).astype(np.float32),
-            float(temperature), bool(deterministic), z=tf.constant(z)).numpy()
-        out[..., :2] *= self.stats.caricature_scale
-        generated = landmarks.from_stroke5(out, anchor)
-        return landmarks.align(generated, frames, self.align, self.scheme)
+        rng, t = np.random.default_rng(seed), self.scheme.num_points
+        uniforms = rng.uniform(size=(int(num), t, 2)).astype(np.float32)
+        normals = rng.standard_normal((int(num), t, 2)).astype(np.float32)
+        return self.graph.decode(z, frames, uniforms, normals,
+                                 self._check_temperature(temperature)).numpy()
 
 
 def load_exaggerator(path=None, align="jaw", compile=False):

@@ -9,13 +9,24 @@ defines (tests compare them with TFP's `sample()`):
     component k = #{j : cumsum(pi)_j < u0}          (inverse CDF of pi)
     (dx, dy) = mu_k + L_k (n0, n1)^T                (L_k the Cholesky factor)
     i.e. dx = mu1 + s1 n0,  dy = mu2 + s2 (rho n0 + sqrt(1 - rho^2) n1)
-The deterministic mode uses z = mu, the most likely component and its mean.
+
+Temperature 0 means deterministic, and this module is the one place that
+says so: with `temperature <= 0` the sampler uses z = mu, the most likely
+component and its mean (the noise is read by no result). The choice is a
+select on the temperature tensor, not control flow, so one graph serves both
+modes (eager, `tf.function`, SavedModel and TFLite alike; the TFLite
+converter's dynamic-range quantizer leaves weights inside `IF` branches in
+float32).
 """
 
 import tensorflow as tf
 
 from tf_deepexag.geometry import mixture
 from tf_deepexag.geometry.model import START_TOKEN
+
+# Positive temperatures below this are raised to it: sketch-rnn divides the
+# logits by the temperature, and 1e-6 already makes them one-hot.
+MIN_TEMPERATURE = 1e-6
 
 
 def _inverse_cdf(probs, u):
@@ -28,55 +39,62 @@ def _pick(values, one_hot):
     return tf.reduce_sum(values * one_hot, axis=-1)
 
 
-def sample_step(params, uniforms, normals, temperature=1.0, deterministic=False):
+def sampling_temperature(temperature):
+    """`(sampled, effective)`: a bool scalar, `temperature > 0`, and the float32
+    temperature the mixture uses (raised to `MIN_TEMPERATURE`; 1 when not
+    sampled, where it changes neither the argmax nor the means)."""
+    temperature = tf.convert_to_tensor(temperature, tf.float32)
+    sampled = temperature > 0.0
+    return sampled, tf.where(sampled, tf.maximum(temperature, MIN_TEMPERATURE), 1.0)
+
+
+def sample_step(params, uniforms, normals, temperature=1.0):
     """Draws one step's offset and pen from raw head outputs.
 
     Args:
         params: `(B, P)` raw mixture parameters.
         uniforms: `(B, 2)` U(0, 1): component choice, pen choice.
         normals: `(B, 2)` N(0, 1).
-        temperature: float > 0.
-        deterministic: bool, mean of the most likely component, likeliest pen.
+        temperature: float or scalar tensor; > 0 samples, <= 0 is
+            deterministic (mean of the most likely component, likeliest pen).
 
     Returns:
         `(offset (B, 2), pen (B, 3) one-hot)`.
     """
-    p = mixture.split_params(params, temperature)
+    sampled, t = sampling_temperature(temperature)
+    p = mixture.split_params(params, t)
     num_mixture = p["mu1"].shape[-1]
     pi = tf.nn.softmax(p["pi_logits"], axis=-1)  # (B, M)
     pen_probs = tf.nn.softmax(p["pen_logits"], axis=-1)  # (B, 3)
-    if deterministic:
-        k = tf.argmax(pi, axis=-1, output_type=tf.int32)
-        pen_index = tf.argmax(pen_probs, axis=-1, output_type=tf.int32)
-    else:
-        k = _inverse_cdf(pi, uniforms[:, 0])
-        pen_index = _inverse_cdf(pen_probs, uniforms[:, 1])
+    k = tf.where(sampled, _inverse_cdf(pi, uniforms[:, 0]),
+                 tf.argmax(pi, axis=-1, output_type=tf.int32))  # (B,)
+    pen_index = tf.where(sampled, _inverse_cdf(pen_probs, uniforms[:, 1]),
+                         tf.argmax(pen_probs, axis=-1, output_type=tf.int32))
     one_hot = tf.one_hot(k, num_mixture, dtype=params.dtype)  # (B, M)
     mu1, mu2 = _pick(p["mu1"], one_hot), _pick(p["mu2"], one_hot)
-    if deterministic:
-        offset = tf.stack([mu1, mu2], axis=-1)
-    else:
-        s1, s2 = _pick(p["sigma1"], one_hot), _pick(p["sigma2"], one_hot)
-        rho = _pick(p["rho"], one_hot)
-        n0, n1 = normals[:, 0], normals[:, 1]
-        offset = tf.stack([mu1 + s1 * n0,
-                           mu2 + s2 * (rho * n0 + tf.sqrt(1.0 - rho * rho) * n1)],
-                          axis=-1)
+    s1, s2 = _pick(p["sigma1"], one_hot), _pick(p["sigma2"], one_hot)
+    rho = _pick(p["rho"], one_hot)
+    n0, n1 = normals[:, 0], normals[:, 1]
+    noise = tf.stack([s1 * n0, s2 * (rho * n0 + tf.sqrt(1.0 - rho * rho) * n1)],
+                     axis=-1)  # (B, 2)
+    mean = tf.stack([mu1, mu2], axis=-1)
+    offset = tf.where(sampled, mean + noise, mean)
     return offset, tf.one_hot(pen_index, 3, dtype=params.dtype)
 
 
 def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=1.0,
-                    deterministic=False, pen_from_photo=True, z=None):
+                    pen_from_photo=True, z=None):
     """Generates caricature strokes for photo strokes, feeding back own samples.
 
     Args:
         model: a `DeepExaggerationVAE`.
         photo_strokes: `(B, T, 5)` normalised photo strokes.
-        eps_z: `(B, Z)` N(0, 1) noise of z (ignored when deterministic).
+        eps_z: `(B, Z)` N(0, 1) noise of z (not read when deterministic).
         uniforms: `(B, T, 2)` U(0, 1) noise (component, pen).
         normals: `(B, T, 2)` N(0, 1) noise (offsets).
-        temperature: float > 0, sketch-rnn's sampling temperature.
-        deterministic: bool, z = mu and the mean of the likeliest component.
+        temperature: float or scalar tensor, sketch-rnn's sampling
+            temperature; <= 0 is deterministic: z = mu and the mean of the
+            likeliest component at every step.
         pen_from_photo: bool, copy the pen states from the photo (the
             original's inference) instead of sampling them.
         z: optional `(B, Z)` latent code used as is (the encoder is skipped;
@@ -90,10 +108,10 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
     photo = tf.convert_to_tensor(photo_strokes, tf.float32)
     uniforms = tf.convert_to_tensor(uniforms, tf.float32)
     normals = tf.convert_to_tensor(normals, tf.float32)
+    temperature = tf.convert_to_tensor(temperature, tf.float32)
     if z is None:
         z, mu, _ = model.encoder(photo, eps=tf.convert_to_tensor(eps_z, tf.float32))
-        if deterministic:
-            z = mu
+        z = tf.where(temperature > 0.0, z, mu)  # (B, Z)
     z = tf.convert_to_tensor(z, tf.float32)
     state = model.decoder.initial_state(z)
     start = tf.broadcast_to(tf.constant(START_TOKEN, tf.float32), tf.shape(photo[:, 0]))
@@ -108,8 +126,7 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
         out, h, c = model.decoder(x, z, initial_state=state)
         state = [h, c]
         params = model.head(out[:, 0], photo[:, t, :2], index, z)  # (B, P)
-        offset, pen = sample_step(params, uniforms[:, t], normals[:, t], temperature,
-                                  deterministic)
+        offset, pen = sample_step(params, uniforms[:, t], normals[:, t], temperature)
         if pen_from_photo:
             pen = photo[:, t, 2:]
         step = tf.concat([offset, pen], axis=-1)  # (B, 5)

@@ -7,8 +7,7 @@ pixel centre, x right, y down (DESIGN.md, Conventions). N is a scheme's point co
 import dataclasses
 
 import numpy as np
-
-
+import tensorflow as tf
 
 @dataclasses.dataclass(frozen=True)
 class LandmarkScheme:
@@ -140,3 +139,27 @@ def check_points(points, scheme=IBUG68, name="points"):
     if not np.all(np.isfinite(points)):
         raise ValueError(f"`{name}` contains NaN or inf values.")
     return points
+
+
+def points_tensor(points, scheme=IBUG68, name="points"):
+    """Points as a float tensor `(..., N, 2)`, checked as far as possible.
+
+    NumPy float64 stays float64; anything else becomes float32. Concrete
+    values (NumPy, Python, eager tensors) get `check_points`' checks; a
+    symbolic tensor inside a `tf.function` only its static shape.
+
+    Raises:
+        ValueError: wrong shape for the scheme, or NaN/inf values.
+    """
+    if tf.is_symbolic_tensor(points):
+        shape = points.shape
+        if shape.rank is not None and (shape.rank < 2 or not shape[-2:].is_compatible_with(
+                [scheme.num_points, 2])):
+            raise ValueError(
+                f"`{name}` must have shape (..., {scheme.num_points}, 2) for scheme "
+                f"{scheme.name!r}, got {shape}.")
+        return points if points.dtype.is_floating else tf.cast(points, tf.float32)
+    values = np.asarray(points)
+    check_points(values, scheme, name)
+    dtype = np.float64 if values.dtype == np.float64 else np.float32
+    return tf.constant(values.astype(dtype, copy=False))

@@ -6,10 +6,11 @@ Shapes: P faces, N points.
 import dataclasses
 
 import numpy as np
+import tensorflow as tf
 
 from tf_deepexag import fileio
-from tf_deepexag.landmarks import alignment
-from tf_deepexag.landmarks.scheme import IBUG68, check_points
+from tf_deepexag.landmarks import alignment, stroke5
+from tf_deepexag.landmarks.scheme import IBUG68, check_points, points_tensor
 
 
 def offset_scale(points, scheme=IBUG68):
@@ -25,9 +26,9 @@ def offset_scale(points, scheme=IBUG68):
     Returns:
         float, the scale.
     """
-    points = check_points(points, scheme)
-    offsets = np.diff(points.astype(np.float64), axis=-2)  # (P, N-1, 2)
-    scale = float(np.std(offsets))
+    points = check_points(points, scheme).astype(np.float64)
+    strokes, _ = stroke5.to_stroke5(points, scheme)  # (P, T, 5)
+    scale = float(np.std(strokes[..., 1:, :2]))  # (P, N-1, 2) offsets
     if not scale > 0:
         raise ValueError("Cannot fit offset statistics: all offsets are zero.")
     return scale
@@ -66,18 +67,20 @@ class NormalizationStats:
             object.__setattr__(self, "mean_shape", tuple(map(tuple, shape.tolist())))
 
     def to_canonical(self, points):
-        """`(canonical points, matrices)` for `(..., N, 2)` points.
+        """`(canonical points, matrices)` for `(..., N, 2)` points, tensors.
 
         Each face is moved by the least-squares similarity that maps it onto
-        `mean_shape`; the float64 `(..., 2, 3)` matrices map back with
+        `mean_shape`; the `(..., 2, 3)` matrices map back with
         `alignment.invert_similarity`. Identity when `mean_shape` is None.
+        Computed in the points' dtype (see `alignment`).
         """
-        points = np.asarray(points, np.float64)
+        points = points_tensor(points, name="points")
         if self.mean_shape is None:
-            eye = np.broadcast_to(np.eye(2, 3), points.shape[:-2] + (2, 3))
-            return points.astype(np.float32), eye.copy()
-        target = np.broadcast_to(np.asarray(self.mean_shape), points.shape)
-        matrix = alignment.estimate_similarity(points, target, "procrustes")
+            batch = tf.shape(points)[:-2]
+            eye = tf.eye(2, 3, dtype=points.dtype)
+            return points, tf.broadcast_to(eye, tf.concat([batch, [2, 3]], axis=0))
+        mean = tf.constant(self.mean_shape, points.dtype)  # (N, 2)
+        matrix = alignment.estimate_similarity(points, mean, "procrustes")
         return alignment.apply_similarity(points, matrix), matrix
 
     @classmethod
@@ -135,7 +138,7 @@ def mean_shape(points, scheme=IBUG68, iterations=10):
     mean = centred[0]
     for _ in range(iterations):
         target = np.broadcast_to(mean, centred.shape)
-        aligned = alignment.align(centred, target, "procrustes", scheme)
+        aligned = alignment.align(centred, target, "procrustes", scheme).numpy()
         new = aligned.mean(axis=0)
         new = new - new.mean(axis=0)
         new *= size / np.sqrt(np.mean(np.sum(new ** 2, -1)))

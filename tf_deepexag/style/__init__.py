@@ -7,6 +7,7 @@ from tf_deepexag.style.discriminator import UGATITDiscriminator
 from tf_deepexag.style.generator import UGATITGenerator
 from tf_deepexag.style.model import UGATIT
 from tf_deepexag.style.norm import ILN, AdaLIN, ClipRho
+from tf_deepexag.style.processing import to_model_input, to_uint8
 from tf_deepexag.style.schedule import LinearDecaySchedule
 from tf_deepexag.style.spectral import SpectralConv2D, SpectralDense
 from tf_deepexag.style.stylizers import (CartoonStylizer, IdentityStylizer,
@@ -20,5 +21,5 @@ __all__ = [
     "SpectralConv2D", "SpectralDense", "StylizationStylizer", "Stylizer",
     "UGATIT", "UGATITConfig", "UGATITDiscriminator", "UGATITGenerator",
     "UGATITStylizer", "discriminator_output_side", "load_generator",
-    "make_stylizer",
+    "make_stylizer", "to_model_input", "to_uint8",
 ]

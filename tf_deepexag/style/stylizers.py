@@ -15,6 +15,8 @@ import os
 import cv2
 import numpy as np
 
+from tf_deepexag.style import processing
+
 EXPORT_NAME = os.path.join("export", "generator_a2b.keras")
 
 
@@ -124,7 +126,8 @@ class CartoonStylizer(Stylizer):
 
 
 class UGATITStylizer(Stylizer):
-    """A U-GAT-IT generator: resize to its size, translate, resize back.
+    """A U-GAT-IT generator: resize to its size, translate, resize back
+    (`processing.to_model_input` / `to_uint8`).
 
     Args:
         generator: a `UGATITGenerator` (or any model returning the image
@@ -138,13 +141,10 @@ class UGATITStylizer(Stylizer):
         self.generator, self.size = generator, int(size)
 
     def stylize(self, image):
-        h, w = image.shape[:2]
-        x = cv2.resize(image, (self.size, self.size), interpolation=cv2.INTER_AREA)
-        x = x.astype(np.float32)[None] / 127.5 - 1.0
+        x = processing.to_model_input(image[None], size=self.size)  # (1, S, S, 3)
         out = self.generator(x)
-        out = np.asarray(out[0] if isinstance(out, (list, tuple)) else out)[0]
-        out = np.clip((out + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
-        return cv2.resize(out, (w, h), interpolation=cv2.INTER_LINEAR)
+        out = out[0] if isinstance(out, (list, tuple)) else out
+        return processing.to_uint8(out, size=image.shape[:2]).numpy()[0]
 
 
 def load_generator(path):

@@ -4,6 +4,10 @@
 strategy, runs the shared `training.TrainLoop` (resume, checkpoints,
 TensorBoard scalars) with an image-grid hook, then exports genA2B to
 `model_dir/export/generator_a2b.keras` (+ `export/config.json`).
+
+Images enter the model through `style.processing.to_model_input` in training,
+sampling and evaluation alike, the conversion the stylizers and the exported
+signatures use, so the evaluated transform is the inference transform.
 """
 
 import os
@@ -17,6 +21,7 @@ from tf_deepexag import fileio, training
 from tf_deepexag.data import unpaired
 from tf_deepexag.style.config import UGATITConfig
 from tf_deepexag.style.model import UGATIT
+from tf_deepexag.style.processing import to_model_input, to_uint8
 from tf_deepexag.style.schedule import LinearDecaySchedule
 from tf_deepexag.style.stylizers import (EXPORT_NAME, UGATITStylizer,
                                          load_generator)
@@ -92,10 +97,11 @@ def train(config, data_dir, model_dir, strategy="default", log_every=100,
     model, g_opt, d_opt = build(config, strategy)
     dataset = unpaired.unpaired_train_dataset(
         folder.train_a, folder.train_b, config.batch_size, config.load_size,
-        config.img_size, config.seed)
+        config.img_size, config.seed, preprocess=to_model_input)
     sample_files = (folder.test_a or folder.train_a)[:4]
     sample = np.concatenate([x for x, _ in unpaired.unpaired_test_dataset(
-        sample_files, config.img_size, batch_size=len(sample_files))], 0)
+        sample_files, config.img_size, batch_size=len(sample_files),
+        preprocess=to_model_input)], 0)
     loop = training.TrainLoop(
         strategy=strategy, model_dir=model_dir, step_fn=model.train_step,
         dataset=dataset,
@@ -182,14 +188,14 @@ def evaluate(model_path, data_dir, output_json=None, num_subsets=100,
     generator = load_generator(model_path)
     size = generator.img_size
     fake, real = [], []
-    for x, _ in unpaired.unpaired_test_dataset(folder.test_a, size, 8):
-        fake.append(np.asarray(generator(x)[0]))
-    for x, _ in unpaired.unpaired_test_dataset(folder.test_b, size, 8):
-        real.append(x.numpy())
-    to_uint8 = lambda a: np.clip((np.concatenate(a) + 1) * 127.5 + 0.5, 0,
-                                 255).astype(np.uint8)
-    result = metrics.fid_kid(to_uint8(real), to_uint8(fake), features=extract,
-                             num_subsets=num_subsets)
+    for x, _ in unpaired.unpaired_test_dataset(folder.test_a, size, 8,
+                                               preprocess=to_model_input):
+        fake.append(to_uint8(generator(x)[0]).numpy())
+    for x, _ in unpaired.unpaired_test_dataset(folder.test_b, size, 8,
+                                               preprocess=to_model_input):
+        real.append(to_uint8(x).numpy())
+    result = metrics.fid_kid(np.concatenate(real), np.concatenate(fake),
+                             features=extract, num_subsets=num_subsets)
     result["feature_space"] = label
     if output_json:
         fileio.write_json_atomic(output_json, result)

@@ -5,23 +5,51 @@ Shapes: B faces, N = 68 points, H x W images.
 
 import tensorflow as tf
 
-from tf_deepexag.export_graphs.graphs import check_input
-
 N = 68
 
 
+def check_input(tensor, name, shape):
+    """`tensor` after run-time checks of its rank and fixed dimensions.
+
+    Serving signatures check dtypes but not shapes; a wrong shape fails here
+    with `InvalidArgumentError` naming the input and the expected shape.
+
+    Args:
+        tensor: the input tensor.
+        name: str, the input's name.
+        shape: list of int or None (None = any size).
+    """
+    text = "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+    message = f"input '{name}' must have shape {text} (? = any)"
+    # One assertion over rank and dimensions. The shape is padded before it is
+    # sliced, so no op can fail on a wrong rank before the assertion does
+    # (Grappler may run a slice before an assertion it depends on).
+    rank = len(shape)
+    padded = tf.concat([tf.shape(tensor), tf.fill([rank], -1)], axis=0)[:rank]
+    wanted = tf.constant([-1 if d is None else d for d in shape], tf.int32)
+    dims_ok = tf.reduce_all(tf.logical_or(tf.equal(padded, wanted), tf.equal(wanted, -1)))
+    ok = tf.logical_and(tf.equal(tf.rank(tensor), rank), dims_ok)
+    check = tf.debugging.Assert(ok, [message])
+    with tf.control_dependencies([check]):
+        return tf.identity(tensor)
+
+
 class ServingModule(tf.Module):
-    """`ExportGraphs` with the serving signatures as `tf.function`s."""
+    """`ExportGraphs` with the serving signatures as `tf.function`s.
+
+    Signatures:
+        exaggerate       photo_points f32 [B,68,2], temperature f32 [], seed
+                         i64 [] -> caricature_points f32 [B,68,2];
+                         temperature <= 0 is deterministic.
+        serving_default  photo_points -> caricature_points, deterministic.
+        caricature       image u8 [1,H,W,3], photo_points f32 [1,68,2],
+                         strength f32 [] -> caricature u8, caricature_points.
+        stylize          images u8 [B,H,W,3] -> images u8 (with a generator).
+    """
 
     def __init__(self, graphs):
         super().__init__(name="serving")
         self.graphs = graphs
-        # The Keras 3 variables' underlying tf.Variables, tracked directly:
-        # without this the SavedModel runs under `tf.saved_model.load` but not
-        # under the TF1 session loader TF Serving and `saved_model_cli run` use
-        # ("Could not find variable ..."; keras-team/keras#20095, #19274).
-        models = [graphs.vae] + ([graphs.generator] if graphs.generator is not None else [])
-        self.tf_variables = [getattr(v, "value", v) for m in models for v in m.variables]
 
         @tf.function(input_signature=[
             tf.TensorSpec([None, N, 2], tf.float32, name="photo_points"),

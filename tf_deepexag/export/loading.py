@@ -2,7 +2,7 @@
 
 import os
 
-from tf_deepexag.export_graphs.graphs import check_generator
+from tf_deepexag.export.graphs import check_generator
 from tf_deepexag.geometry import artifacts
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.export.conftest import photo_points
-from tf_deepexag.export_graphs.saved_model_runner import SavedModelRunner
+from tests.exported_models import photo_points
+from tf_deepexag.serving import SavedModelRunner
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""Tests for `tf_deepexag.lite.LiteModel` on a small model converted here."""
+"""Tests for `tf_deepexag.serving.litert.LiteModel` on a small model converted here."""
 
 import subprocess
 import sys
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_deepexag import lite
+from tf_deepexag.serving import litert as lite
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_bad_files(tmp_path):
 def test_runner_never_imports_tensorflow(affine_tflite):
     code = (
         "import sys, numpy as np\n"
-        "from tf_deepexag.lite import LiteModel\n"
+        "from tf_deepexag.serving.litert import LiteModel\n"
         f"m = LiteModel({affine_tflite!r})\n"
         "m(x=np.ones((2, 3), np.float32), b=np.zeros(1, np.float32), n=np.int32(1))\n"
         "bad = [k for k in sys.modules if k.split('.')[0] in ('tensorflow', 'keras')]\n"

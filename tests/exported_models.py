@@ -1,4 +1,6 @@
-"""Tiny models and one shared export of each kind for the export tests."""
+"""Tiny models and one shared export of each kind, for tests/export and
+tests/serving (registered as a pytest plugin by tests/conftest.py, so the
+session fixtures are built once)."""
 
 import os
 
@@ -19,7 +21,7 @@ TINY = VAEConfig(enc_rnn_size=8, dec_rnn_size=16, z_size=4, num_mixture=3)
 LITE = TINY.replace(dec_rnn_size=256)
 STATS = landmarks.NormalizationStats(photo_scale=6.0, caricature_scale=7.0)
 STYLE_SIZE = 32
-PTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "astronaut_68.pts")
+PTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "astronaut_68.pts")
 
 
 def photo_points():
@@ -39,16 +41,50 @@ def fixed_noise(seed=0, batch=1, z=TINY.z_size, steps=68):
             rng.standard_normal((batch, steps, 2)).astype(np.float32))
 
 
+def _numpy_jaw_align(source, target):
+    """The jaw rule in NumPy complex numbers (independent of `landmarks`)."""
+    s = source[..., 0] + 1j * source[..., 1]
+    d = target[..., 0] + 1j * target[..., 1]
+    a = (d[..., 16] - d[..., 0]) / (s[..., 16] - s[..., 0])
+    moved = a[..., None] * (s - s[..., :1]) + d[..., :1]
+    return np.stack([moved.real, moved.imag], -1)
+
+
 def keras_reference(model, points, eps_z, uniforms, normals, temperature):
-    """Exaggerator's path (Keras eager sampler + NumPy landmark code)."""
-    strokes, anchor = landmarks.to_stroke5(points)
-    strokes[..., :2] /= STATS.photo_scale
-    deterministic = temperature <= 0
-    out = sample_sequence(model, strokes, eps_z, uniforms, normals,
-                          1.0 if deterministic else temperature, deterministic).numpy()
-    out[..., :2] *= STATS.caricature_scale
-    generated = landmarks.from_stroke5(out, anchor)
-    return landmarks.align(generated, points, "jaw")
+    """The geometry path with the Keras model's sampler and NumPy landmark steps
+    (image frame, `STATS`, jaw alignment), in float64."""
+    points = np.asarray(points, np.float64)
+    offsets = np.diff(points, axis=1, prepend=points[:, :1]) / STATS.photo_scale
+    pen = np.broadcast_to(landmarks.IBUG68.pen_states(), points.shape[:2] + (3,))
+    strokes = np.concatenate([offsets, pen], -1).astype(np.float32)
+    out = sample_sequence(model, strokes, eps_z, uniforms, normals, temperature).numpy()
+    generated = points[:, :1] + np.cumsum(out[..., :2] * STATS.caricature_scale, axis=1)
+    return _numpy_jaw_align(generated, points).astype(np.float32)
+
+
+def op_names(path):
+    """Sorted distinct op names in all subgraphs of a `.tflite` file.
+
+    Builtin ops appear by their `BuiltinOperator` name, custom ops (Flex
+    included) as `CUSTOM:<code>`. (Reads the flatbuffer with TensorFlow's
+    generated schema module: a test helper, not package code.)
+    """
+    from tensorflow.lite.python import schema_py_generated as schema
+    with open(path, "rb") as f:
+        model = schema.Model.GetRootAsModel(f.read(), 0)
+    builtin = {v: k for k, v in vars(schema.BuiltinOperator).items()
+               if not k.startswith("_")}
+    names = set()
+    for g in range(model.SubgraphsLength()):
+        subgraph = model.Subgraphs(g)
+        for i in range(subgraph.OperatorsLength()):
+            code = model.OperatorCodes(subgraph.Operators(i).OpcodeIndex())
+            value = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+            if value == schema.BuiltinOperator.CUSTOM:
+                names.add(f"CUSTOM:{code.CustomCode().decode()}")
+            else:
+                names.add(builtin[value])
+    return sorted(names)
 
 
 def psnr(a, b):
@@ -95,14 +131,14 @@ def lite_artifacts(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def saved_model_version(tiny_artifacts, tmp_path_factory):
-    from export.saved_model import export_saved_model
+    from tf_deepexag.export import export_saved_model
     out = tmp_path_factory.mktemp("saved_model")
     return export_saved_model(tiny_artifacts[0], str(out), tiny_artifacts[1])
 
 
 @pytest.fixture(scope="session")
 def tflite_files(lite_artifacts, tiny_artifacts, tmp_path_factory):
-    from export.tflite import export_tflite
+    from tf_deepexag.export import export_tflite
     out = tmp_path_factory.mktemp("tflite")
     sizes = export_tflite(lite_artifacts[0], str(out), tiny_artifacts[1])
     return str(out), sizes

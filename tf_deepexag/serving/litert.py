@@ -6,22 +6,21 @@ This module imports only NumPy and LiteRT, so phones, Raspberry Pis and slim
 containers can run the files `python -m export.tflite` writes with a few
 megabytes of runtime instead of TensorFlow:
 
-    exaggerate_sampled_<q>.tflite        photo_points, eps_z, uniforms,
-                                         normals, temperature -> caricature_points
-    exaggerate_deterministic_<q>.tflite  photo_points -> caricature_points
-    stylize_<q>.tflite                   images -> images
+    exaggerate_<q>.tflite  photo_points, eps_z, uniforms, normals,
+                           temperature, strength -> caricature_points
+    stylize_<q>.tflite     images -> images
 
-`LiteExaggerator` hides the two exaggerate files behind one call (temperature
-<= 0 is deterministic, as at the SavedModel's `exaggerate` signature; the
-noise is drawn with NumPy from `seed`). `LiteModel` runs one file's signature
-with checked inputs.
+`LiteExaggerator` runs the exaggerate file on `(N, 2)` or `(B, N, 2)` points
+with the noise drawn by NumPy from a seed; the file itself treats
+temperature <= 0 as deterministic (the geometry graph's rule). `LiteModel`
+runs one file's signature with checked inputs.
 
 Example:
-    >>> from tf_deepexag.lite import LiteExaggerator, LiteModel
-    >>> ex = LiteExaggerator("export/tflite", quantization="int8")
+    >>> from tf_deepexag.serving.litert import LiteExaggerator, LiteModel
+    >>> ex = LiteExaggerator("out/tflite", quantization="int8")
     >>> caricature = ex(points)                          # (68, 2), deterministic
     >>> sampled = ex(points, temperature=0.5, seed=7)    # same seed, same result
-    >>> style = LiteModel("export/tflite/stylize_fp16.tflite")
+    >>> style = LiteModel("out/tflite/stylize_fp16.tflite")
     >>> style.input_specs
     {'images': ((1, S, S, 3), dtype('float32'))}
 """
@@ -137,32 +136,33 @@ class LiteModel:
 
 
 class LiteExaggerator:
-    """Exaggerated landmarks from the two exported exaggerate files.
+    """Exaggerated landmarks from the exported `exaggerate_<q>.tflite` file.
 
-    Temperature <= 0 runs `exaggerate_deterministic_<q>.tflite` (z = mu, the
-    means of the likeliest mixture components); temperature > 0 runs
-    `exaggerate_sampled_<q>.tflite` with noise drawn by
-    `numpy.random.default_rng(seed)` (not the SavedModel's stateless TF
-    draws: the same seed gives the same result here, not the same result as
-    the SavedModel). Each file is loaded on first use.
+    The noise is drawn by `numpy.random.default_rng(seed)` in the order
+    `geometry.Exaggerator` draws it (eps_z, uniforms, normals), so for one
+    face the same seed gives the Python API's result (up to the file's
+    precision); not the SavedModel's, which draws with stateless TF ops.
+    Temperature <= 0 is deterministic inside the file (the noise is then read
+    by no result). The file is loaded on first use.
 
     Args:
         directory: str, the `python -m export.tflite` output directory.
         quantization: "fp32", "fp16" or "int8". Defaults to `"fp32"`.
-        num_threads: int or None, CPU threads per interpreter.
+        num_threads: int or None, CPU threads of the interpreter.
 
     Call arguments:
         photo_points: float `(N, 2)` or `(B, N, 2)` absolute (x, y) points.
         temperature: float; <= 0 is deterministic. Defaults to `0.0`.
-        seed: int or None, seed of the NumPy noise (sampled mode only).
+        seed: int or None, seed of the NumPy noise.
         noise: optional `(eps_z (B, Z), uniforms (B, T, 2), normals
-            (B, T, 2))` float32 arrays used instead of drawing (sampled mode).
+            (B, T, 2))` float32 arrays used instead of drawing.
+        strength: float, 0 = photo, 1 = generated shape. Defaults to 1.
 
     Returns:
         float32 caricature points of the shape of `photo_points`.
 
     Raises:
-        FileNotFoundError: the file of the requested mode is missing.
+        FileNotFoundError: the file is missing.
         ValueError: bad `quantization`, points or noise (named in the message).
     """
 
@@ -176,37 +176,36 @@ class LiteExaggerator:
         self.directory = directory
         self.quantization = quantization
         self.num_threads = num_threads
-        self._models = {}
+        self._model = None
 
-    def path(self, mode):
-        """The file of `mode` ("sampled" or "deterministic")."""
-        return os.path.join(self.directory, f"exaggerate_{mode}_{self.quantization}.tflite")
+    @property
+    def path(self):
+        """The exaggerate file of this quantization."""
+        return os.path.join(self.directory, f"exaggerate_{self.quantization}.tflite")
 
-    def model(self, mode):
-        """The `LiteModel` of `mode`, loaded once."""
-        if mode not in self._models:
-            self._models[mode] = LiteModel(self.path(mode), num_threads=self.num_threads)
-        return self._models[mode]
+    @property
+    def model(self):
+        """The `LiteModel` of the file, loaded once."""
+        if self._model is None:
+            self._model = LiteModel(self.path, num_threads=self.num_threads)
+        return self._model
 
-    def __call__(self, photo_points, temperature=0.0, seed=None, noise=None):
+    def __call__(self, photo_points, temperature=0.0, seed=None, noise=None,
+                 strength=1.0):
         points = np.asarray(photo_points, np.float32)
         single = points.ndim == 2
         batch = points[None] if single else points
         if batch.ndim != 3 or batch.shape[1:] != (_NUM_POINTS, 2):
             raise ValueError(f"`photo_points` must have shape [{_NUM_POINTS}, 2] or "
                              f"[B, {_NUM_POINTS}, 2], got {list(points.shape)}.")
-        temperature = float(temperature)
-        if temperature <= 0.0:
-            model = self.model("deterministic")
-            out = [model(photo_points=face[None])["caricature_points"] for face in batch]
-        else:
-            model = self.model("sampled")
-            eps_z, uniforms, normals = (self._draw(model, len(batch), seed)
-                                        if noise is None else noise)
-            out = [model(photo_points=face[None], eps_z=eps_z[i:i + 1],
-                         uniforms=uniforms[i:i + 1], normals=normals[i:i + 1],
-                         temperature=np.float32(temperature))["caricature_points"]
-                   for i, face in enumerate(batch)]
+        model = self.model
+        eps_z, uniforms, normals = (self._draw(model, len(batch), seed)
+                                    if noise is None else noise)
+        out = [model(photo_points=face[None], eps_z=eps_z[i:i + 1],
+                     uniforms=uniforms[i:i + 1], normals=normals[i:i + 1],
+                     temperature=np.float32(temperature),
+                     strength=np.float32(strength))["caricature_points"]
+               for i, face in enumerate(batch)]
         out = np.concatenate(out)  # (B, N, 2)
         return out[0] if single else out
 

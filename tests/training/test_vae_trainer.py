@@ -1,4 +1,4 @@
-"""Tests for `train.vae` and `geometry.trainer`: runs, resume, guards, flags."""
+"""Tests for `training.vae_trainer` and `train.vae`: runs, resume, guards, flags."""
 
 import os
 import subprocess
@@ -11,8 +11,8 @@ import tensorflow as tf
 from tests import flagfiles
 from tests.geometry.test_mixture import _numpy_logpdf
 from tf_deepexag import data, training
-from tf_deepexag.geometry import (DeepExaggerationVAE, VAEConfig, artifacts, make_optimizer,
-                                  trainer)
+from tf_deepexag.geometry import DeepExaggerationVAE, VAEConfig, artifacts, make_optimizer
+from tf_deepexag.training import vae_trainer as trainer
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _CONFIG = VAEConfig(enc_rnn_size=8, dec_rnn_size=16, z_size=4, num_mixture=3,

@@ -1,5 +1,8 @@
 """Training and evaluation runs of the geometry model (called by `train.vae`).
 
+Library code of the edge: it reads `data`, builds `geometry` models and runs
+them in `training.loop`; the geometry stage itself imports none of these.
+
 A run directory holds `config.json` (the run settings, guarded on resume),
 `stats.json`, `checkpoints/`, `train/` and `eval/` (TensorBoard), `best.json`
 and `export/` (the best held-out model: `vae.keras`, `stats.json`,
@@ -15,11 +18,13 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from tf_deepexag import data, fileio, figures, landmarks, training
+from tf_deepexag import data, fileio, figures, landmarks
 from tf_deepexag.geometry import artifacts, baselines, evaluation
 from tf_deepexag.geometry.config import VAEConfig
 from tf_deepexag.geometry.exaggerator import Exaggerator
 from tf_deepexag.geometry.model import DeepExaggerationVAE, make_optimizer
+from tf_deepexag.training import loop, run_config
+from tf_deepexag.training import strategy as strategy_lib
 
 EXPORT_DIR = "export"
 BEST_FILE = "best.json"
@@ -72,7 +77,7 @@ def align_pairs(pairs, method):
         raise ValueError(f"`align_pairs` must be one of {ALIGN_PAIRS}, got {method!r}.")
     if method == "none":
         return pairs
-    aligned = landmarks.align(pairs.caricature, pairs.photo, method)
+    aligned = landmarks.align(pairs.caricature, pairs.photo, method).numpy()
     return dataclasses.replace(pairs, caricature=aligned.astype(np.float32))
 
 
@@ -95,7 +100,8 @@ def to_model_frame(pairs, stats):
     both faces of a pair moved by the photo's similarity onto the mean shape."""
     photo, matrix = stats.to_canonical(pairs.photo)
     caricature = landmarks.apply_similarity(pairs.caricature, matrix)
-    return dataclasses.replace(pairs, photo=photo, caricature=caricature)
+    return dataclasses.replace(pairs, photo=photo.numpy().astype(np.float32),
+                               caricature=caricature.numpy().astype(np.float32))
 
 
 def _eval_dataset(pairs, stats, batch_size=256):
@@ -108,7 +114,7 @@ def landmark_errors(exaggerator, pairs, samples=0, seed=0):
     """Mean landmark error (see `evaluation`) of the deterministic output and,
     if `samples`, of `samples` random draws per face (averaged)."""
     out = {}
-    gen = exaggerator.exaggerate(pairs.photo, deterministic=True)[:, 0]
+    gen = exaggerator.exaggerate(pairs.photo, temperature=0.0)[:, 0]
     out["landmark_error_deterministic"] = float(
         evaluation.landmark_error(gen, pairs.caricature).mean())
     if samples:
@@ -121,8 +127,8 @@ def landmark_errors(exaggerator, pairs, samples=0, seed=0):
 def draw_examples(exaggerator, pairs, num):
     """uint8 `(num, 256, 256, 3)` canvases: photo, generated, target."""
     photo = pairs.photo[:num]
-    gen = exaggerator.exaggerate(photo, deterministic=True)[:, 0]
-    target = landmarks.align(pairs.caricature[:num], photo, "procrustes")
+    gen = exaggerator.exaggerate(photo, temperature=0.0)[:, 0]
+    target = landmarks.align(pairs.caricature[:num], photo, "procrustes").numpy()
     return np.stack([figures.landmark_canvas([
         (p, figures.PHOTO_COLOUR), (t, figures.TARGET_COLOUR),
         (g, figures.GENERATED_COLOUR)]) for p, g, t in zip(photo, gen, target)])
@@ -159,6 +165,7 @@ def init_edfm_prior(model, train_pairs, stats):
                          "per-step bias only in the mean face's frame.")
     edfm = baselines.EDFM.fit(train_pairs.photo, train_pairs.caricature)
     mean_offsets, _ = landmarks.to_stroke5(np.asarray(stats.mean_shape))  # (T, 5)
+    mean_offsets = mean_offsets.numpy()
     gain = edfm.k * stats.photo_scale / stats.caricature_scale
     bias = (1.0 - edfm.k) * mean_offsets[:, :2] / stats.caricature_scale  # (T, 2)
     model.head.set_step_skip(np.full(bias.shape, gain), bias)
@@ -181,14 +188,14 @@ def train(config, options, model_dir):
 
     Raises:
         ValueError: `model_dir` holds a run with other settings.
-        training.NonFiniteLossError: a loss became NaN/inf (step named).
+        loop.NonFiniteLossError: a loss became NaN/inf (step named).
     """
-    strategy = training.make_strategy(options.strategy)
-    chief = training.is_chief(strategy)
+    strategy = strategy_lib.make_strategy(options.strategy)
+    chief = strategy_lib.is_chief(strategy)
     if chief:
         os.makedirs(model_dir, exist_ok=True)
-    run_config = {**config.to_dict(), **dataclasses.asdict(options)}
-    training.write_or_check_config(model_dir, run_config, mutable=MUTABLE, write=chief)
+    settings = {**config.to_dict(), **dataclasses.asdict(options)}
+    run_config.write_or_check_config(model_dir, settings, mutable=MUTABLE, write=chief)
     train_pairs, test_pairs = split(options)
     logging.info("%d training pairs, %d held-out pairs (%d persons)", len(train_pairs),
                  len(test_pairs), test_pairs.num_persons)
@@ -227,7 +234,7 @@ def train(config, options, model_dir):
             logging.info("Exported the best model so far (step %d) to %s", step,
                          os.path.join(model_dir, EXPORT_DIR))
 
-    loop = training.TrainLoop(
+    train_loop = loop.TrainLoop(
         strategy=strategy, model_dir=model_dir, step_fn=model.train_step,
         dataset=dataset,
         # The Keras 3 model's own variables reach the checkpoint only through
@@ -238,8 +245,8 @@ def train(config, options, model_dir):
         step_counter=optimizer.iterations, num_steps=config.num_steps,
         log_every=options.log_every, checkpoint_every=options.checkpoint_every,
         batch_size=config.batch_size,
-        hooks=[training.Hook(every_n=options.eval_every, fn=evaluate)])
-    return loop.run()
+        hooks=[loop.Hook(every_n=options.eval_every, fn=evaluate)])
+    return train_loop.run()
 
 
 def evaluate_run(model_dir, options=None, samples=5, seed=0):
@@ -255,7 +262,7 @@ def evaluate_run(model_dir, options=None, samples=5, seed=0):
         dict `{method: {metric: value}}`, also written to `model_dir/eval.json`.
     """
     if options is None:
-        saved = training.read_config(model_dir)
+        saved = run_config.read_config(model_dir)
         names = {f.name for f in dataclasses.fields(RunOptions)}
         options = RunOptions(**{k: v for k, v in saved.items() if k in names})
     model, stats, config = artifacts.load_artifacts(os.path.join(model_dir, EXPORT_DIR))

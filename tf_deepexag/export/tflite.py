@@ -1,0 +1,108 @@
+"""TFLite conversion of the export graphs: builtin ops only, three precisions.
+
+Shapes: T = 68 steps, Z = `z_size`, S the style generator's side.
+
+Files (`export_tflite`), each in float32, float16 and dynamic-range int8
+(`_fp32`, `_fp16`, `_int8` suffixes), written atomically:
+    exaggerate_<q>.tflite  photo_points f32 [1,68,2], eps_z [1,Z] N(0,1),
+                           uniforms [1,68,2] U(0,1), normals [1,68,2] N(0,1),
+                           temperature [] (<= 0 deterministic), strength []
+                           -> caricature_points [1,68,2]
+    stylize_<q>.tflite     images f32 [1,S,S,3] in [-1,1] -> images, same
+                           (with a style generator)
+The exaggerate file is `geometry.GeometryGraph.exaggerate` itself, the graph
+`Exaggerator` and the SavedModel run: the noise is an input (TFLite has no
+stateless random ops), the deterministic mode a select on the temperature
+(no `IF`, whose weights the dynamic-range quantizer would leave in float32),
+the LSTMs unrolled (no While/TensorList ops). Run the files with
+`tf_deepexag.serving.LiteExaggerator` or `LiteModel` (no TensorFlow needed).
+
+Conversion is `tf.lite.TFLiteConverter.from_concrete_functions` with the
+`ExportGraphs` module as the trackable object: it saves the functions as a
+SavedModel and converts that, freezing the read-only variables into
+constants (what the quantizer works on) and keeping the signature's names.
+"""
+
+import os
+
+import tensorflow as tf
+
+from tf_deepexag import fileio
+from tf_deepexag.export.graphs import ExportGraphs
+from tf_deepexag.export.loading import load_geometry, load_style
+
+QUANTIZATIONS = ("fp32", "fp16", "int8")
+
+
+def tflite_functions(graphs):
+    """The batch-1 concrete functions to convert, by file stem.
+
+    Returns:
+        `{"exaggerate": f(photo_points, eps_z, uniforms, normals, temperature,
+        strength) -> {"caricature_points"}}`, plus `"stylize": f(images) ->
+        {"images"}` when `graphs` has a generator.
+    """
+    geometry = graphs.geometry
+
+    @tf.function(input_signature=geometry.signature(batch=1))
+    def exaggerate(photo_points, eps_z, uniforms, normals, temperature, strength):
+        return {"caricature_points": geometry.exaggerate(
+            photo_points, eps_z, uniforms, normals, temperature, strength)}
+
+    functions = {"exaggerate": exaggerate.get_concrete_function()}
+    if graphs.generator is not None:
+        s = graphs.style_size
+
+        @tf.function(input_signature=[tf.TensorSpec([1, s, s, 3], tf.float32,
+                                                    name="images")])
+        def stylize(images):
+            return {"images": graphs.generate_image(images)}
+
+        functions["stylize"] = stylize.get_concrete_function()
+    return functions
+
+
+def convert(function, graphs, quantization):
+    """TFLite flatbuffer bytes of one concrete function, builtin ops only.
+
+    Args:
+        function: from `tflite_functions`.
+        graphs: the `ExportGraphs` whose variables it reads.
+        quantization: "fp32", "fp16" (float16 weights) or "int8" (dynamic-
+            range int8 weights, float activations).
+    """
+    if quantization not in QUANTIZATIONS:
+        raise ValueError(f"`quantization` must be one of {QUANTIZATIONS}, got "
+                         f"{quantization!r}.")
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([function], graphs)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    if quantization != "fp32":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantization == "fp16":
+        converter.target_spec.supported_types = [tf.float16]
+    return converter.convert()
+
+
+def export_tflite(model_dir, out, style=None, quantizations=QUANTIZATIONS):
+    """Converts and writes the graphs; returns `{file name: size in bytes}`.
+
+    Args:
+        model_dir: geometry export directory (`vae.keras`, `stats.json`).
+        out: output directory (created).
+        style: U-GAT-IT generator `.keras` path, or None / "none".
+        quantizations: which of `QUANTIZATIONS` to write.
+
+    Raises:
+        FileNotFoundError / ValueError: bad model paths.
+    """
+    model, stats = load_geometry(model_dir)
+    generator = load_style(style)
+    graphs = ExportGraphs(model, stats, generator)
+    sizes = {}
+    for name, function in tflite_functions(graphs).items():
+        for q in quantizations:
+            data = convert(function, graphs, q)
+            path = os.path.join(os.fspath(out), f"{name}_{q}.tflite")
+            fileio.write_bytes_atomic(path, data)
+            sizes[os.path.basename(path)] = len(data)
+    return sizes
