@@ -101,6 +101,17 @@ class Engine:
         from tf_deepexag import detect, pipeline_factory, style  # pylint: disable=g-import-not-at-top
 
         start = time.perf_counter()
+        self.stylizers = {}
+        for spec in (styles or known_style_specs()):
+            try:
+                self.stylizers[spec] = style.make_stylizer(spec)
+            except Exception as e:  # pylint: disable=broad-except
+                # A named style must load; a discovered one is offered if it does.
+                if styles:
+                    raise
+                logging.info("Style %s not offered: %s", spec, e)
+        if not self.stylizers:
+            raise ValueError(f"No style could be loaded from `styles`={styles!r}.")
         base = pipeline_factory.build_caricaturist(
             geometry=geometry, style="none", faces="largest", crop_size=crop_size,
             compile_geometry=compile_geometry)
@@ -109,16 +120,6 @@ class Engine:
         self._landmarkers = {"largest": base.landmarker,
                              "all": detect.FaceLandmarker(faces="all")}
         self._no_face_errors = (detect.NoFaceError,)
-        self.stylizers = {}
-        for spec in (styles or known_style_specs()):
-            try:
-                self.stylizers[spec] = style.make_stylizer(spec)
-            except (ValueError, FileNotFoundError, OSError) as e:
-                if styles:
-                    raise
-                logging.info("Style %s not offered: %s", spec, e)
-        if not self.stylizers:
-            raise ValueError(f"No style could be loaded from `styles`={styles!r}.")
         preferred = default_style()
         self.default_style = preferred if preferred in self.stylizers else next(
             iter(self.stylizers))
