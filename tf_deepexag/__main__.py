@@ -1,8 +1,9 @@
 """`python -m tf_deepexag <command> ...`: the user-facing command line.
 
-Each command lives in `tf_deepexag/cli/<command>.py` with `add_parser(subparsers)`
-and `run(args) -> int`. Known errors (bad input, missing files, no face) become a
-one-line message on stderr and exit code 1, never a traceback.
+Each command lives in `tf_deepexag/cli/<command>.py` (the web page's in
+`tf_deepexag/app/command.py`) with `add_parser(subparsers)` and `run(args) -> int`.
+Known errors (bad input, missing files, no face) become a one-line message on
+stderr and exit code 1, never a traceback.
 
 TensorFlow is imported before the command runs, with its C++ start-up lines
 left out and `TF_CPP_MIN_LOG_LEVEL=3` unless the user set it (`cli/_quiet.py`);
@@ -14,13 +15,20 @@ import importlib
 import os
 import sys
 
-# Commands in the order `--help` lists them; each names a module in `cli/`.
-_COMMANDS = ("caricature", "annotate", "data", "demo", "info")
+# Commands in the order `--help` lists them.
+_COMMANDS = ("caricature", "annotate", "data", "demo", "app", "info")
+# Commands whose module is not `cli/<command>.py`.
+_MODULES = {"app": "tf_deepexag.app.command"}
+
+
+def _module(command):
+    return _MODULES.get(command, f"tf_deepexag.cli.{command}")
 
 
 def _available_commands():
-    here = os.path.join(os.path.dirname(__file__), "cli")
-    return [c for c in _COMMANDS if os.path.isfile(os.path.join(here, c + ".py"))]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return [c for c in _COMMANDS
+            if os.path.isfile(os.path.join(root, *_module(c).split(".")) + ".py")]
 
 
 def build_parser():
@@ -33,7 +41,7 @@ def build_parser():
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     for name in _available_commands():
-        module = importlib.import_module(f"tf_deepexag.cli.{name}")
+        module = importlib.import_module(_module(name))
         module.add_parser(subparsers)
     for command in subparsers.choices.values():
         # Also after the command; SUPPRESS keeps a --verbose given before it.

@@ -1,0 +1,87 @@
+"""Shared pieces of the app tests: a stand-in engine, crafted photos, a test client."""
+
+import io
+import struct
+import threading
+import warnings
+import zlib
+
+import numpy as np
+from PIL import Image
+
+with warnings.catch_warnings():
+    # Starlette >= 1.10 prefers `httpx2` for its test client; httpx works.
+    warnings.simplefilter("ignore")
+    from starlette import testclient  # pylint: disable=g-import-not-at-top
+
+from tf_deepexag.app import engine as engine_lib
+
+
+class FakeEngine:
+    """An `Engine` stand-in: draws no model, records its calls.
+
+    Each sample's caricature is the photo's top-left 64 x 64 block, brightened
+    by 10 * (sample index + 1), so tests can tell the samples apart.
+    """
+
+    styles = ("cartoongan:hayao", "cartoon", "none")
+    default_style = "cartoon"
+
+    def __init__(self, fail_with=None, gate=None):
+        self.calls = []
+        self.fail_with = fail_with  # an exception to raise on the next call
+        self.gate = gate            # a threading.Event each call waits for
+        self.running = 0
+        self.max_running = 0
+        self._lock = threading.Lock()
+
+    def caricature(self, photo, style=None, faces="largest", strength=1.0,
+                   temperature=None, samples=1, seed=0):
+        with self._lock:
+            self.running += 1
+            self.max_running = max(self.max_running, self.running)
+        try:
+            self.calls.append(dict(shape=photo.shape, style=style, faces=faces,
+                                   strength=strength, temperature=temperature,
+                                   samples=samples, seed=seed))
+            if self.gate is not None:
+                self.gate.wait(timeout=60)
+            if self.fail_with is not None:
+                error, self.fail_with = self.fail_with, None
+                raise error
+            out = []
+            for k in range(samples):
+                tile = np.clip(photo[:64, :64].astype(int) + 10 * (k + 1), 0, 255)
+                tile = tile.astype(np.uint8)
+                out.append(engine_lib.Sample(tile, tile, tile, tile))
+            return out
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+def client_for(app):
+    """A Starlette test client that returns 500s instead of raising."""
+    return testclient.TestClient(app, raise_server_exceptions=False)
+
+
+def png_bytes(image):
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _chunk(kind, payload):
+    return (struct.pack(">I", len(payload)) + kind + payload
+            + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
+
+
+def png_claiming(width, height):
+    """A PNG whose valid header claims `width` x `height` RGB pixels.
+
+    Its pixel data is a few bytes of one compressed row, so decoding it would
+    fail (or allocate the whole image): only a header check can answer 413.
+    """
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
+            + _chunk(b"IDAT", zlib.compress(b"\x00" * 32)) + _chunk(b"IEND", b""))

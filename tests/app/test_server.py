@@ -1,0 +1,199 @@
+"""HTTP tests of `app.server` around a stand-in engine (no models: fast).
+
+The real pipeline's answers are in `test_server_astronaut.py`.
+"""
+
+import concurrent.futures
+import io
+import os
+import re
+import threading
+import time
+
+import numpy as np
+from PIL import Image
+
+from tests.app import helpers
+from tf_deepexag.app import engine as engine_lib
+from tf_deepexag.app import server, uploads
+
+PHOTO = np.random.default_rng(0).integers(0, 255, (96, 128, 3), np.uint8)
+PNG = helpers.png_bytes(PHOTO)
+
+
+def _post(client, data=PNG, **fields):
+    return client.post("/api/caricature", files={"photo": ("photo.png", data, "image/png")},
+                       data={k: str(v) for k, v in fields.items()})
+
+
+def _image(response):
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "image/png"
+    return np.asarray(Image.open(io.BytesIO(response.content)))
+
+
+def _expected_tile(k):
+    return np.clip(PHOTO[:64, :64].astype(int) + 10 * (k + 1), 0, 255).astype(np.uint8)
+
+
+def test_healthz_info_and_page(make_client):
+    client = make_client(server.create_app(helpers.FakeEngine()))
+    assert client.get("/healthz").status_code == 200
+    info = client.get("/api/info").json()
+    assert [s["spec"] for s in info["styles"]] == ["cartoongan:hayao", "cartoon", "none"]
+    assert [s["group"] for s in info["styles"]] == ["learned", "classic", "none"]
+    assert info["default_style"] == "cartoon"
+    page = client.get("/")
+    assert page.status_code == 200 and "<title>Caricature" in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text):
+        assert client.get(asset).status_code == 200, asset
+    sample = _image(client.get("/sample.png"))
+    assert sample.shape == (512, 512, 3)  # scikit-image's astronaut
+
+
+def test_static_files_load_nothing_from_elsewhere():
+    for name in os.listdir(server.STATIC_DIR):
+        with open(os.path.join(server.STATIC_DIR, name), encoding="utf-8") as f:
+            text = f.read()
+        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.I), name
+        assert "@import" not in text and "@font-face" not in text, name
+
+
+def test_one_sample_is_the_caricature_png_with_fields_passed_on(make_client):
+    engine = helpers.FakeEngine()
+    client = make_client(server.create_app(engine))
+    image = _image(_post(client, strength=2.5, temperature=0.4, seed=9, style="none",
+                         faces="all"))
+    np.testing.assert_array_equal(image, _expected_tile(0))
+    assert engine.calls == [dict(shape=PHOTO.shape, style="none", faces="all",
+                                 strength=2.5, temperature=0.4, samples=1, seed=9)]
+
+
+def test_defaults_reach_the_engine(make_client):
+    engine = helpers.FakeEngine()
+    client = make_client(server.create_app(engine))
+    _image(_post(client))
+    assert engine.calls == [dict(shape=PHOTO.shape, style=None, faces="largest",
+                                 strength=1.0, temperature=None, samples=1, seed=0)]
+
+
+def test_several_samples_are_one_grid_png(make_client):
+    client = make_client(server.create_app(helpers.FakeEngine()))
+    response = _post(client, samples=3)
+    grid = _image(response)
+    gap = 8  # render.GRID_GAP
+    assert grid.shape == (64, 3 * 64 + 2 * gap, 3)
+    for k in range(3):
+        x = k * (64 + gap)
+        np.testing.assert_array_equal(grid[:, x:x + 64], _expected_tile(k))
+    assert response.headers["x-samples"] == "3"
+
+
+def test_json_format_gives_four_panels_a_sample(make_client):
+    client = make_client(server.create_app(helpers.FakeEngine()))
+    answer = _post(client, samples=2, format="json").json()
+    assert len(answer["samples"]) == 2
+    for sample in answer["samples"]:
+        assert set(sample) == {"photo", "landmarks", "warped", "caricature"}
+        assert all(v.startswith("data:image/png;base64,") for v in sample.values())
+
+
+def test_not_an_image_is_400_and_missing_photo_is_400(make_client):
+    engine = helpers.FakeEngine()
+    client = make_client(server.create_app(engine))
+    for data in (b"\x00\x01garbage", b""):
+        response = _post(client, data=data)
+        assert response.status_code == 400 and "error" in response.json()
+    response = client.post("/api/caricature", data={"strength": "1"})
+    assert response.status_code == 400 and "`photo`" in response.json()["error"]
+    response = client.post("/api/caricature", content=b"{}",
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert engine.calls == []
+
+
+def test_bad_field_values_are_422_and_never_run(make_client):
+    engine = helpers.FakeEngine()
+    client = make_client(server.create_app(engine))
+    for fields in ({"strength": "lots"}, {"samples": "100"}, {"style": "picasso"},
+                   {"temperature": "-2"}, {"seed": "x"}, {"colour": "red"}):
+        response = _post(client, **fields)
+        assert response.status_code == 422, fields
+        assert next(iter(fields)) in response.json()["error"]
+    assert engine.calls == []
+
+
+def test_30000_pixel_header_is_413_and_the_server_answers_after(make_client):
+    engine = helpers.FakeEngine()
+    client = make_client(server.create_app(engine))
+    response = _post(client, data=helpers.png_claiming(30000, 30000))
+    assert response.status_code == 413 and "megapixels" in response.json()["error"]
+    assert engine.calls == []
+    assert client.get("/healthz").status_code == 200
+    _image(_post(client))
+
+
+def test_files_over_the_byte_limit_are_413(make_client):
+    limits = uploads.Limits(max_file_bytes=len(PNG) - 1)
+    client = make_client(server.create_app(helpers.FakeEngine(), limits=limits))
+    assert _post(client).status_code == 413
+    # A body far over the limit is refused from its Content-Length alone.
+    big = b"\x00" * (len(PNG) + 128 * 1024)
+    response = _post(client, data=big)
+    assert response.status_code == 413 and "MB" in response.json()["error"]
+
+
+def test_a_chunked_body_over_the_limit_is_cut_off_with_413(make_client):
+    limits = uploads.Limits(max_file_bytes=1000)
+    client = make_client(server.create_app(helpers.FakeEngine(), limits=limits))
+    boundary = "xyz"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; "
+            f"filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n").encode()
+
+    def body():  # no Content-Length: the server must count
+        yield head
+        for _ in range(200):
+            yield b"\x00" * 1024
+
+    response = client.post("/api/caricature", content=body(),
+                           headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    assert response.status_code == 413
+
+
+def test_no_face_is_422_and_a_crash_is_500_then_the_server_goes_on(make_client):
+    engine = helpers.FakeEngine(fail_with=engine_lib.NoFaceError("No face found in the photo."))
+    client = make_client(server.create_app(engine))
+    response = _post(client)
+    assert response.status_code == 422 and "No face" in response.json()["error"]
+    engine.fail_with = MemoryError()
+    response = _post(client)
+    assert response.status_code == 500 and "MemoryError" in response.json()["error"]
+    assert client.get("/healthz").json()["status"] == "ok"
+    _image(_post(client))
+
+
+def test_unknown_api_path_and_method_are_json_errors(make_client):
+    client = make_client(server.create_app(helpers.FakeEngine()))
+    assert client.get("/api/nothing").status_code == 404
+    assert "error" in client.get("/api/nothing").json()
+    response = client.get("/api/caricature")
+    assert response.status_code == 405 and "error" in response.json()
+
+
+def test_requests_run_one_at_a_time_and_a_full_queue_is_503(make_client):
+    gate = threading.Event()
+    engine = helpers.FakeEngine(gate=gate)
+    app = server.create_app(engine, max_waiting=1)
+    client = make_client(app)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        running = [pool.submit(_post, client) for _ in range(2)]
+        deadline = time.monotonic() + 30
+        while app.state.queue.jobs < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert app.state.queue.jobs == 2  # one running, one waiting
+        refused = _post(client)
+        assert refused.status_code == 503 and "busy" in refused.json()["error"]
+        gate.set()
+        assert [f.result().status_code for f in running] == [200, 200]
+    assert engine.max_running == 1 and len(engine.calls) == 2

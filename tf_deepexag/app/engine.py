@@ -1,0 +1,189 @@
+"""The web app's one adapter onto the caricature pipeline.
+
+Every call from `tf_deepexag.app` into the library (building the stages,
+running a photo, drawing the panels, the list of styles) is in this module,
+so when the pipeline's home or signature changes only this file follows.
+
+The `Engine` builds the detector, the geometry model and every offered
+stylizer once, and shares them between requests; it is not thread-safe
+(the server runs one request at a time through it).
+
+Shapes: H, W image size; N = 68 landmarks.
+"""
+
+import dataclasses
+import inspect
+import time
+
+from absl import logging
+import numpy as np
+
+# Style specs offered when the style package names none itself. A learned spec
+# whose weights are missing is dropped at start-up (see `Engine`).
+CANDIDATE_STYLES = ("cartoongan:hayao", "cartoongan:hosoda", "cartoongan:paprika",
+                    "cartoongan:shinkai", "cartoon", "sketch", "stylization", "none")
+FACE_MODES = ("largest", "all")
+
+
+class NoFaceError(ValueError):
+    """No face was found in the photo."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Sample:
+    """One sample's four panels, uint8 RGB.
+
+    Attributes:
+        caricature: `(H, W, 3)`: the styled face crop, or the whole photo with
+            every face pasted back when faces="all".
+        photo: `(S, S, 3)` face crop with its landmarks drawn (green).
+        landmarks: `(S, S, 3)` photo (green) and generated (red) landmarks on
+            white.
+        warped: `(S, S, 3)` the warped crop with the generated landmarks.
+    """
+
+    caricature: np.ndarray
+    photo: np.ndarray
+    landmarks: np.ndarray
+    warped: np.ndarray
+
+
+def sample_photo():
+    """The bundled sample photo: scikit-image's astronaut (public domain), uint8 RGB."""
+    from skimage import data as skdata  # pylint: disable=g-import-not-at-top
+
+    return np.ascontiguousarray(skdata.astronaut())
+
+
+def default_style():
+    """The pipeline's own default style spec."""
+    from tf_deepexag import pipeline  # pylint: disable=g-import-not-at-top
+
+    return inspect.signature(pipeline.build_caricaturist).parameters["style"].default
+
+
+def known_style_specs():
+    """Style specs to try: the style package's list when it has one, else ours."""
+    from tf_deepexag import style  # pylint: disable=g-import-not-at-top
+
+    for name in ("KNOWN_SPECS", "STYLE_SPECS", "known_specs"):
+        specs = getattr(style, name, None)
+        if callable(specs):
+            specs = specs()
+        if specs:
+            return tuple(s for s in specs if "<" not in s)  # drop templates
+    return CANDIDATE_STYLES
+
+
+def style_group(spec):
+    """The style menu's group of a spec: "learned", "classic" or "none"."""
+    if spec == "none":
+        return "none"
+    return "learned" if ":" in spec else "classic"
+
+
+class Engine:
+    """Detector, geometry, warp and stylizers, built once and shared.
+
+    Args:
+        geometry: a geometry spec of `pipeline.build_geometry`.
+            Defaults to `"vae"`, the built-in model.
+        styles: style specs to offer, or None for every known spec that loads.
+            An explicitly named spec that fails to load raises.
+        compile_geometry: bool, trace the geometry sampler: each new mode and
+            the first new sample counts retrace (15-40 s each on 2 loaded CPU
+            cores), then a face's geometry takes milliseconds instead of ~1 s;
+            `warm_up` pays the tracing at start-up. Defaults to `False`.
+        crop_size: int, side of the working face crop in pixels.
+    """
+
+    def __init__(self, geometry="vae", styles=None, compile_geometry=False, crop_size=512):
+        from tf_deepexag import detect, pipeline, style  # pylint: disable=g-import-not-at-top
+
+        start = time.perf_counter()
+        self.stylizers = {}
+        for spec in (styles or known_style_specs()):
+            try:
+                self.stylizers[spec] = style.make_stylizer(spec)
+            except Exception as e:  # pylint: disable=broad-except
+                # A named style must load; a discovered one is offered if it does.
+                if styles:
+                    raise
+                logging.info("Style %s not offered: %s", spec, e)
+        if not self.stylizers:
+            raise ValueError(f"No style could be loaded from `styles`={styles!r}.")
+        base = pipeline.build_caricaturist(
+            geometry=geometry, style="none", faces="largest", crop_size=crop_size,
+            compile_geometry=compile_geometry)
+        self._base = base
+        self.compile_geometry = bool(compile_geometry)
+        self._landmarkers = {"largest": base.landmarker,
+                             "all": detect.FaceLandmarker(faces="all")}
+        self._no_face_errors = (detect.NoFaceError,)
+        preferred = default_style()
+        self.default_style = preferred if preferred in self.stylizers else next(
+            iter(self.stylizers))
+        logging.info("Engine ready in %.1f s: geometry %s, styles %s",
+                     time.perf_counter() - start, geometry, ", ".join(self.stylizers))
+
+    @property
+    def styles(self):
+        """Offered style specs, in menu order."""
+        return tuple(self.stylizers)
+
+    def warm_up(self):
+        """Runs the sample photo once, and traces the geometry when compiled.
+
+        A traced sampler retraces for the deterministic mode (one sample), the
+        first sampled count and then once more for any count (TensorFlow's
+        `reduce_retracing`): 1, 2 and 3 samples cover them.
+        """
+        photo = sample_photo()
+        for samples in ((1, 2, 3) if self.compile_geometry else (1,)):
+            self.caricature(photo, style="none", samples=samples)
+
+    def caricature(self, photo, style=None, faces="largest", strength=1.0,
+                   temperature=None, samples=1, seed=0):
+        """Caricatures one photo.
+
+        Args:
+            photo: uint8 RGB `(H, W, 3)`.
+            style: one of `styles`; None for `default_style`.
+            faces: `"largest"` or `"all"`.
+            strength, temperature, samples, seed: as `Caricaturist.__call__`.
+
+        Returns:
+            list of `Sample`, one per sample.
+
+        Raises:
+            NoFaceError: no face in the photo.
+            ValueError: a bad argument.
+        """
+        from tf_deepexag import figures, pipeline  # pylint: disable=g-import-not-at-top
+
+        style = self.default_style if style is None else style
+        if style not in self.stylizers:
+            raise ValueError(f"`style` must be one of {self.styles}, got {style!r}.")
+        if faces not in FACE_MODES:
+            raise ValueError(f"`faces` must be one of {FACE_MODES}, got {faces!r}.")
+        artist = pipeline.Caricaturist(
+            landmarker=self._landmarkers[faces], geometry=self._base.geometry,
+            warp=self._base.warp, stylizer=self.stylizers[style],
+            crop_size=self._base.crop_size, faces=faces)
+        try:
+            results = artist(photo, strength=strength, num_samples=samples,
+                             temperature=temperature, seed=seed)
+        except self._no_face_errors as e:
+            raise NoFaceError("No face found in the photo. Try a photo where one face "
+                              "looks at the camera, not too small.") from e
+        out = []
+        for r in results:
+            shown = r.photo.copy()
+            figures.draw_landmarks(shown, r.photo_points, figures.PHOTO_COLOUR)
+            shapes = figures.landmark_canvas(
+                [(r.photo_points, figures.PHOTO_COLOUR),
+                 (r.generated_points, figures.GENERATED_COLOUR)], size=r.photo.shape[0])
+            warped = np.asarray(r.warped, np.uint8).copy()
+            figures.draw_landmarks(warped, r.generated_points, figures.GENERATED_COLOUR)
+            out.append(Sample(np.asarray(r.caricature, np.uint8), shown, shapes, warped))
+        return out
