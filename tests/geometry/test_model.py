@@ -120,6 +120,11 @@ class ModelContractTest(LayerTestCase):
     def test_original_model(self):
         self._check(TINY)
 
+    def test_keras_lstm_cells(self):
+        # keras.layers.LSTM (cuDNN on a GPU) in both directions and the decoder.
+        self._check(TINY.replace(enc_model="keras_lstm", dec_model="keras_lstm",
+                                 use_recurrent_dropout=False))
+
     def test_shipped_departures_with_layer_norm_decoder(self):
         self._check(TINY.replace(decoder_photo="current", photo_skip=True, edfm_prior=True,
                                  latent_skip=True, feed_caricature=False, shape_weight=1.0,
