@@ -17,10 +17,12 @@ stateless random ops), the deterministic mode a select on the temperature
 the LSTMs unrolled (no While/TensorList ops). Run the files with
 `tf_deepexag.serving.LiteExaggerator` or `LiteModel` (no TensorFlow needed).
 
-Conversion is `tf.lite.TFLiteConverter.from_concrete_functions` with the
-`ExportGraphs` module as the trackable object: it saves the functions as a
-SavedModel and converts that, freezing the read-only variables into
-constants (what the quantizer works on) and keeping the signature's names.
+Conversion is `tf.lite.TFLiteConverter.from_concrete_functions` with a
+trackable object holding the model's tf.Variables: the converter saves the
+function as a SavedModel and converts that, freezing the read-only variables
+into constants (what the quantizer works on) and keeping the signature's
+names. (Without the variables tracked it keeps VAR_HANDLE ops; without a
+trackable object it freezes but drops the signature.)
 """
 
 import os
@@ -74,7 +76,12 @@ def convert(function, graphs, quantization):
     if quantization not in QUANTIZATIONS:
         raise ValueError(f"`quantization` must be one of {QUANTIZATIONS}, got "
                          f"{quantization!r}.")
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([function], graphs)
+    # Only the variables travel with the function: the converter saves its
+    # trackable as a SavedModel, and the whole module would re-serialize every
+    # traced graph it holds.
+    holder = tf.Module()
+    holder.tf_variables = list(graphs.tf_variables)
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([function], holder)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     if quantization != "fp32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
