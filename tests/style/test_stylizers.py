@@ -1,4 +1,4 @@
-"""Tests of the classic stylizers and the U-GAT-IT stylizer wrapper."""
+"""Tests of the classic stylizers and the U-GAT-IT and CartoonGAN stylizer wrappers."""
 
 import numpy as np
 import pytest
@@ -62,3 +62,68 @@ def test_ugatit_stylizer_round_trip(tmp_path):
     y = np.clip((y + 1) * 127.5 + 0.5, 0, 255).astype(np.uint8)
     want = cv2.resize(y, (70, 50), interpolation=cv2.INTER_LINEAR)
     assert np.abs(out.astype(int) - want).max() <= 1
+
+
+def _tiny_cartoongan(max_side=None):
+    from tf_deepexag.style.cartoongan import CartoonGANGenerator
+    gen = CartoonGANGenerator(ngf=4, n_res=1)
+    gen.build()
+    rng = np.random.default_rng(0)
+    for v in gen.weights:
+        v.assign(rng.normal(scale=0.3, size=v.shape))
+    return stylizers.CartoonGANStylizer(gen, "tiny", max_side=max_side), gen
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (8, 8), (37, 50), (64, 60)])
+def test_cartoongan_any_size(shape):
+    stylizer, _ = _tiny_cartoongan()
+    out = stylizer(np.ascontiguousarray(IMAGE[:shape[0], :shape[1]]))
+    assert out.shape == shape + (3,) and out.dtype == np.uint8
+
+
+def test_cartoongan_pads_then_crops_top_left():
+    from tf_deepexag.style import cartoongan
+    stylizer, gen = _tiny_cartoongan()
+    image = np.ascontiguousarray(IMAGE[:62, :57])
+    padded = np.pad(image, ((0, 2), (0, 3), (0, 0)), mode="reflect")  # 64 x 60
+    want = np.asarray(cartoongan.postprocess(gen(cartoongan.preprocess(padded[None]))))[0]
+    np.testing.assert_array_equal(stylizer(image), want[:62, :57])
+    np.testing.assert_array_equal(stylizer(padded), want)  # a multiple of 4: unpadded
+
+
+def test_cartoongan_max_side_runs_smaller_and_returns_the_input_size():
+    import cv2
+    stylizer, _ = _tiny_cartoongan(max_side=32)
+    full, _ = _tiny_cartoongan()
+    image = np.ascontiguousarray(IMAGE[:100, :80])
+    out = stylizer(image)
+    assert out.shape == (100, 80, 3)
+    small = cv2.resize(image, (26, 32), interpolation=cv2.INTER_AREA)  # longer side 32
+    want = cv2.resize(full(small), (80, 100), interpolation=cv2.INTER_CUBIC)
+    np.testing.assert_array_equal(out, want)
+    # Images within max_side are not resized.
+    np.testing.assert_array_equal(stylizer(image[:32, :20]), full(image[:32, :20]))
+    with pytest.raises(ValueError, match="max_side"):
+        _tiny_cartoongan(max_side=4)
+
+
+@pytest.mark.slow
+def test_cartoongan_shipped_style_paints_the_photo():
+    from tf_deepexag.style import cartoongan_weights
+    styles = cartoongan_weights.shipped_styles()
+    assert len(styles) >= 2
+    stylizer = stylizers.make_stylizer(f"cartoongan:{styles[0]}")
+    assert isinstance(stylizer, stylizers.CartoonGANStylizer) and stylizer.style == styles[0]
+    out = stylizer(IMAGE)
+    gray = lambda x: x.astype(float).mean(-1)  # noqa: E731
+    # Changed (mean difference above 5 grey levels) but the same picture
+    # (grey-level correlation with the photo above 0.8).
+    assert np.abs(out.astype(float) - IMAGE).mean() > 5
+    assert np.corrcoef(gray(out).ravel(), gray(IMAGE).ravel())[0, 1] > 0.8
+
+
+def test_cartoongan_bad_specs(tmp_path):
+    with pytest.raises(ValueError, match="Unknown CartoonGAN style 'vangogh'"):
+        stylizers.make_stylizer("cartoongan:vangogh")
+    with pytest.raises(FileNotFoundError, match="missing.npz"):
+        stylizers.make_stylizer(f"cartoongan:{tmp_path}/missing.npz")
