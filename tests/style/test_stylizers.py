@@ -1,5 +1,7 @@
 """Tests of the classic stylizers and the U-GAT-IT and CartoonGAN stylizer wrappers."""
 
+import os
+
 import numpy as np
 import pytest
 import skimage.data
@@ -64,14 +66,15 @@ def test_ugatit_stylizer_round_trip(tmp_path):
     assert np.abs(out.astype(int) - want).max() <= 1
 
 
-def _tiny_cartoongan(max_side=None):
+def _tiny_cartoongan(max_side=None, style_weight=1.0):
     from tf_deepexag.style.cartoongan import CartoonGANGenerator
     gen = CartoonGANGenerator(ngf=4, n_res=1)
     gen.build()
     rng = np.random.default_rng(0)
     for v in gen.weights:
         v.assign(rng.normal(scale=0.3, size=v.shape))
-    return stylizers.CartoonGANStylizer(gen, "tiny", max_side=max_side), gen
+    return stylizers.CartoonGANStylizer(gen, "tiny", max_side=max_side,
+                                        style_weight=style_weight), gen
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (3, 5), (8, 8), (37, 50), (64, 60)])
@@ -107,6 +110,18 @@ def test_cartoongan_max_side_runs_smaller_and_returns_the_input_size():
         _tiny_cartoongan(max_side=4)
 
 
+def test_cartoongan_style_weight_blends_with_the_input():
+    image = np.ascontiguousarray(IMAGE[:40, :36])
+    painted = _tiny_cartoongan()[0](image).astype(float)
+    out = _tiny_cartoongan(style_weight=0.75)[0](image)
+    want = np.floor(0.75 * painted + 0.25 * image + 0.5)
+    assert np.abs(out - want).max() <= 1  # float32 vs float64 rounding ties
+    assert np.abs(out - painted).mean() > 1  # it did blend
+    for bad in (0.0, 1.5):
+        with pytest.raises(ValueError, match="style_weight"):
+            _tiny_cartoongan(style_weight=bad)
+
+
 @pytest.mark.slow
 def test_cartoongan_shipped_style_paints_the_photo():
     from tf_deepexag.style import cartoongan_weights
@@ -127,3 +142,14 @@ def test_cartoongan_bad_specs(tmp_path):
         stylizers.make_stylizer("cartoongan:vangogh")
     with pytest.raises(FileNotFoundError, match="missing.npz"):
         stylizers.make_stylizer(f"cartoongan:{tmp_path}/missing.npz")
+
+
+def test_default_style_ships_and_the_cli_agrees():
+    from tf_deepexag import pipeline_factory
+    from tf_deepexag.cli import caricature
+    from tf_deepexag.style import cartoongan_weights
+    assert caricature.DEFAULT_STYLE == pipeline_factory.DEFAULT_STYLE
+    kind, name = pipeline_factory.DEFAULT_STYLE.split(":")
+    assert kind == "cartoongan" and name in cartoongan_weights.shipped_styles()
+    assets = [cartoongan_weights.asset_path(s) for s in cartoongan_weights.shipped_styles()]
+    assert sum(os.path.getsize(p) for p in assets) <= 50e6  # the issue's budget

@@ -169,17 +169,23 @@ class CartoonGANStylizer(Stylizer):
             kilopixel, and the generator's strokes have a fixed size in
             pixels, so a smaller side also paints broader. Defaults to None
             (the input's own size).
+        style_weight: float in (0, 1], the painted image's share of the
+            output, the rest the input: `w * painted + (1 - w) * input`.
+            Defaults to 1 (the generator's output only).
     """
 
     name = "cartoongan"
 
-    def __init__(self, generator, style="custom", max_side=None):
+    def __init__(self, generator, style="custom", max_side=None, style_weight=1.0):
         import tensorflow as tf  # pylint: disable=g-import-not-at-top
         from tf_deepexag.style import cartoongan  # pylint: disable=g-import-not-at-top
 
         if max_side is not None and int(max_side) < 8:
             raise ValueError(f"`max_side` must be None or at least 8, got {max_side}.")
+        if not 0.0 < style_weight <= 1.0:
+            raise ValueError(f"`style_weight` must be in (0, 1], got {style_weight}.")
         self.generator, self.style = generator, style
+        self.style_weight = float(style_weight)
         self.max_side = None if max_side is None else int(max_side)
         self._run = tf.function(
             lambda x: cartoongan.postprocess(generator(cartoongan.preprocess(x))),
@@ -193,8 +199,13 @@ class CartoonGANStylizer(Stylizer):
             scale = self.max_side / float(max(h, w))
             small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))),
                                interpolation=cv2.INTER_AREA)
-            return cv2.resize(self._stylize(small), (w, h), interpolation=cv2.INTER_CUBIC)
-        return self._stylize(image)
+            painted = cv2.resize(self._stylize(small), (w, h), interpolation=cv2.INTER_CUBIC)
+        else:
+            painted = self._stylize(image)
+        if self.style_weight == 1.0:
+            return painted
+        mixed = self.style_weight * painted + (1.0 - self.style_weight) * image.astype(np.float32)
+        return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
 
     def _stylize(self, image):
         h, w = image.shape[:2]
@@ -217,12 +228,13 @@ def load_generator(path):
     return keras.saving.load_model(path, compile=False)
 
 
-def make_stylizer(spec, max_side=None, dtype=None):
+def make_stylizer(spec, max_side=None, dtype=None, style_weight=1.0):
     """Builds a stylizer from a spec string (see the module docstring).
 
     Args:
         spec: a style spec.
         max_side: CartoonGAN only: `CartoonGANStylizer`'s `max_side`.
+        style_weight: CartoonGAN only: `CartoonGANStylizer`'s `style_weight`.
         dtype: CartoonGAN only: None (float32) or a Keras dtype policy name
             such as `"mixed_bfloat16"` (about twice as fast on CPUs with
             AVX512-BF16; measured within 3 grey levels of float32).
@@ -235,7 +247,8 @@ def make_stylizer(spec, max_side=None, dtype=None):
         from tf_deepexag.style import cartoongan_weights  # pylint: disable=g-import-not-at-top
         name = spec[len("cartoongan:"):]
         return CartoonGANStylizer(cartoongan_weights.load_generator(name, dtype),
-                                  os.path.splitext(os.path.basename(name))[0], max_side)
+                                  os.path.splitext(os.path.basename(name))[0], max_side,
+                                  style_weight)
     if isinstance(spec, str) and spec.startswith("ugatit:"):
         gen = load_generator(spec[len("ugatit:"):])
         return UGATITStylizer(gen, gen.img_size)
