@@ -1,10 +1,14 @@
 """End-to-end pipeline benchmark on the astronaut photo (512x512).
 
-Reports per-stage milliseconds for one photo with warm models, photos/s over
-a folder of 20 photos, and the warp degree (CariMe's measure: mean landmark
-displacement in pixels for a face scaled to 256 px) at strengths 0.5, 1, 2.
+Reports per-stage milliseconds for one photo with warm models (median of 5;
+the whole photo: detect -> geometry -> warp -> style, median and best of 5),
+photos/s over a folder of 20 photos, and the warp degree (CariMe's measure:
+mean landmark displacement in pixels for a face scaled to 256 px) at
+strengths 0.5, 1, 2. With a CartoonGAN style it also times the style on the
+512 crop at other working sides and in mixed bfloat16 (`--style_options`).
 
-    python bench/pipeline.py [--geometry vae|edfm] [--style cartoon|none|...]
+    python bench/pipeline.py [--geometry vae|edfm] [--style cartoongan:shinkai|cartoon|...]
+        [--style_max_side 256] [--style_options]
 """
 
 import argparse
@@ -20,28 +24,61 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench._report import report  # pylint: disable=wrong-import-position
 from tf_deepexag import fileio, pipeline  # pylint: disable=wrong-import-position
+from tf_deepexag.style import stylizers  # pylint: disable=wrong-import-position
+
+
+def _times_ms(fn, repeats=5, cpu=None):
+    """Wall ms of each call; `cpu` (a list) receives each call's process CPU ms."""
+    times = []
+    for _ in range(repeats):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fn()
+        times.append(1000 * (time.perf_counter() - start))
+        if cpu is not None:
+            cpu.append(1000 * (time.process_time() - start_cpu))
+    return times
 
 
 def _median_ms(fn, repeats=5):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(1000 * (time.perf_counter() - start))
-    return float(np.median(times))
+    return float(np.median(_times_ms(fn, repeats)))
+
+
+def _style_option_rows(style, warped):
+    """The style alone on the warped 512 crop at other sides and precisions."""
+    rows = []
+    for max_side, dtype in ((None, None), (384, None), (256, None), (384, "mixed_bfloat16"),
+                            (256, "mixed_bfloat16")):
+        stylizer = stylizers.make_stylizer(style, max_side=max_side, dtype=dtype)
+        stylizer(warped)  # trace
+        cpu = []
+        times = _times_ms(lambda s=stylizer: s(warped), cpu=cpu)
+        rows.append({"stage": f"style option: side {max_side or warped.shape[0]}, "
+                              f"{dtype or 'float32'}",
+                     "ms": float(np.median(times)), "best_ms": min(times),
+                     "cpu_ms": float(np.median(cpu))})
+        print(rows[-1], flush=True)
+    return rows
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--geometry", default="vae",
                         help="Geometry spec (vae = the built-in model, edfm, ...).")
-    parser.add_argument("--style", default="cartoon", help="Style spec.")
+    parser.add_argument("--style", default=pipeline.DEFAULT_STYLE,
+                        help="Style spec. Default: the pipeline's.")
+    parser.add_argument("--style_max_side", type=int,
+                        default=pipeline.DEFAULT_STYLE_MAX_SIDE,
+                        help="Largest side a CartoonGAN style runs at (0: the crop's). "
+                             "Default: the pipeline's.")
+    parser.add_argument("--style_options", action="store_true",
+                        help="Also time the style at other sides and in bfloat16.")
     args = parser.parse_args()
     from skimage import data as skdata  # pylint: disable=import-outside-toplevel
 
     photo = skdata.astronaut()
-    artist = pipeline.build_caricaturist(geometry=args.geometry, style=args.style,
-                                                 compile_geometry=True)  # warm models
+    artist = pipeline.build_caricaturist(
+        geometry=args.geometry, style=args.style, compile_geometry=True,
+        style_max_side=args.style_max_side or None)  # warm models
     artist(photo)  # warm-up: models loaded, graphs traced
 
     faces = artist.landmarker(photo)
@@ -58,8 +95,14 @@ def main():
         {"stage": "warp_face (512 crop)", "ms": _median_ms(
             lambda: artist.warp(crop, crop_points, generated))},
         {"stage": f"style ({args.style})", "ms": _median_ms(lambda: artist.stylizer(warped))},
-        {"stage": "whole pipeline", "ms": _median_ms(lambda: artist(photo), repeats=3)},
     ]
+    cpu = []
+    whole = _times_ms(lambda: artist(photo), cpu=cpu)
+    rows.append({"stage": "whole photo (detect -> geometry -> warp -> style)",
+                 "ms": float(np.median(whole)), "best_ms": min(whole),
+                 "cpu_ms": float(np.median(cpu))})
+    if args.style_options and args.style.startswith("cartoongan:"):
+        rows.extend(_style_option_rows(args.style, warped))
     with tempfile.TemporaryDirectory() as folder:
         for k in range(20):
             fileio.write_image(os.path.join(folder, f"{k:02d}.png"),
@@ -79,8 +122,12 @@ def main():
                                 axis=-1).mean() * 256.0 / extent
         rows.append({"stage": f"warp degree, strength {strength} (px @256)",
                      "warp_degree_px": float(degree)})
-    report("pipeline", rows, notes=[f"geometry={args.geometry} style={args.style}, "
-                                    "one 512x512 photo, 2 CPU cores"])
+    report("pipeline", rows, notes=[
+        "cpu_ms: process CPU time (all threads); on an idle machine the wall time is "
+        "about cpu_ms / threads for the style's well-threaded convolutions",
+        f"geometry={args.geometry} style={args.style} style_max_side={args.style_max_side}, "
+        f"one 512x512 photo, {os.cpu_count()} CPU cores, load average "
+        f"{os.getloadavg()[0]:.1f} at the end"])
 
 
 if __name__ == "__main__":

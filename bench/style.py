@@ -1,13 +1,18 @@
-"""U-GAT-IT speed and memory on this machine.
+"""Style speed and memory on this machine: CartoonGAN and U-GAT-IT.
 
-Rows: generator inference ms/image (light, 256^2, batch 1); training s/step
+CartoonGAN rows (`cartoongan`): ms per image (batch 1, 256^2 and 512^2, the
+shipped weights) of our generator traced as a tf.function in float32, with
+XLA, and in mixed bfloat16, beside the authors' network in PyTorch
+(tests/style/torch_cartoongan.py, needs torch) in the same process on the
+same number of threads; best of 3 after a warm-up.
+U-GAT-IT rows: generator inference ms/image (light, 256^2, batch 1); training s/step
 (light, batch 1, 128^2 and 256^2, with and without XLA `jit_compile`);
 achieved GFLOP/s (analytic conv/dense FLOPs) as a fraction of a float32
 matmul peak measured in the same run; peak RSS of the full variant at
 256^2 (inference, and one training step) measured in subprocesses.
 
     python bench/style.py                       # all rows but mem_train; 30+ min on 2 cores
-    python bench/style.py inference,train128    # a subset (inference, train128,
+    python bench/style.py cartoongan            # a subset (cartoongan, inference, train128,
                                                 # train256, mem_infer, mem_train, jit128)
 """
 
@@ -74,6 +79,86 @@ def matmul_peak(n=2048, reps=10):
     for _ in range(reps):
         f(a).numpy()
     return 2 * n ** 3 * reps / (time.perf_counter() - start) / 1e9
+
+
+def _interleaved_best(fns, reps=3):
+    """{name: (best wall s, that call's process CPU s)}, the calls interleaved.
+
+    Each function runs once as a warm-up, then `reps` rounds call each in
+    turn, so a change in the shared machine's load hits all of them alike.
+    """
+    for fn in fns.values():
+        fn()
+    best = {}
+    for _ in range(reps):
+        for name, fn in fns.items():
+            start, start_cpu = time.perf_counter(), time.process_time()
+            fn()
+            t = (time.perf_counter() - start, time.process_time() - start_cpu)
+            best[name] = min(best.get(name, t), t)
+    return best
+
+
+def _torch_reference(style):
+    """The authors' network in PyTorch with a shipped style's weights, or None."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    from tf_deepexag.style import cartoongan_weights
+    from tf_deepexag.style.cartoongan import CartoonGANGenerator
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), "tests", "style"))
+    from torch_cartoongan import TorchCartoonGAN
+    arrays, _ = cartoongan_weights.read_asset(cartoongan_weights.asset_path(style))
+    torch_arrays = {}
+    for layer in CartoonGANGenerator().layer_names():
+        if layer.startswith("in"):
+            torch_arrays.update({f"{layer}.{p}": arrays[f"{layer}/{p}"]
+                                 for p in ("scale", "shift")})
+        else:  # Keras (kh, kw, a, b) -> PyTorch (b, a, kh, kw)
+            torch_arrays[f"{layer}.weight"] = arrays[f"{layer}/kernel"].transpose(3, 2, 0, 1)
+            torch_arrays[f"{layer}.bias"] = arrays[f"{layer}/bias"]
+    return TorchCartoonGAN(torch_arrays)
+
+
+def cartoongan_rows(sides=(256, 512)):
+    """ms/image of ours (float32, XLA, mixed bfloat16) and PyTorch's, same threads."""
+    from tf_deepexag.style import cartoongan, cartoongan_weights
+    style = cartoongan_weights.shipped_styles()[0]
+    threads = tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count()
+    ours = {}
+    for label, dtype, jit in (("ours float32", None, False), ("ours float32 XLA", None, True),
+                              ("ours mixed_bfloat16", "mixed_bfloat16", False)):
+        gen = cartoongan_weights.load_generator(style, dtype)
+        ours[label] = tf.function(lambda x, g=gen: cartoongan.postprocess(
+            g(cartoongan.preprocess(x))), jit_compile=jit)
+    reference = _torch_reference(style)
+    if reference is not None:
+        import torch
+        torch.set_num_threads(threads)
+    rows = []
+    for side in sides:
+        image = np.random.default_rng(0).integers(0, 256, (side, side, 3), dtype=np.uint8)
+        fns = {label: (lambda f=fn: f(image[None]).numpy()) for label, fn in ours.items()}
+        if reference is not None:
+            fns["PyTorch reference float32"] = lambda: reference.stylize(image)
+        for label, (sec, cpu) in _interleaved_best(fns).items():
+            rows.append({"what": f"CartoonGAN {label}", "size": side, "threads": threads,
+                         "ms": 1000 * sec, "cpu_ms": 1000 * cpu,
+                         "gflop": cartoongan_flops(side) / 1e9})
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def cartoongan_flops(s, ngf=64, n_res=8):
+    """2 x multiply-adds of the CartoonGAN generator's convolutions at s^2."""
+    c = 4 * ngf
+    f = _conv(7, 3, ngf, s) + _conv(3, ngf, 2 * ngf, s // 2) + _conv(3, 2 * ngf, 2 * ngf, s // 2)
+    f += _conv(3, 2 * ngf, c, s // 4) + _conv(3, c, c, s // 4) + 2 * n_res * _conv(3, c, c, s // 4)
+    f += _conv(3, c, 2 * ngf, s // 4) + _conv(3, 2 * ngf, 2 * ngf, s // 2)  # transposed: input side
+    f += _conv(3, 2 * ngf, ngf, s // 2) + _conv(3, ngf, ngf, s)
+    return f + _conv(7, ngf, 3, s)
 
 
 def _time(fn, warmup, reps):
@@ -172,7 +257,8 @@ def jit_row(peak, timeout=600):
 def main():
     peak = matmul_peak()
     rows = [{"what": "float32 matmul 2048^3 (peak)", "gflop_per_s": peak}]
-    steps = {"inference": lambda: inference_row(peak),
+    steps = {"cartoongan": lambda: cartoongan_rows(),
+             "inference": lambda: inference_row(peak),
              "train128": lambda: train_row(128, False, peak),
              "train256": lambda: train_row(256, False, peak),
              "mem_infer": lambda: memory_row("infer"),
@@ -185,9 +271,12 @@ def main():
     for name in wanted:
         if name not in steps:
             raise SystemExit(f"unknown row {name!r}; choose from {', '.join(steps)}")
-        rows.append(steps[name]())
+        new = steps[name]()
+        rows.extend(new if isinstance(new, list) else [new])
         print(json.dumps(rows[-1]), flush=True)
     report("style", rows, notes=(
+        "CartoonGAN: best of 3 after a warm-up; cpu_ms is that call's process CPU time; "
+        f"load average {os.getloadavg()[0]:.1f} at the end.",
         "FLOPs are analytic (2 x multiply-adds of convs and dense layers; backward = 2x "
         "forward); normalisation/elementwise ops not counted.",
         f"Full generator has {generator_flops(64, 4, 256, False) / 1e9:.1f} GFLOP/forward; "

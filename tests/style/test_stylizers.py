@@ -1,4 +1,6 @@
-"""Tests of the classic stylizers and the U-GAT-IT stylizer wrapper."""
+"""Tests of the classic stylizers and the U-GAT-IT and CartoonGAN stylizer wrappers."""
+
+import os
 
 import numpy as np
 import pytest
@@ -59,3 +61,92 @@ def test_ugatit_stylizer_round_trip(tmp_path):
     x = processing.to_model_input(IMAGE[None, :50, :70], size=32)
     want = processing.to_uint8(gen(x)[0], size=(50, 70)).numpy()[0]
     np.testing.assert_array_equal(out, want)
+
+
+def _tiny_cartoongan(max_side=None, style_weight=1.0):
+    from tf_deepexag.style.cartoongan import CartoonGANGenerator
+    gen = CartoonGANGenerator(ngf=4, n_res=1)
+    gen.build()
+    rng = np.random.default_rng(0)
+    for v in gen.weights:
+        v.assign(rng.normal(scale=0.3, size=v.shape))
+    return stylizers.CartoonGANStylizer(gen, "tiny", max_side=max_side,
+                                        style_weight=style_weight), gen
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (8, 8), (37, 50), (64, 60)])
+def test_cartoongan_any_size(shape):
+    stylizer, _ = _tiny_cartoongan()
+    out = stylizer(np.ascontiguousarray(IMAGE[:shape[0], :shape[1]]))
+    assert out.shape == shape + (3,) and out.dtype == np.uint8
+
+
+def test_cartoongan_pads_then_crops_top_left():
+    from tf_deepexag.style import cartoongan
+    stylizer, gen = _tiny_cartoongan()
+    image = np.ascontiguousarray(IMAGE[:62, :57])
+    padded = np.pad(image, ((0, 2), (0, 3), (0, 0)), mode="reflect")  # 64 x 60
+    want = np.asarray(cartoongan.postprocess(gen(cartoongan.preprocess(padded[None]))))[0]
+    np.testing.assert_array_equal(stylizer(image), want[:62, :57])
+    np.testing.assert_array_equal(stylizer(padded), want)  # a multiple of 4: unpadded
+
+
+def test_cartoongan_max_side_runs_smaller_and_returns_the_input_size():
+    import cv2
+    stylizer, _ = _tiny_cartoongan(max_side=32)
+    full, _ = _tiny_cartoongan()
+    image = np.ascontiguousarray(IMAGE[:100, :80])
+    out = stylizer(image)
+    assert out.shape == (100, 80, 3)
+    small = cv2.resize(image, (26, 32), interpolation=cv2.INTER_AREA)  # longer side 32
+    want = cv2.resize(full(small), (80, 100), interpolation=cv2.INTER_CUBIC)
+    np.testing.assert_array_equal(out, want)
+    # Images within max_side are not resized.
+    np.testing.assert_array_equal(stylizer(image[:32, :20]), full(image[:32, :20]))
+    with pytest.raises(ValueError, match="max_side"):
+        _tiny_cartoongan(max_side=4)
+
+
+def test_cartoongan_style_weight_blends_with_the_input():
+    image = np.ascontiguousarray(IMAGE[:40, :36])
+    painted = _tiny_cartoongan()[0](image).astype(float)
+    out = _tiny_cartoongan(style_weight=0.75)[0](image)
+    want = np.floor(0.75 * painted + 0.25 * image + 0.5)
+    assert np.abs(out - want).max() <= 1  # float32 vs float64 rounding ties
+    assert np.abs(out - painted).mean() > 1  # it did blend
+    for bad in (0.0, 1.5):
+        with pytest.raises(ValueError, match="style_weight"):
+            _tiny_cartoongan(style_weight=bad)
+
+
+@pytest.mark.slow
+def test_cartoongan_shipped_style_paints_the_photo():
+    from tf_deepexag.style import cartoongan_weights
+    styles = cartoongan_weights.shipped_styles()
+    assert len(styles) >= 2
+    stylizer = stylizers.make_stylizer(f"cartoongan:{styles[0]}")
+    assert isinstance(stylizer, stylizers.CartoonGANStylizer) and stylizer.style == styles[0]
+    out = stylizer(IMAGE)
+    gray = lambda x: x.astype(float).mean(-1)  # noqa: E731
+    # Changed (mean difference above 5 grey levels) but the same picture
+    # (grey-level correlation with the photo above 0.8).
+    assert np.abs(out.astype(float) - IMAGE).mean() > 5
+    assert np.corrcoef(gray(out).ravel(), gray(IMAGE).ravel())[0, 1] > 0.8
+
+
+def test_cartoongan_bad_specs(tmp_path):
+    with pytest.raises(ValueError, match="Unknown CartoonGAN style 'vangogh'"):
+        stylizers.make_stylizer("cartoongan:vangogh")
+    with pytest.raises(FileNotFoundError, match="missing.npz"):
+        stylizers.make_stylizer(f"cartoongan:{tmp_path}/missing.npz")
+
+
+def test_default_style_ships_and_the_cli_agrees():
+    from tf_deepexag import pipeline
+    from tf_deepexag.cli import caricature
+    from tf_deepexag.style import cartoongan_weights
+    assert caricature.DEFAULT_STYLE == pipeline.DEFAULT_STYLE
+    kind, name = pipeline.DEFAULT_STYLE.split(":")
+    assert kind == "cartoongan" and name in cartoongan_weights.shipped_styles()
+    assets = [cartoongan_weights.asset_path(s) for s in cartoongan_weights.shipped_styles()]
+    assert sum(os.path.getsize(p) for p in assets) <= 50e6  # the issue's budget

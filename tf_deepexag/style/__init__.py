@@ -1,7 +1,8 @@
-"""Step 4: U-GAT-IT unpaired image translation and classic stylizers."""
+"""Step 4: the style. CartoonGAN (shipped), U-GAT-IT (trainable), classic stylizers."""
 
 from tf_deepexag.style.blocks import ResnetAdaLINBlock, ResnetBlock
 from tf_deepexag.style.cam import CAM
+from tf_deepexag.style.cartoongan import CartoonGANGenerator, CartoonGANInstanceNorm
 from tf_deepexag.style.config import UGATITConfig, discriminator_output_side
 from tf_deepexag.style.discriminator import UGATITDiscriminator
 from tf_deepexag.style.generator import UGATITGenerator
@@ -10,13 +11,15 @@ from tf_deepexag.style.norm import ILN, AdaLIN, ClipRho
 from tf_deepexag.style.processing import to_model_input, to_uint8
 from tf_deepexag.style.schedule import LinearDecaySchedule
 from tf_deepexag.style.spectral import SpectralConv2D, SpectralDense
-from tf_deepexag.style.stylizers import (CartoonStylizer, IdentityStylizer,
+from tf_deepexag.style.stylizers import (CartoonGANStylizer, CartoonStylizer,
+                                         IdentityStylizer,
                                          SketchStylizer, StylizationStylizer,
                                          Stylizer, UGATITStylizer,
                                          load_generator, make_stylizer)
 
 __all__ = [
-    "AdaLIN", "CAM", "CartoonStylizer", "ClipRho", "ILN", "IdentityStylizer",
+    "AdaLIN", "CAM", "CartoonGANGenerator", "CartoonGANInstanceNorm",
+    "CartoonGANStylizer", "CartoonStylizer", "ClipRho", "ILN", "IdentityStylizer",
     "LinearDecaySchedule", "ResnetAdaLINBlock", "ResnetBlock", "SketchStylizer",
     "SpectralConv2D", "SpectralDense", "StylizationStylizer", "Stylizer",
     "UGATIT", "UGATITConfig", "UGATITDiscriminator", "UGATITGenerator",

@@ -2,6 +2,10 @@
 
 A stylizer maps an RGB uint8 image (H, W, 3) to an RGB uint8 image of the
 same shape. `make_stylizer(spec)` builds one from a string:
+    "cartoongan:<style>"  a shipped CartoonGAN style (see
+                     `cartoongan_weights.shipped_styles()`), or
+                     "cartoongan:<file.npz>" weights written by
+                     `python -m tf_deepexag.style.convert_cartoongan`
     "ugatit:<path>"  a saved U-GAT-IT generator (`.keras` file, or a
                      model_dir holding export/generator_a2b.keras)
     "cartoon"        bilateral smoothing + colour quantisation + edges
@@ -147,6 +151,72 @@ class UGATITStylizer(Stylizer):
         return processing.to_uint8(out, size=image.shape[:2]).numpy()[0]
 
 
+class CartoonGANStylizer(Stylizer):
+    """A CartoonGAN generator, by default at the input's own size.
+
+    The image is padded (reflected) on the bottom and right to a multiple of
+    4, at least 8 (the generator's two stride-2 stages), stylized in one
+    traced call (`tf.function`, one trace per padded size; XLA measured no
+    faster on this CPU) and cropped back.
+
+    Args:
+        generator: a `CartoonGANGenerator` with weights (BGR [-1, 1] in and
+            out; `cartoongan.preprocess`/`postprocess` do the uint8 RGB ends).
+        style: str, the style's name (for messages).
+        max_side: int or None. Images whose longer side exceeds it are
+            shrunk to it (area interpolation) for the generator and its
+            output enlarged back (bicubic). The cost is ~1.7 GFLOP a
+            kilopixel, and the generator's strokes have a fixed size in
+            pixels, so a smaller side also paints broader. Defaults to None
+            (the input's own size).
+        style_weight: float in (0, 1], the painted image's share of the
+            output, the rest the input: `w * painted + (1 - w) * input`.
+            Defaults to 1 (the generator's output only).
+    """
+
+    name = "cartoongan"
+
+    def __init__(self, generator, style="custom", max_side=None, style_weight=1.0):
+        import tensorflow as tf  # pylint: disable=g-import-not-at-top
+        from tf_deepexag.style import cartoongan  # pylint: disable=g-import-not-at-top
+
+        if max_side is not None and int(max_side) < 8:
+            raise ValueError(f"`max_side` must be None or at least 8, got {max_side}.")
+        if not 0.0 < style_weight <= 1.0:
+            raise ValueError(f"`style_weight` must be in (0, 1], got {style_weight}.")
+        self.generator, self.style = generator, style
+        self.style_weight = float(style_weight)
+        self.max_side = None if max_side is None else int(max_side)
+        self._run = tf.function(
+            lambda x: cartoongan.postprocess(generator(cartoongan.preprocess(x))),
+            input_signature=[tf.TensorSpec((1, None, None, 3), tf.uint8)])
+
+    def stylize(self, image):
+        h, w = image.shape[:2]
+        if h == 0 or w == 0:
+            raise ValueError(f"A stylizer needs a non-empty image, got shape {image.shape}.")
+        if self.max_side is not None and max(h, w) > self.max_side:
+            scale = self.max_side / float(max(h, w))
+            small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))),
+                               interpolation=cv2.INTER_AREA)
+            painted = cv2.resize(self._stylize(small), (w, h), interpolation=cv2.INTER_CUBIC)
+        else:
+            painted = self._stylize(image)
+        if self.style_weight == 1.0:
+            return painted
+        mixed = self.style_weight * painted + (1.0 - self.style_weight) * image.astype(np.float32)
+        return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+
+    def _stylize(self, image):
+        h, w = image.shape[:2]
+        pad_h, pad_w = max(8, -(-h // 4) * 4) - h, max(8, -(-w // 4) * 4) - w
+        # np.pad reflects repeatedly when the pad exceeds the side.
+        padded = np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)),
+                        mode="reflect" if min(h, w) > 1 else "edge")
+        out = np.asarray(self._run(padded[None]))[0]  # (H + pad_h, W + pad_w, 3)
+        return np.ascontiguousarray(out[:h, :w])
+
+
 def load_generator(path):
     """Loads a saved generator from a `.keras` file or a model_dir."""
     import keras
@@ -158,14 +228,29 @@ def load_generator(path):
     return keras.saving.load_model(path, compile=False)
 
 
-def make_stylizer(spec):
-    """Builds a stylizer from a spec string (see the module docstring)."""
+def make_stylizer(spec, max_side=None, dtype=None, style_weight=1.0):
+    """Builds a stylizer from a spec string (see the module docstring).
+
+    Args:
+        spec: a style spec.
+        max_side: CartoonGAN only: `CartoonGANStylizer`'s `max_side`.
+        style_weight: CartoonGAN only: `CartoonGANStylizer`'s `style_weight`.
+        dtype: CartoonGAN only: None (float32) or a Keras dtype policy name
+            such as `"mixed_bfloat16"` (about twice as fast on CPUs with
+            AVX512-BF16; measured within 3 grey levels of float32).
+    """
     classic = {"cartoon": CartoonStylizer, "sketch": SketchStylizer,
                "stylization": StylizationStylizer, "none": IdentityStylizer}
     if spec in classic:
         return classic[spec]()
+    if isinstance(spec, str) and spec.startswith("cartoongan:"):
+        from tf_deepexag.style import cartoongan_weights  # pylint: disable=g-import-not-at-top
+        name = spec[len("cartoongan:"):]
+        return CartoonGANStylizer(cartoongan_weights.load_generator(name, dtype),
+                                  os.path.splitext(os.path.basename(name))[0], max_side,
+                                  style_weight)
     if isinstance(spec, str) and spec.startswith("ugatit:"):
         gen = load_generator(spec[len("ugatit:"):])
         return UGATITStylizer(gen, gen.img_size)
-    raise ValueError(f"Unknown stylizer spec {spec!r}; expected 'ugatit:<path>', "
-                     f"{', '.join(repr(k) for k in classic)}.")
+    raise ValueError(f"Unknown stylizer spec {spec!r}; expected 'cartoongan:<style>', "
+                     f"'ugatit:<path>', {', '.join(repr(k) for k in classic)}.")
