@@ -8,6 +8,8 @@ import dataclasses
 
 import numpy as np
 
+from tf_deepexag.errors import UserError
+
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,13 +132,18 @@ def check_points(points, scheme=IBUG68, name="points"):
     """Validates and returns points as float32 `(..., N, 2)`.
 
     Raises:
-        ValueError: wrong shape for the scheme, or NaN/inf values.
+        errors.UserError (a ValueError): not numbers, wrong shape for the
+            scheme, or values not finite in float32 (NaN, inf, |x| >= 3.4e38).
     """
-    points = np.asarray(points, dtype=np.float32)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            points = np.asarray(points, dtype=np.float32)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise UserError(f"`{name}` must be an array of numbers ({e}).") from e
     if points.ndim < 2 or points.shape[-2:] != (scheme.num_points, 2):
-        raise ValueError(
+        raise UserError(
             f"`{name}` must have shape (..., {scheme.num_points}, 2) for scheme "
             f"{scheme.name!r}, got {points.shape}.")
     if not np.all(np.isfinite(points)):
-        raise ValueError(f"`{name}` contains NaN or inf values.")
+        raise UserError(f"`{name}` contains NaN or inf values (in float32).")
     return points
