@@ -77,7 +77,8 @@ def build_geometry(spec="vae", compile=False):  # pylint: disable=redefined-buil
 
 
 def build_caricaturist(geometry="vae", style="cartoon", faces="largest",
-                       detector="mtcnn", crop_size=512, compile_geometry=False):
+                       detector="mtcnn", crop_size=512, compile_geometry=False,
+                       max_pixels=pipeline.fileio.DEFAULT_MAX_PIXELS):
     """A `Caricaturist` with the detector, geometry, warp and style named.
 
     Args:
@@ -88,6 +89,7 @@ def build_caricaturist(geometry="vae", style="cartoon", faces="largest",
         detector: `"mtcnn"` or `"hog"`.
         crop_size: int, side of the working face crop.
         compile_geometry: bool, see `build_geometry`'s `compile`.
+        max_pixels: int or None, see `pipeline.Caricaturist`.
     """
     from tf_deepexag import detect, style as style_lib, warp  # pylint: disable=g-import-not-at-top
 
@@ -96,4 +98,4 @@ def build_caricaturist(geometry="vae", style="cartoon", faces="largest",
     return pipeline.Caricaturist(
         landmarker=landmarker, geometry=build_geometry(geometry, compile_geometry),
         warp=warp.warp_face, stylizer=style_lib.make_stylizer(style), crop_size=crop_size,
-        faces=faces)
+        faces=faces, max_pixels=max_pixels)
