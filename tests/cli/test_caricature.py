@@ -8,7 +8,10 @@ import zlib
 import numpy as np
 import pytest
 import skimage.data
+from hypothesis import given
+from hypothesis import strategies as st
 
+import tests.fuzzing  # noqa: F401 (loads the hypothesis profile)
 from tf_deepexag import __main__ as cli
 from tf_deepexag import fileio
 from tf_deepexag.cli import caricature
@@ -121,3 +124,20 @@ def test_strength_out_of_reach_is_one_line(tmp_path, capsys):
                      "edfm", "--style", "none", "--strength", "1e30",
                      "--on_error", "fail"]) == 1
     assert "`strength`=1e+30 moves the landmarks" in _one_line_error(capsys)
+
+
+_PART = st.sampled_from(["a", "A", "b", "gray", "a_jpg", "a_2", "x", "y", "d.e"])
+
+
+@given(paths=st.lists(st.tuples(st.lists(_PART, max_size=2), _PART,
+                                st.sampled_from([".jpg", ".JPG", ".png", ".jpeg", ""])),
+                      max_size=8))
+def test_output_names_are_unique_for_any_inputs(paths):
+    photos = list(dict.fromkeys(os.path.join("in", *folders, stem + ext)
+                                for folders, stem, ext in paths))
+    names = caricature.output_names(photos)
+    assert set(names) == set(photos)
+    lowered = [n.lower() for n in names.values()]
+    assert len(set(lowered)) == len(lowered)  # unique, even case-insensitively
+    assert all(not os.path.isabs(n) and ".." not in n.split(os.sep) for n in names.values())
+    assert caricature.output_names(photos) == names  # deterministic

@@ -138,6 +138,12 @@ def parse_pair(serialized, num_points=68):
     return parsed
 
 
+def _reason(error):
+    if isinstance(error, UnicodeDecodeError):
+        return "undecodable error message from TensorFlow"
+    return errors.one_line(error.message)
+
+
 def _parse_record(path, index, serialized, spec, num_points, photo):
     """`(person, photo_points|None, caricature_points)` of one record, or a
     `UserError` naming the file and record."""
@@ -145,19 +151,21 @@ def _parse_record(path, index, serialized, spec, num_points, photo):
     try:
         version = int(tf.io.parse_single_example(serialized, _VERSION_SPEC)
                       ["schema_version"])
-    except tf.errors.InvalidArgumentError as e:
+    except (tf.errors.InvalidArgumentError, UnicodeDecodeError) as e:
+        # TensorFlow's message quotes the record; when the quote is not UTF-8
+        # the eager runtime raises UnicodeDecodeError instead.
         raise CorruptFileError(f"{where}: not a tf.train.Example of this schema "
-                               f"({errors.one_line(e.message)})") from e
+                               f"({_reason(e)})") from e
     if version != SCHEMA_VERSION:
         raise UserError(f"{where}: schema version {version}, this reader knows "
                         f"{SCHEMA_VERSION}.")
     try:
         example = tf.io.parse_single_example(serialized, spec)
-    except tf.errors.InvalidArgumentError as e:
+    except (tf.errors.InvalidArgumentError, UnicodeDecodeError) as e:
         hint = ("; caricature-only records are read by read_landmark_tfrecords"
                 if photo else "")
         raise UserError(f"{where}: not a {num_points}-point record "
-                        f"({errors.one_line(e.message)}){hint}") from e
+                        f"({_reason(e)}){hint}") from e
     try:
         person = example["person"].numpy().decode("utf-8")
     except UnicodeDecodeError as e:

@@ -135,6 +135,8 @@ def check_points(points, scheme=IBUG68, name="points"):
         errors.UserError (a ValueError): not numbers, wrong shape for the
             scheme, or values not finite in float32 (NaN, inf, |x| >= 3.4e38).
     """
+    if np.iscomplexobj(points):
+        raise UserError(f"`{name}` must hold real numbers, got complex values.")
     try:
         with np.errstate(over="ignore", invalid="ignore"):
             points = np.asarray(points, dtype=np.float32)
