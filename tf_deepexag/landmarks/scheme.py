@@ -135,12 +135,15 @@ def check_points(points, scheme=IBUG68, name="points"):
         errors.UserError (a ValueError): not numbers, wrong shape for the
             scheme, or values not finite in float32 (NaN, inf, |x| >= 3.4e38).
     """
-    if np.iscomplexobj(points):
-        raise UserError(f"`{name}` must hold real numbers, got complex values.")
     try:
+        array = np.asarray(points)
+        if np.iscomplexobj(array):
+            raise UserError(f"`{name}` must hold real numbers, got complex values.")
         with np.errstate(over="ignore", invalid="ignore"):
-            points = np.asarray(points, dtype=np.float32)
+            points = array.astype(np.float32, copy=False)
     except (TypeError, ValueError, OverflowError) as e:
+        if isinstance(e, UserError):
+            raise
         raise UserError(f"`{name}` must be an array of numbers ({e}).") from e
     if points.ndim < 2 or points.shape[-2:] != (scheme.num_points, 2):
         raise UserError(
