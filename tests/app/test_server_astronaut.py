@@ -75,10 +75,6 @@ def test_json_panels(client):
     assert set(sample) == {"photo", "landmarks", "warped", "caricature"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline.paste_back computes the hull's scale after resizing the crop to the box, "
-    "so it is always 1 and the face mask misses the face: faces='all' pastes almost "
-    "nothing back (mean change 0.0009 vs 0.51 with the scale taken before the resize)"))
 def test_all_faces_returns_the_whole_photo(client):
     wide = np.concatenate([ASTRONAUT, np.full((512, 200, 3), 255, np.uint8)], axis=1)
     out = _image(_post(client, wide, faces="all", style="none", strength=2))

@@ -95,3 +95,17 @@ def test_no_face_is_reported_and_all_faces_are_written(tmp_path, capsys):
 def test_missing_input_is_one_line_error(tmp_path, capsys):
     assert _run(tmp_path / "nope.jpg", "--out", tmp_path / "o") == 1
     assert "nope.jpg" in capsys.readouterr().err
+
+
+def test_huge_photo_is_a_failure_and_out_file_is_refused(tmp_path, capsys):
+    from tests.cli.test_caricature import _png_header  # pylint: disable=g-import-not-at-top
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / "huge.png").write_bytes(_png_header(14000, 14000))
+    assert _run(photos, "--out", tmp_path / "pts") == 0  # was DecompressionBombError
+    printed = capsys.readouterr().out
+    assert "failed:        1" in printed and "megapixels exceeds" in printed
+    (tmp_path / "file").write_text("")
+    assert _run(photos, "--out", tmp_path / "file") == 1
+    assert "`--out` must name a folder" in capsys.readouterr().err

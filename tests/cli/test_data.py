@@ -53,3 +53,22 @@ def test_caricature_data_and_images(tmp_path, capsys):
     assert "1.jpg" in out and "cannot decode" in out
     back = data.read_landmark_tfrecords(out_file)
     np.testing.assert_array_equal(back.points[0], points + 2)
+
+def test_tfrecord_out_naming_a_folder_is_one_line(tmp_path, capsys):
+    folder = str(tmp_path / "syn")
+    cli.main(["data", "synthetic", "--out", folder, "--num_persons", "2",
+              "--pairs_per_person", "1", "--no_images"])
+    capsys.readouterr()
+    code = cli.main(["data", "to_tfrecord", folder, "--out", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and err == f"error: `--out` must name a file, got the folder {str(tmp_path)!r}."
+
+
+def test_tfrecords_get_the_umask_mode(tmp_path):
+    old = os.umask(0o022)
+    try:
+        pairs = data.make_synthetic_pairs(num_persons=2, pairs_per_person=1)
+        data.write_tfrecords(pairs, tmp_path / "p.tfrecord")
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / "p.tfrecord").st_mode & 0o777 == 0o644  # was 0600

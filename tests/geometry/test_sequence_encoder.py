@@ -36,3 +36,16 @@ class SequenceEncoderTest(LayerTestCase):
         lstm = 4 * (256 * (5 + 256) + 256)
         heads = 2 * (512 * 128 + 128)
         self.assertEqual(encoder.count_params(), 2 * lstm + heads)
+
+    def test_no_noise_is_drawn_outside_training(self):
+        # Evaluation must leave the training noise state alone, or a run
+        # resumed from a checkpoint taken at an evaluation step diverges.
+        x = random_strokes(np.random.default_rng(0), 3, steps=10)
+        encoder = SequenceEncoder(8, 4, seed=5)
+        encoder(x, training=True)
+        state = encoder.seed_generator.state.numpy().copy()
+        z, mu, _ = encoder(x, training=False)
+        self.assertAllEqual(z, mu)
+        self.assertAllEqual(encoder.seed_generator.state.numpy(), state)
+        encoder(x, training=True)  # training still draws, and moves the state
+        self.assertNotAllEqual(encoder.seed_generator.state.numpy(), state)

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from tf_deepexag import landmarks
+from tf_deepexag import errors, landmarks
+from tf_deepexag.landmarks import pts
 
 
 def test_round_trip_is_exact(tmp_path):
@@ -52,3 +53,13 @@ def test_write_refuses_nan(tmp_path):
     with pytest.raises(ValueError, match="NaN"):
         landmarks.write_pts(tmp_path / "x.pts", np.full((68, 2), np.nan))
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+@pytest.mark.parametrize("value", ["1e39", "-3.5e38", "1e400", "nan"])
+def test_values_not_finite_in_float32_are_refused(value):
+    # 1e39 is finite in float64 but inf once stored as float32 (TFRecord, model).
+    text = "\n".join(["0 0"] * 3 + [f"{value} 1"])
+    with pytest.raises(errors.UserError, match=r"<text>:4: non-finite value"):
+        pts.parse_points_text(text)
+    assert pts.parse_points_text("3.4e38 -3.4e38")[0, 0] == np.float32(3.4e38)
+

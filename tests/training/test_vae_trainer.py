@@ -161,3 +161,16 @@ def test_flagfiles_parse_into_valid_configs():
     # Typed by absl: a boolean, an int, a float, a string.
     assert synthetic["feed_caricature"] is False and synthetic["z_size"] == 64
     assert synthetic["learning_rate"] == 1e-4 and synthetic["decoder_photo"] == "current"
+
+
+@pytest.mark.slow
+def test_config_mismatch_on_resume_is_one_line_and_verbose_shows_the_traceback(tmp_path):
+    # A run folder of another configuration: refused before any data or model.
+    with open(tmp_path / "config.json", "w") as f:
+        f.write('{"z_size": 999}\n')
+    result = _run_cli(f"--model_dir={tmp_path}", "--num_steps=1")
+    lines = [l for l in result.stderr.splitlines() if l.startswith("error: ")]
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert len(lines) == 1 and "z_size: saved 999, requested 128" in lines[0]
+    verbose = _run_cli(f"--model_dir={tmp_path}", "--num_steps=1", "--verbose")
+    assert verbose.returncode == 1 and "Traceback" in verbose.stderr

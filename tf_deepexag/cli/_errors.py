@@ -1,9 +1,7 @@
-"""Errors the command line reports as one line instead of a traceback."""
+"""Errors the command line reports as one line instead of a traceback.
 
-from tf_deepexag import fileio
+The policy lives in `tf_deepexag.errors` (shared with the absl mains of
+`train/` and `export/`); this module keeps the name the CLI used before.
+"""
 
-# User-facing failures: bad arguments or input data, missing files. Each
-# library module raises one of these with the offending argument or file named.
-# Stage-specific errors (e.g. `detect.NoFaceError`) subclass `ValueError`.
-KNOWN_ERRORS = (ValueError, FileNotFoundError, FileExistsError,
-                NotADirectoryError, PermissionError, fileio.ImageReadError)
+from tf_deepexag.errors import KNOWN_ERRORS  # noqa: F401 (re-exported)

@@ -41,6 +41,10 @@ def add_parser(subparsers):
     parser.add_argument("--on_error", choices=("skip", "fail"), default="skip",
                         help="On a bad file or a photo without a face: report it and go "
                              "on, or stop with exit code 1. Default: skip.")
+    parser.add_argument("--max_pixels", type=int, default=fileio.DEFAULT_MAX_PIXELS,
+                        help="Largest photo accepted, in pixels (width x height), "
+                             "checked from the file header before decoding. Default: "
+                             f"{fileio.DEFAULT_MAX_PIXELS:,}.")
     parser.set_defaults(run=run)
 
 
@@ -95,6 +99,8 @@ def run(args):
     """Annotates every photo; prints a summary. Returns the exit code."""
     from tf_deepexag import detect, landmarks  # pylint: disable=g-import-not-at-top
 
+    fileio.check_max_pixels(args.max_pixels)
+    fileio.check_output_dir(args.out, "--out")
     paths, ignored = _collect(args.inputs)
     landmarker = detect.FaceLandmarker(
             detector=args.detector, faces="all", fallback_to_hog=not args.no_hog_fallback,
@@ -109,7 +115,7 @@ def run(args):
             counts["kept"] += 1
             continue
         try:
-            photo = fileio.read_image(path)
+            photo = fileio.read_image(path, max_pixels=args.max_pixels)
             found = landmarker(photo)
         except detect.NoFaceError as e:
             if args.on_error == "fail":

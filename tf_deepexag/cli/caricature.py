@@ -1,5 +1,15 @@
-"""`python -m tf_deepexag caricature <photo or folder> -o <dir>`."""
+"""`python -m tf_deepexag caricature <photo or folder> -o <dir>`.
 
+Outputs are `<out>/<name>_caricature.png` (`_caricature_<k>.png` with
+`--samples`) and, with `--figure`, `<name>_figure.png` beside each. `<name>`
+is the photo's file stem; photos whose stems clash (`a.jpg` and `a.png`, or
+two `gray.jpg` from different folders) keep their extension (`a_jpg`,
+`a_png`) or, if that is not enough, their path relative to the folder they
+share (`x/gray`, `y/gray`, written in sub-folders of `<out>`), so no output
+is overwritten or mistaken for another's.
+"""
+
+import collections
 import os
 import sys
 
@@ -51,6 +61,11 @@ def add_parser(subparsers):
                         help="Replace existing outputs (default: skip them).")
     parser.add_argument("--on_error", choices=("skip", "fail"), default="skip",
                         help="On a bad photo: report it and go on, or stop. Default: skip.")
+    parser.add_argument("--max_pixels", type=int, default=fileio.DEFAULT_MAX_PIXELS,
+                        help="Largest photo accepted, in pixels (width x height), "
+                             "checked from the file header before decoding; larger "
+                             "photos are reported as bad. Default: "
+                             f"{fileio.DEFAULT_MAX_PIXELS:,}.")
     parser.set_defaults(run=run)
 
 
@@ -65,31 +80,85 @@ def _collect(inputs):
             raise FileNotFoundError(f"No such photo or folder: {item}")
     if not paths:
         raise ValueError(f"No images found in {inputs}.")
-    return paths
+    # The same file named twice (directly and through its folder) runs once.
+    unique = {}
+    for path in paths:
+        unique.setdefault(os.path.realpath(path), path)
+    return list(unique.values())
 
 
-def _output_paths(out_dir, photo, samples):
-    stem = os.path.splitext(os.path.basename(photo))[0]
-    if samples == 1:
-        return [os.path.join(out_dir, f"{stem}_caricature.png")]
-    return [os.path.join(out_dir, f"{stem}_caricature_{k}.png") for k in range(samples)]
+def _clashing(names):
+    """The names that occur more than once (case-insensitively: macOS, Windows)."""
+    counts = collections.Counter(n.lower() for n in names)
+    return {n for n in names if counts[n.lower()] > 1}
+
+
+def _with_extension(path, name):
+    ext = os.path.splitext(path)[1]
+    return f"{name}_{ext[1:]}" if ext else name
+
+
+def output_names(photos):
+    """Maps each photo to its output name (no suffix), unique among `photos`.
+
+    The stem; for clashing stems the stem and extension (`a_jpg`); if they
+    still clash, the path relative to the clashing photos' common folder
+    (`x/gray`, a sub-folder of the output), with the extension if needed; a
+    number as the last resort (e.g. a photo `a_jpg.png` beside `a.jpg`, `a.png`).
+    """
+    names = {p: os.path.splitext(os.path.basename(p))[0] for p in photos}
+    clash = _clashing(list(names.values()))
+    groups = collections.defaultdict(list)
+    for photo in photos:
+        if names[photo] in clash:
+            groups[names[photo].lower()].append(photo)
+    for group in groups.values():
+        candidates = {p: _with_extension(p, names[p]) for p in group}
+        if _clashing(list(candidates.values())):
+            root = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in group])
+            candidates = {p: os.path.splitext(os.path.relpath(os.path.abspath(p), root))[0]
+                          for p in group}
+            if _clashing(list(candidates.values())):
+                candidates = {p: _with_extension(p, c) for p, c in candidates.items()}
+        names.update(candidates)
+    used = set()
+    for photo in photos:  # last resort, in input order
+        name, k = names[photo], 1
+        while names[photo].lower() in used:
+            k += 1
+            names[photo] = f"{name}_{k}"
+        used.add(names[photo].lower())
+    return names
+
+
+def _output_paths(out_dir, name, samples):
+    """`[(caricature path, figure path)]` of one photo, one pair a sample."""
+    suffixes = [""] if samples == 1 else [f"_{k}" for k in range(samples)]
+    return [(os.path.join(out_dir, f"{name}_caricature{s}.png"),
+             os.path.join(out_dir, f"{name}_figure{s}.png")) for s in suffixes]
 
 
 def run(args):
-    from tf_deepexag import figures, pipeline  # pylint: disable=g-import-not-at-top
+    from tf_deepexag import errors, figures, pipeline  # pylint: disable=g-import-not-at-top
 
+    # Every argument is checked before a model loads or a photo is processed.
     if args.samples < 1:
-        raise ValueError(f"--samples must be at least 1, got {args.samples}.")
+        raise errors.UserError(f"--samples must be at least 1, got {args.samples}.")
+    pipeline.check_strength(args.strength)
+    fileio.check_max_pixels(args.max_pixels)
+    fileio.check_output_dir(args.out, "--out")
     photos = _collect(args.inputs)
+    names = output_names(photos)
     # Tracing the VAE sampler costs ~15 s once and saves ~1.4 s a face.
     artist = pipeline.build_caricaturist(
         geometry=args.geometry, style=args.style, faces=args.faces,
-        compile_geometry=len(photos) >= COMPILE_FROM_PHOTOS)
+        compile_geometry=len(photos) >= COMPILE_FROM_PHOTOS, max_pixels=args.max_pixels)
     failures, written, skipped = [], 0, 0
     for photo in tqdm.tqdm(photos, desc="caricature", unit="photo", disable=None,
                            file=sys.stderr):
-        outputs = _output_paths(args.out, photo, args.samples)
-        if not args.overwrite and all(os.path.exists(p) for p in outputs):
+        outputs = _output_paths(args.out, names[photo], args.samples)
+        wanted = [p for pair in outputs for p in (pair if args.figure else pair[:1])]
+        if not args.overwrite and all(os.path.exists(p) for p in wanted):
             skipped += 1
             continue
         try:
@@ -101,11 +170,10 @@ def run(args):
                 raise ValueError(reason) from e
             failures.append((photo, str(e)))
             continue
-        for path, result in zip(outputs, results):
+        for (path, figure_path), result in zip(outputs, results):
             fileio.write_image(path, result.caricature)
             if args.figure:
-                fileio.write_image(path.replace("_caricature", "_figure"),
-                                   figures.side_by_side(result))
+                fileio.write_image(figure_path, figures.side_by_side(result))
             written += 1
     print(f"{written} caricature(s) written to {args.out}; {skipped} photo(s) already "
           f"done; {len(failures)} failed.")

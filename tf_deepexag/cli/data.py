@@ -56,8 +56,9 @@ def _progress(total, desc):
 
 
 def _run_synthetic(args):
-    from tf_deepexag import data  # pylint: disable=g-import-not-at-top
+    from tf_deepexag import data, fileio  # pylint: disable=g-import-not-at-top
 
+    fileio.check_output_dir(args.out, "--out")
     total = args.num_persons * args.pairs_per_person
     with _progress(total, "synthetic") as bar:
         pairs = data.write_synthetic_dataset(
@@ -69,8 +70,9 @@ def _run_synthetic(args):
 
 
 def _run_to_tfrecord(args):
-    from tf_deepexag import data  # pylint: disable=g-import-not-at-top
+    from tf_deepexag import data, fileio  # pylint: disable=g-import-not-at-top
 
+    fileio.check_output_file(args.out, "--out")  # before reading the dataset
     readers = {"paired": data.read_paired_folder, "caricature_data": data.read_caricature_data,
                "webcaricature": data.read_webcaricature}
     ds = readers[args.format](args.dataset, on_error=args.on_error,

@@ -17,6 +17,7 @@ import numpy as np
 from absl import logging
 
 from tf_deepexag import fileio, landmarks
+from tf_deepexag.errors import UserError
 
 PAIRS_FILE = "pairs.csv"
 COLUMNS = ("person", "photo_image", "photo_points", "caricature_image",
@@ -47,14 +48,14 @@ class PairedLandmarks:
     def __post_init__(self):
         p = len(self.photo)
         if self.caricature.shape != self.photo.shape or len(self.persons) != p:
-            raise ValueError(
+            raise UserError(
                 f"Inconsistent pairs: photo {self.photo.shape}, caricature "
                 f"{self.caricature.shape}, persons {len(self.persons)}.")
         for name in ("photo_images", "caricature_images"):
             if not getattr(self, name):
                 object.__setattr__(self, name, [None] * p)
             elif len(getattr(self, name)) != p:
-                raise ValueError(f"`{name}` has {len(getattr(self, name))} entries for "
+                raise UserError(f"`{name}` has {len(getattr(self, name))} entries for "
                                  f"{p} pairs.")
 
     def __len__(self):
@@ -75,7 +76,7 @@ class PairedLandmarks:
 
 def check_on_error(on_error):
     if on_error not in ON_ERROR:
-        raise ValueError(f"`on_error` must be one of {ON_ERROR}, got {on_error!r}.")
+        raise UserError(f"`on_error` must be one of {ON_ERROR}, got {on_error!r}.")
 
 
 def collect(records, rejected, on_error, source):
@@ -83,7 +84,7 @@ def collect(records, rejected, on_error, source):
     car_img)` records, failing clearly when nothing usable is left."""
     if not records:
         reasons = "; ".join(f"{f}: {r}" for f, r in rejected[:5])
-        raise ValueError(f"No usable pairs in {source}" +
+        raise UserError(f"No usable pairs in {source}" +
                          (f" ({len(rejected)} rejected: {reasons})" if rejected else "."))
     persons, photo, caricature, photo_images, caricature_images = zip(*records)
     return PairedLandmarks(
@@ -94,10 +95,10 @@ def collect(records, rejected, on_error, source):
 
 def error_type(error):
     """The exception class a reader raises for `error` with `on_error="fail"`."""
-    return FileNotFoundError if isinstance(error, FileNotFoundError) else ValueError
+    return FileNotFoundError if isinstance(error, FileNotFoundError) else UserError
 
 
-def reject(rejected, on_error, file, reason, error=ValueError):
+def reject(rejected, on_error, file, reason, error=UserError):
     """Records a bad file, or raises `error` when `on_error="fail"`."""
     if on_error == "fail":
         raise error(f"{file}: {reason}")
@@ -140,10 +141,10 @@ def read_paired_folder(folder, on_error="fail", scheme=landmarks.IBUG68,
             fieldnames = list(reader.fieldnames or ())
             rows = [(reader.line_num, row) for row in reader]
     except (UnicodeDecodeError, csv.Error) as e:
-        raise ValueError(f"{csv_path} is not a readable UTF-8 CSV file ({e}).") from e
+        raise UserError(f"{csv_path} is not a readable UTF-8 CSV file ({e}).") from e
     missing = [c for c in COLUMNS if c not in fieldnames]
     if missing:
-        raise ValueError(f"{csv_path} lacks columns {missing}; it has {fieldnames}.")
+        raise UserError(f"{csv_path} lacks columns {missing}; it has {fieldnames}.")
     records, rejected = [], []
     for line, row in rows:
         record = _read_row(folder, row, scheme, f"{csv_path}:{line}", rejected, on_error,

@@ -22,6 +22,7 @@ import re
 import numpy as np
 
 from tf_deepexag import landmarks
+from tf_deepexag.errors import UserError
 from tf_deepexag.data import landmark_set, paired
 
 _IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
@@ -75,7 +76,7 @@ def read_webcaricature(folder, on_error="fail", max_pairs_per_person=50,
     """
     paired.check_on_error(on_error)
     if int(max_pairs_per_person) < 1:
-        raise ValueError(f"`max_pairs_per_person` must be positive, got "
+        raise UserError(f"`max_pairs_per_person` must be positive, got "
                          f"{max_pairs_per_person}.")
     points_root = os.path.join(os.fspath(folder), "FacialPoints")
     if not os.path.isdir(points_root):
@@ -144,7 +145,7 @@ def read_caricature_data(folder, on_error="fail", check_images=False):
             names.append(os.path.basename(stem))
     if not points:
         reasons = "; ".join(f"{f}: {r}" for f, r in rejected[:5])
-        raise ValueError(f"No usable landmark files in {folder}" +
+        raise UserError(f"No usable landmark files in {folder}" +
                          (f" ({len(rejected)} rejected: {reasons})" if rejected else "."))
     return landmark_set.LandmarkSet(np.stack(points).astype(np.float32),
                                     np.asarray(names, dtype=str), images, rejected)

@@ -11,12 +11,14 @@ Schema version 1 features:
 """
 
 import glob
+import itertools
 import os
-import tempfile
 
 import numpy as np
 import tensorflow as tf
 
+from tf_deepexag import errors, fileio
+from tf_deepexag.errors import CorruptFileError, UserError
 from tf_deepexag.data import landmark_set, paired
 
 SCHEMA_VERSION = 1
@@ -74,15 +76,16 @@ def write_tfrecords(dataset, path, with_images=False, progress=None):
 
     Args:
         dataset: `PairedLandmarks`, or a `LandmarkSet` (caricature-only records).
-        path: str, the destination file.
+        path: str, the destination file (not a folder: `UserError`). Its mode
+            is a new file's (0666 less the umask).
         with_images: bool, embed the encoded image files too. Defaults to `False`.
         progress: optional callable run once per written record.
     """
     path = os.fspath(path)
+    fileio.check_output_file(path, "path")
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                               dir=folder)
+    fd, tmp = fileio.make_temp_file(folder, os.path.basename(path))  # umask's mode
     os.close(fd)
     try:
         with tf.io.TFRecordWriter(tmp) as writer:
@@ -135,29 +138,72 @@ def parse_pair(serialized, num_points=68):
     return parsed
 
 
+def _reason(error):
+    if isinstance(error, UnicodeDecodeError):
+        return "undecodable error message from TensorFlow"
+    return errors.one_line(error.message)
+
+
+def _parse_record(path, index, serialized, spec, num_points, photo):
+    """`(person, photo_points|None, caricature_points)` of one record, or a
+    `UserError` naming the file and record."""
+    where = f"{path} record {index}"
+    try:
+        version = int(tf.io.parse_single_example(serialized, _VERSION_SPEC)
+                      ["schema_version"])
+    except (tf.errors.InvalidArgumentError, UnicodeDecodeError) as e:
+        # TensorFlow's message quotes the record; when the quote is not UTF-8
+        # the eager runtime raises UnicodeDecodeError instead.
+        raise CorruptFileError(f"{where}: not a tf.train.Example of this schema "
+                               f"({_reason(e)})") from e
+    if version != SCHEMA_VERSION:
+        raise UserError(f"{where}: schema version {version}, this reader knows "
+                        f"{SCHEMA_VERSION}.")
+    try:
+        example = tf.io.parse_single_example(serialized, spec)
+    except (tf.errors.InvalidArgumentError, UnicodeDecodeError) as e:
+        hint = ("; caricature-only records are read by read_landmark_tfrecords"
+                if photo else "")
+        raise UserError(f"{where}: not a {num_points}-point record "
+                        f"({_reason(e)}){hint}") from e
+    try:
+        person = example["person"].numpy().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UserError(f"{where}: `person` is not UTF-8 text.") from e
+    points = [example[key].numpy().reshape(num_points, 2) if key in example else None
+              for key in ("photo/points", "caricature/points")]
+    for key, value in zip(("photo/points", "caricature/points"), points):
+        if value is not None and not np.all(np.isfinite(value)):
+            raise UserError(f"{where}: `{key}` holds NaN or inf values.")
+    return person, points[0] if photo else None, points[1]
+
+
 def _records(pattern, num_points, photo):
-    """Yields `(person, photo_points|None, caricature_points)` of every record."""
+    """Yields `(person, photo_points|None, caricature_points)` of every record.
+
+    Raises:
+        FileNotFoundError: no file matches.
+        errors.UserError: a record that is not of this schema, version, point
+            count, or holds non-finite points; `errors.CorruptFileError`: a
+            file that is not TFRecord (bad length or checksum, truncated).
+    """
     files = sorted(glob.glob(os.fspath(pattern)))
     if not files:
         raise FileNotFoundError(f"No TFRecord files match {pattern}")
     spec = feature_spec(num_points, photo)
     for path in files:
-        for index, serialized in enumerate(tf.data.TFRecordDataset(path)):
-            version = int(tf.io.parse_single_example(serialized, _VERSION_SPEC)
-                          ["schema_version"])
-            if version != SCHEMA_VERSION:
-                raise ValueError(f"{path} record {index}: schema version {version}, "
-                                 f"this reader knows {SCHEMA_VERSION}.")
+        if os.path.isdir(path):
+            raise UserError(f"{path} is a folder, not a TFRecord file.")
+        records = iter(tf.data.TFRecordDataset(path))
+        for index in itertools.count():
             try:
-                example = tf.io.parse_single_example(serialized, spec)
-            except tf.errors.InvalidArgumentError as e:
-                hint = ("; caricature-only records are read by read_landmark_tfrecords"
-                        if photo else "")
-                raise ValueError(f"{path} record {index}: not a {num_points}-point record "
-                                 f"({e.message.splitlines()[0]}){hint}") from e
-            yield (example["person"].numpy().decode("utf-8"),
-                   example["photo/points"].numpy().reshape(num_points, 2) if photo else None,
-                   example["caricature/points"].numpy().reshape(num_points, 2))
+                serialized = next(records)
+            except StopIteration:
+                break
+            except tf.errors.OpError as e:  # DataLossError: truncated, bad CRC
+                raise CorruptFileError(f"{path} record {index}: not a readable "
+                                       f"TFRecord ({errors.one_line(e.message)})") from e
+            yield _parse_record(path, index, serialized, spec, num_points, photo)
 
 
 def read_tfrecords(pattern, num_points=68):
@@ -169,8 +215,9 @@ def read_tfrecords(pattern, num_points=68):
 
     Raises:
         FileNotFoundError: no file matches.
-        ValueError: a record of another schema version, point count, or a
-            caricature-only record (read those with `read_landmark_tfrecords`).
+        errors.UserError (a ValueError): a record of another schema version,
+            point count, or a caricature-only record (read those with
+            `read_landmark_tfrecords`), or a file that is not TFRecord.
     """
     records = [(person, photo, caricature, None, None)
                for person, photo, caricature in _records(pattern, num_points, True)]
@@ -181,7 +228,7 @@ def read_landmark_tfrecords(pattern, num_points=68):
     """Reads the caricature points of every record as a `LandmarkSet`."""
     rows = list(_records(pattern, num_points, False))
     if not rows:
-        raise ValueError(f"No records in {pattern}.")
+        raise UserError(f"No records in {pattern}.")
     names, _, points = zip(*rows)
     return landmark_set.LandmarkSet(np.stack(points).astype(np.float32),
                                     np.asarray(names, dtype=str))

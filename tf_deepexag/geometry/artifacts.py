@@ -7,12 +7,8 @@ Layout of an export directory:
 """
 
 import os
-import shutil
-import tempfile
 
-import keras
-
-from tf_deepexag import fileio, landmarks
+from tf_deepexag import fileio, keras_files, landmarks
 from tf_deepexag.geometry.config import VAEConfig
 from tf_deepexag.geometry.model import DeepExaggerationVAE
 
@@ -43,41 +39,35 @@ def save_artifacts(model, stats, directory):
     """Writes `vae.keras`, `stats.json`, `config.json` to `directory` atomically.
 
     The files are written to a sibling temporary directory that then replaces
-    `directory`, so a reader never sees a half-written export.
+    `directory` (`fileio.atomic_directory`), so a reader never sees a
+    half-written export; files and folder get the umask's permissions.
     """
     directory = os.path.abspath(directory)
-    parent = os.path.dirname(directory)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".export-", dir=parent)
-    try:
+    with fileio.atomic_directory(directory) as tmp:
         inference_copy(model).save(os.path.join(tmp, MODEL_FILE))
         stats.save(os.path.join(tmp, STATS_FILE))
         fileio.write_json_atomic(os.path.join(tmp, CONFIG_FILE), model.config.to_dict())
-        old = None
-        if os.path.exists(directory):
-            old = tempfile.mkdtemp(prefix=".old-", dir=parent)
-            os.rmdir(old)
-            os.replace(directory, old)
-        os.replace(tmp, directory)
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return directory
 
 
 def load_artifacts(directory):
     """Loads `(model, stats, config)` from an export directory.
 
+    A directory that an interrupted `save_artifacts` left renamed aside is
+    read from there (`fileio.readable_directory`).
+
     Raises:
         FileNotFoundError: a file of the layout is missing.
+        errors.CorruptFileError: `vae.keras` is truncated or corrupt.
+        errors.UserError: `vae.keras` holds another kind of model.
     """
+    directory = fileio.readable_directory(directory)
     for name in (MODEL_FILE, STATS_FILE):
         path = os.path.join(directory, name)
         if not os.path.isfile(path):
             raise FileNotFoundError(f"Geometry model file not found: {path}")
-    model = keras.saving.load_model(os.path.join(directory, MODEL_FILE), compile=False)
+    model = keras_files.load_model(os.path.join(directory, MODEL_FILE),
+                                   DeepExaggerationVAE, "geometry model (vae.keras)")
     stats = landmarks.NormalizationStats.load(os.path.join(directory, STATS_FILE))
     return model, stats, model.config
 

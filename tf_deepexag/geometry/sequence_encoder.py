@@ -27,8 +27,10 @@ class SequenceEncoder(keras.layers.Layer):
 
     Call arguments:
         strokes: `(B, T, 5)` normalised photo strokes.
-        eps: optional `(B, Z)` standard normal noise; drawn from the seed
-            generator when omitted.
+        eps: optional `(B, Z)` standard normal noise. When omitted it is drawn
+            from the seed generator in training only; otherwise `z = mu`, so
+            evaluation and inference never move the training noise state
+            (a resumed run replays the same noise whatever was evaluated).
         training: bool.
 
     Returns:
@@ -71,6 +73,8 @@ class SequenceEncoder(keras.layers.Layer):
         h = ops.concatenate([h_fw, h_bw], axis=-1)  # (B, 2 * enc_rnn_size)
         mu = self.mu_dense(h)  # (B, Z)
         log_var = self.log_var_dense(h)  # (B, Z)
+        if eps is None and not training:
+            return mu, mu, log_var
         if eps is None:
             eps = keras.random.normal(ops.shape(mu), seed=self.seed_generator)
         z = mu + ops.exp(log_var / 2.0) * eps

@@ -8,6 +8,7 @@ import os
 import numpy as np
 
 from tf_deepexag import fileio
+from tf_deepexag.errors import UserError
 
 
 def parse_points_text(text, source="<text>", num_points=None):
@@ -19,8 +20,9 @@ def parse_points_text(text, source="<text>", num_points=None):
         num_points: the expected count; `None` accepts any.
 
     Raises:
-        ValueError: malformed header, non-numeric or non-finite values, or a
-            count other than `num_points`; the message names file and line.
+        errors.UserError (a ValueError): malformed header, non-numeric values,
+            values not finite in float32, or a count other than `num_points`;
+            the message names file and line.
     """
     lines = text.splitlines()
     rows, declared = [], None
@@ -35,7 +37,7 @@ def parse_points_text(text, source="<text>", num_points=None):
             try:
                 declared = int(line.split(":", 1)[1])
             except ValueError as e:
-                raise ValueError(f"{source}:{number}: bad n_points line {line!r}") from e
+                raise UserError(f"{source}:{number}: bad n_points line {line!r}") from e
             continue
         if line == "{":
             in_block = True
@@ -44,21 +46,25 @@ def parse_points_text(text, source="<text>", num_points=None):
             in_block = False
             continue
         if not in_block:
-            raise ValueError(f"{source}:{number}: unexpected line {line!r}")
+            raise UserError(f"{source}:{number}: unexpected line {line!r}")
         fields = line.replace(",", " ").split()
         if len(fields) != 2:
-            raise ValueError(f"{source}:{number}: expected 'x y', got {line!r}")
+            raise UserError(f"{source}:{number}: expected 'x y', got {line!r}")
         try:
             x, y = float(fields[0]), float(fields[1])
         except ValueError as e:
-            raise ValueError(f"{source}:{number}: non-numeric value in {line!r}") from e
-        if not (np.isfinite(x) and np.isfinite(y)):
-            raise ValueError(f"{source}:{number}: non-finite value in {line!r}")
+            raise UserError(f"{source}:{number}: non-numeric value in {line!r}") from e
+        # Checked in float32, the stored type: 1e39 is finite in float64 only.
+        with np.errstate(over="ignore"):
+            xy = np.asarray((x, y), np.float32)
+        if not np.all(np.isfinite(xy)):
+            raise UserError(f"{source}:{number}: non-finite value in {line!r}"
+                            " (points are float32: |value| < 3.4e38)")
         rows.append((x, y))
     if declared is not None and declared != len(rows):
-        raise ValueError(f"{source}: header says {declared} points, found {len(rows)}")
+        raise UserError(f"{source}: header says {declared} points, found {len(rows)}")
     if num_points is not None and len(rows) != num_points:
-        raise ValueError(f"{source}: expected {num_points} points, found {len(rows)}")
+        raise UserError(f"{source}: expected {num_points} points, found {len(rows)}")
     return np.asarray(rows, dtype=np.float32).reshape(-1, 2)
 
 
@@ -67,7 +73,7 @@ def read_pts(path, num_points=68):
 
     Raises:
         FileNotFoundError: `path` does not exist.
-        ValueError: the file is malformed (message names file and line).
+        errors.UserError: the file is malformed (message names file and line).
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -76,7 +82,7 @@ def read_pts(path, num_points=68):
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except UnicodeDecodeError as e:
-        raise ValueError(f"{path}: not a text file") from e
+        raise UserError(f"{path}: not a text file (UTF-8 expected)") from e
     return parse_points_text(text, source=path, num_points=num_points)
 
 

@@ -9,6 +9,9 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
+from tf_deepexag.errors import UserError
+
+
 @dataclasses.dataclass(frozen=True)
 class LandmarkScheme:
     """A landmark markup: its points, named groups and drawing contours.
@@ -129,15 +132,25 @@ def check_points(points, scheme=IBUG68, name="points"):
     """Validates and returns points as float32 `(..., N, 2)`.
 
     Raises:
-        ValueError: wrong shape for the scheme, or NaN/inf values.
+        errors.UserError (a ValueError): not numbers, wrong shape for the
+            scheme, or values not finite in float32 (NaN, inf, |x| >= 3.4e38).
     """
-    points = np.asarray(points, dtype=np.float32)
+    try:
+        array = np.asarray(points)
+        if np.iscomplexobj(array):
+            raise UserError(f"`{name}` must hold real numbers, got complex values.")
+        with np.errstate(over="ignore", invalid="ignore"):
+            points = array.astype(np.float32, copy=False)
+    except (TypeError, ValueError, OverflowError) as e:
+        if isinstance(e, UserError):
+            raise
+        raise UserError(f"`{name}` must be an array of numbers ({e}).") from e
     if points.ndim < 2 or points.shape[-2:] != (scheme.num_points, 2):
-        raise ValueError(
+        raise UserError(
             f"`{name}` must have shape (..., {scheme.num_points}, 2) for scheme "
             f"{scheme.name!r}, got {points.shape}.")
     if not np.all(np.isfinite(points)):
-        raise ValueError(f"`{name}` contains NaN or inf values.")
+        raise UserError(f"`{name}` contains NaN or inf values (in float32).")
     return points
 
 

@@ -218,14 +218,20 @@ class CartoonGANStylizer(Stylizer):
 
 
 def load_generator(path):
-    """Loads a saved generator from a `.keras` file or a model_dir."""
-    import keras
-    from tf_deepexag.style import generator as _  # noqa: F401 (registers)
+    """Loads a saved generator from a `.keras` file or a model_dir.
+
+    Raises:
+        FileNotFoundError: no such file.
+        errors.CorruptFileError: a truncated or corrupt file.
+        errors.UserError: a valid `.keras` file of another model.
+    """
+    from tf_deepexag import keras_files
+    from tf_deepexag.style.generator import UGATITGenerator
     if os.path.isdir(path):
         path = os.path.join(path, EXPORT_NAME)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No saved U-GAT-IT generator: {path}")
-    return keras.saving.load_model(path, compile=False)
+    return keras_files.load_model(path, UGATITGenerator, "U-GAT-IT generator")
 
 
 def make_stylizer(spec, max_side=None, dtype=None, style_weight=1.0):

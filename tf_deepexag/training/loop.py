@@ -6,7 +6,18 @@ on one device, several local devices, or several workers.
 
 Resume is exact for the data position as well as the weights: the input
 pipeline is deterministic for a seed, so after restoring step `s` the loop
-skips the `s` global batches it has already consumed.
+skips the `s` global batches it has already consumed. Wherever a kill lands
+the resumed run continues bit for bit (tested with `kill -9`,
+tests/training/test_kill_resume.py), because
+- the checkpoint holds everything the next step reads (weights, optimizer
+  slots and step, every noise generator's state: pass them all in
+  `checkpoint_items`), and hooks must not move it (evaluations draw no
+  training noise);
+- at a step with both, the hooks run before the checkpoint is written, so a
+  checkpoint at step s means step s's hooks (evaluation, best-model export)
+  have run: a kill in between redoes the steps since the previous checkpoint,
+  hooks included, instead of skipping the hooks;
+- a damaged checkpoint is skipped for the newest intact one (`checkpoints`).
 """
 
 import dataclasses
@@ -22,6 +33,7 @@ import tensorflow as tf
 import tqdm
 from absl import logging
 
+from tf_deepexag.training import checkpoints as checkpoints_lib
 from tf_deepexag.training import strategy as strategy_lib
 
 
@@ -108,9 +120,15 @@ class TrainLoop:
         self._optimizers = {k: v for k, v in checkpoint_items.items()
                             if isinstance(v, keras.optimizers.Optimizer)}
         self.checkpoint = tf.train.Checkpoint(**checkpoint_items)
-        self.manager = tf.train.CheckpointManager(
-            self.checkpoint, os.path.join(self._work_dir, "checkpoints"),
-            max_to_keep=max_to_keep)
+        self.max_to_keep = max_to_keep
+        self.manager = self._make_manager()
+
+    def _make_manager(self):
+        directory = os.path.join(self._work_dir, "checkpoints")
+        if self.is_chief and tf.io.gfile.isdir(directory):
+            checkpoints_lib.ensure_readable_state(directory)
+        return tf.train.CheckpointManager(self.checkpoint, directory,
+                                          max_to_keep=self.max_to_keep)
 
     @property
     def step(self):
@@ -122,15 +140,25 @@ class TrainLoop:
                 for k, v in per_replica.items()}
 
     def restore(self):
-        """Restores the chief's latest checkpoint if there is one; returns its path.
+        """Restores the chief's newest intact checkpoint if there is one;
+        returns its path.
 
         Every worker restores from `model_dir/checkpoints` (the chief's), so
         workers must share that directory (NFS, GCS, ...); they save into
-        their own throw-away directories.
+        their own throw-away directories. Damaged checkpoints are skipped
+        (logged; on the chief set aside, see `checkpoints`).
+
+        Raises:
+            errors.CorruptFileError: checkpoints exist but none restores.
         """
-        path = tf.train.latest_checkpoint(os.path.join(self.model_dir, "checkpoints"))
+        directory = os.path.join(self.model_dir, "checkpoints")
+        if not tf.io.gfile.isdir(directory):
+            return None
+        path = checkpoints_lib.restore_newest_intact(self.checkpoint, directory,
+                                                     repair=self.is_chief)
         if path:
-            self.checkpoint.restore(path).assert_existing_objects_matched()
+            if self.is_chief:  # the state file may have been repaired
+                self.manager = self._make_manager()
             logging.info("Resumed from %s at step %d", path, self.step)
         return path
 
@@ -208,11 +236,12 @@ class TrainLoop:
                     logging.info("step %d %s%s", step, " ".join(
                         f"{k}={v:.4g}" for k, v in logs.items()),
                         f" examples/s={rate:.1f}" if rate else "")
-                if step % self.checkpoint_every == 0 or last:
-                    self._save()
+                # Hooks first: a checkpoint at `step` means its hooks have run.
                 if self.is_chief:
                     for hook in self.hooks:
                         if step % hook.every_n == 0 or last:
                             hook.fn(step)
+                if step % self.checkpoint_every == 0 or last:
+                    self._save()
             writer.flush()
         return logs

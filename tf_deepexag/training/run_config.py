@@ -10,6 +10,7 @@ import os
 from absl import logging
 
 from tf_deepexag import fileio
+from tf_deepexag.errors import UserError
 
 CONFIG_FILE = "config.json"
 
@@ -33,8 +34,9 @@ def write_or_check_config(model_dir, config, mutable=(), write=True):
         The normalised config dict.
 
     Raises:
-        ValueError: the directory holds a run with other settings; the message
-            names each differing setting with its saved and requested value.
+        errors.UserError (a ValueError): the directory holds a run with other
+            settings; the one-line message names each differing setting with
+            its saved and requested value.
     """
     config = _normalise(config)
     path = os.path.join(model_dir, CONFIG_FILE)
@@ -47,7 +49,7 @@ def write_or_check_config(model_dir, config, mutable=(), write=True):
             details = "; ".join(
                 f"{k}: saved {saved.get(k)!r}, requested {config.get(k)!r}"
                 for k in differing)
-            raise ValueError(
+            raise UserError(
                 f"{model_dir} holds a run with a different configuration ({details}). "
                 "Use another --model_dir or the saved settings.")
         if saved == config:

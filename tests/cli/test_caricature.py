@@ -1,0 +1,143 @@
+"""Tests for `python -m tf_deepexag caricature`: output names, early argument
+checks, one-line errors, bad photos in a folder run."""
+
+import os
+import struct
+import zlib
+
+import numpy as np
+import pytest
+import skimage.data
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tests.fuzzing  # noqa: F401 (loads the hypothesis profile)
+from tf_deepexag import __main__ as cli
+from tf_deepexag import fileio
+from tf_deepexag.cli import caricature
+
+
+def _names(*paths):
+    return list(caricature.output_names(list(paths)).values())
+
+
+def test_unique_stems_keep_their_name():
+    assert _names("p/a.jpg", "p/b.png") == ["a", "b"]
+
+
+def test_clashing_stems_keep_their_extension():
+    assert _names("p/a.jpg", "p/a.png", "p/b.jpg") == ["a_jpg", "a_png", "b"]
+    assert _names("p/A.JPG", "p/a.png") == ["A_JPG", "a_png"]  # case-insensitive FS
+
+
+def test_clashing_paths_keep_their_relative_folder():
+    assert _names("in/x/gray.jpg", "in/y/gray.jpg") == [
+        os.path.join("x", "gray"), os.path.join("y", "gray")]
+    assert _names("in/x/gray.jpg", "in/y/gray.jpg", "in/y/gray.png") == [
+        os.path.join("x", "gray_jpg"), os.path.join("y", "gray_jpg"),
+        os.path.join("y", "gray_png")]
+
+
+def test_a_stem_equal_to_a_disambiguated_name_gets_a_number():
+    assert _names("p/a.jpg", "p/a.png", "p/a_jpg.png") == ["a_jpg", "a_png", "a_jpg_2"]
+
+
+def _png_header(width, height):
+    def chunk(kind, payload):
+        return (struct.pack(">I", len(payload)) + kind + payload
+                + struct.pack(">I", zlib.crc32(kind + payload)))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height,
+                                                               8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+
+def _one_line_error(capsys):
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err, err
+    return err
+
+
+def test_out_naming_an_existing_file_fails_before_any_work(tmp_path, capsys):
+    taken = tmp_path / "taken.png"
+    taken.write_bytes(b"x")
+    # The photo does not even exist: the -o check comes first, no model loads.
+    assert cli.main(["caricature", str(tmp_path / "none.jpg"), "-o", str(taken)]) == 1
+    assert "`--out` must name a folder" in _one_line_error(capsys)
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--strength", "-1"], "`strength` must be a finite number >= 0, got -1.0"),
+    (["--strength", "nan"], "`strength` must be a finite number >= 0"),
+    (["--max_pixels", "0"], "`max_pixels` must be a positive integer"),
+    (["--samples", "0"], "--samples must be at least 1"),
+])
+def test_bad_arguments_are_named_before_any_work(tmp_path, capsys, argv, message):
+    assert cli.main(["caricature", str(tmp_path / "none.jpg"), "-o",
+                     str(tmp_path / "out"), *argv]) == 1
+    assert message in _one_line_error(capsys)
+
+
+def test_verbose_adds_the_traceback(tmp_path, capsys):
+    assert cli.main(["caricature", str(tmp_path / "none.jpg"), "-o", str(tmp_path),
+                     "--strength", "-1", "--verbose"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and err.strip().splitlines()[-1].startswith("error: ")
+
+
+@pytest.mark.slow
+def test_folder_run_names_cannot_collide_and_figures_sit_beside(tmp_path, capsys):
+    astronaut = skimage.data.astronaut()
+    photos = tmp_path / "photos"
+    fileio.write_image(photos / "a.jpg", astronaut)
+    fileio.write_image(photos / "a.png", astronaut[:, ::-1])
+    fileio.write_image(photos / "x" / "gray.jpg", astronaut.mean(-1).astype(np.uint8))
+    fileio.write_image(photos / "y" / "gray.jpg", np.roll(astronaut, 40, axis=1))
+    (photos / "huge.png").write_bytes(_png_header(14000, 14000))  # 196 MP
+    out = tmp_path / "my_caricature_out"
+    argv = ["caricature", str(photos), str(photos / "x"), str(photos / "y"), "-o",
+            str(out), "--geometry", "identity", "--style", "none", "--figure"]
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "4 caricature(s) written" in printed and "1 failed" in printed
+    assert "huge.png" in printed and "megapixels exceeds" in printed
+    assert sorted(os.listdir(tmp_path)) == ["my_caricature_out", "photos"]
+    written = sorted(os.path.relpath(os.path.join(d, f), out)
+                     for d, _, files in os.walk(out) for f in files)
+    assert written == sorted([
+        "a_jpg_caricature.png", "a_jpg_figure.png", "a_png_caricature.png",
+        "a_png_figure.png", os.path.join("x", "gray_caricature.png"),
+        os.path.join("x", "gray_figure.png"), os.path.join("y", "gray_caricature.png"),
+        os.path.join("y", "gray_figure.png")])
+    # Each output is its own photo's (identity geometry, no style: the crops differ).
+    a_jpg, a_png = (fileio.read_image(out / f"a_{e}_caricature.png") for e in ("jpg", "png"))
+    assert np.abs(a_jpg.astype(int) - a_png).mean() > 5
+    cli.main(argv)  # a rerun finds every output done (and huge.png bad again)
+    again = capsys.readouterr().out
+    assert "0 caricature(s) written" in again and "4 photo(s) already done" in again
+
+
+@pytest.mark.slow
+def test_strength_out_of_reach_is_one_line(tmp_path, capsys):
+    photo = tmp_path / "astronaut.png"
+    fileio.write_image(photo, skimage.data.astronaut())
+    assert cli.main(["caricature", str(photo), "-o", str(tmp_path / "o"), "--geometry",
+                     "edfm", "--style", "none", "--strength", "1e30",
+                     "--on_error", "fail"]) == 1
+    assert "`strength`=1e+30 moves the landmarks" in _one_line_error(capsys)
+
+
+_PART = st.sampled_from(["a", "A", "b", "gray", "a_jpg", "a_2", "x", "y", "d.e"])
+
+
+@given(paths=st.lists(st.tuples(st.lists(_PART, max_size=2), _PART,
+                                st.sampled_from([".jpg", ".JPG", ".png", ".jpeg", ""])),
+                      max_size=8))
+def test_output_names_are_unique_for_any_inputs(paths):
+    photos = list(dict.fromkeys(os.path.join("in", *folders, stem + ext)
+                                for folders, stem, ext in paths))
+    names = caricature.output_names(photos)
+    assert set(names) == set(photos)
+    lowered = [n.lower() for n in names.values()]
+    assert len(set(lowered)) == len(lowered)  # unique, even case-insensitively
+    assert all(not os.path.isabs(n) and ".." not in n.split(os.sep) for n in names.values())
+    assert caricature.output_names(photos) == names  # deterministic
