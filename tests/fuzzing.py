@@ -16,11 +16,13 @@ from tf_deepexag import errors
 
 NAMED_ERRORS = (errors.UserError, FileNotFoundError)
 
+# The suite's examples are the same on every run (derandomize) and nothing is
+# written to a .hypothesis/ example database.
 settings.register_profile(
-    "suite", max_examples=60, deadline=2000, derandomize=True,
+    "suite", max_examples=60, deadline=2000, derandomize=True, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 settings.register_profile(
-    "deep", max_examples=1000, deadline=None,
+    "deep", max_examples=1000, deadline=None, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
