@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.layer_test_case import LayerTestCase
-from tf_deepexag.style import cartoongan, cartoongan_weights
+from tf_deepexag.style import cartoongan_weights
 from tf_deepexag.style.cartoongan import CartoonGANGenerator, CartoonGANInstanceNorm
 
 
