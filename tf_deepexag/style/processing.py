@@ -28,8 +28,8 @@ export graphs' one call):
 Resizing is `tf.image.resize(method="bilinear", antialias=True)` in both
 directions: bilinear when enlarging, a triangle filter as wide as the scale
 when shrinking (no aliasing at any factor). Padding mirrors the border
-(`SYMMETRIC`, repeated when a side is shorter than its padding), so no
-dark frame enters the convolutions. Values are mapped
+symmetrically (`a b c | c b a | a b c ...`, as often as a short side
+needs), so no dark frame enters the convolutions. Values are mapped
 `x = u / 127.5 - 1` in and `u = round(clip((y + 1) * 127.5, 0, 255))` out.
 
 All functions take NumPy arrays or tensors, `(H, W, 3)` or `(B, H, W, 3)`,
@@ -86,18 +86,27 @@ def fit_within(hw, max_side):
     return max(1, round(h * scale)), max(1, round(w * scale))
 
 
+def _mirror_indices(n, target):
+    """`(target,)` indices into a side of `n` that extend it symmetrically:
+    0 .. n-1, n-1 .. 0, 0 .. (period 2n), any number of times over."""
+    j = tf.range(target) % (2 * n)
+    return tf.where(j < n, j, 2 * n - 1 - j)
+
+
 def _pad_bottom_right(x, multiple, min_side):
-    """Mirror-pads `x` (B, H, W, C) to sides that are multiples of `multiple`,
-    at least `min_side`. `SYMMETRIC` pads at most the current side per call,
-    so it is applied until a side of 1 has grown to the target (a fixed
-    number of calls, the later ones padding nothing once there)."""
+    """Mirror-pads `x` (B, H, W, C) on the bottom and right to sides that are
+    multiples of `multiple`, at least `min_side`.
+
+    A gather of mirrored indices rather than `tf.pad(mode="SYMMETRIC")`:
+    it pads any amount (SYMMETRIC at most the side), and it keeps the batch
+    and channel dimensions known in a graph whose sizes are not (a padding
+    computed at run time leaves every dimension unknown, and TFLite's builtin
+    convolutions need the channels).
+    """
     hw = tf.shape(x)[1:3]
     target = tf.maximum(hw + (-hw) % multiple, min_side)  # (2,)
-    for _ in range(max(1, int(np.ceil(np.log2(max(multiple, min_side)))))):
-        hw = tf.shape(x)[1:3]
-        step = tf.minimum(target - hw, hw)
-        x = tf.pad(x, [[0, 0], [0, step[0]], [0, step[1]], [0, 0]], mode="SYMMETRIC")
-    return x
+    x = tf.gather(x, _mirror_indices(hw[0], target[0]), axis=1)
+    return tf.gather(x, _mirror_indices(hw[1], target[1]), axis=2)
 
 
 def to_model_input(images, size=None, multiple=1, min_side=1):
