@@ -124,15 +124,16 @@ def _torch_reference(style):
 
 def cartoongan_rows(sides=(256, 512)):
     """ms/image of ours (float32, XLA, mixed bfloat16) and PyTorch's, same threads."""
-    from tf_deepexag.style import cartoongan, cartoongan_weights
+    from tf_deepexag.style import cartoongan, cartoongan_weights, processing
     style = cartoongan_weights.shipped_styles()[0]
     threads = tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count()
     ours = {}
     for label, dtype, jit in (("ours float32", None, False), ("ours float32 XLA", None, True),
                               ("ours mixed_bfloat16", "mixed_bfloat16", False)):
         gen = cartoongan_weights.load_generator(style, dtype)
-        ours[label] = tf.function(lambda x, g=gen: cartoongan.postprocess(
-            g(cartoongan.preprocess(x))), jit_compile=jit)
+        ours[label] = tf.function(lambda x, g=gen: processing.apply(
+            g, x, multiple=cartoongan.MULTIPLE, min_side=cartoongan.MIN_SIDE),
+            jit_compile=jit)
     reference = _torch_reference(style)
     if reference is not None:
         import torch

@@ -2,7 +2,7 @@
 
 Usage:
     python -m export.saved_model --model tf_deepexag/assets/vae_synthetic \
-        --style none --out runs/export/saved_model
+        --style cartoongan:shinkai --out runs/export/saved_model
 
 Writes `<out>/<version>/`, the version the next free integer unless
 `--version` is given (see `tf_deepexag.export.saved_model`). Signatures
@@ -11,7 +11,9 @@ Writes `<out>/<version>/`, the version the next free integer unless
                      -> caricature_points f32 [B,68,2]; temperature <= 0 is
                      deterministic.
     serving_default  photo_points -> caricature_points, deterministic.
-    stylize          images u8 [B,H,W,3] -> images u8 [B,H,W,3] (with --style).
+    stylize          images u8 [B,H,W,3] -> images u8 [B,H,W,3] (with --style:
+                     'cartoongan:<style>' at the images' own size, or a
+                     U-GAT-IT generator .keras file at its side and back).
     caricature       image u8 [1,H,W,3], photo_points f32 [1,68,2], strength
                      f32 [] -> caricature u8 [1,H,W,3], caricature_points.
 """

@@ -5,7 +5,8 @@ Usage:
         --style none --out runs/export/tflite
 
 Writes `exaggerate_<q>.tflite` (and `stylize_<q>.tflite` with --style) for
-q in fp32, fp16, int8; see `tf_deepexag.export.tflite` for the inputs and
+q in fp32, fp16, int8 (`--style cartoongan:shinkai`: a uint8 stylize file
+that runs at any image size, `tf_deepexag.serving.LiteStylizer`); see `tf_deepexag.export.tflite` for the inputs and
 outputs, and run them with `tf_deepexag.serving.LiteExaggerator` or
 `LiteModel` (LiteRT, no TensorFlow).
 """

@@ -21,7 +21,7 @@ import pytest
 import skimage.data
 
 from tf_deepexag import fileio
-from tf_deepexag.style import cartoongan, cartoongan_weights, stylizers
+from tf_deepexag.style import cartoongan_weights, processing, stylizers
 from tf_deepexag.style.cartoongan import CartoonGANGenerator
 
 # The face, 256 x 240 (multiples of 4, so the authors' network keeps the size).
@@ -54,7 +54,8 @@ def _torch_float_output(reference, image):
     import torch  # pylint: disable=import-outside-toplevel
     x = torch.from_numpy(np.ascontiguousarray(image[:, :, ::-1])).permute(2, 0, 1)
     x = -1 + 2 * x.float().div(255)[None]
-    return reference(x)[0].permute(1, 2, 0).numpy()  # (H, W, 3) BGR
+    bgr = reference(x)[0].permute(1, 2, 0).numpy()  # (H, W, 3) BGR
+    return bgr[:, :, ::-1]  # RGB, what our generator returns
 
 
 def test_tiny_random_weights_geometry():
@@ -68,7 +69,7 @@ def test_tiny_random_weights_geometry():
          for w in getattr(gen, layer).weights}, gen.layer_names()), n_res=2)
     image = np.ascontiguousarray(PHOTO[::4, ::4])  # (64, 60, 3)
     want = _torch_float_output(reference, image)
-    got = np.asarray(gen(cartoongan.preprocess(image[None])))[0]
+    got = np.asarray(gen(processing.to_model_input(image[None])))[0]
     assert got.shape == want.shape == (64, 60, 3)
     np.testing.assert_allclose(got, want, atol=2e-5, rtol=0)
 
@@ -80,7 +81,7 @@ def test_shipped_style_matches_reference_network(style):
     gen = cartoongan_weights.load_generator(style)
     reference = _torch_reference(keras_to_torch(arrays, gen.layer_names()))
     want = _torch_float_output(reference, PHOTO)
-    got = np.asarray(gen(cartoongan.preprocess(PHOTO[None])))[0]
+    got = np.asarray(gen(processing.to_model_input(PHOTO[None])))[0]
     np.testing.assert_allclose(got, want, atol=1e-4, rtol=0)  # measured 6e-6
     want_u8 = reference.stylize(PHOTO)
     got_u8 = stylizers.make_stylizer(f"cartoongan:{style}")(PHOTO)

@@ -71,3 +71,37 @@ def test_inside_a_function_with_unknown_sizes():
 def test_bad_arguments_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         processing.to_model_input(**kwargs)
+
+
+def test_min_side_pads_short_sides_by_repeated_mirroring():
+    image = np.array([[[10, 20, 30], [40, 50, 60], [70, 80, 90]]], np.uint8)  # (1, 3, 3)
+    x = processing.to_model_input(image, multiple=4, min_side=8).numpy()
+    assert x.shape == (8, 8, 3)
+    u = np.round((x + 1) * 127.5).astype(np.uint8)
+    # Columns a b c -> a b c | c b a | a b (mirror of the mirror); rows of one row.
+    np.testing.assert_array_equal(u[0, :, 0], [10, 40, 70, 70, 40, 10, 10, 40])
+    np.testing.assert_array_equal(u[:, 2, 0], [70] * 8)
+    assert processing.to_model_input(_image(13, 10), multiple=4, min_side=8).shape == (16, 12, 3)
+    assert processing.to_model_input(_image(5, 2), min_side=8).shape == (8, 8, 3)
+
+
+def test_fit_within_by_hand():
+    assert processing.fit_within((100, 80), 32) == (32, 26)  # 80 * 0.32 = 25.6
+    assert processing.fit_within((80, 100), 50) == (40, 50)
+    assert processing.fit_within((30, 20), 32) == (30, 20)
+    assert processing.fit_within((1000, 2), 10) == (10, 1)  # at least 1
+    assert processing.fit_within((30, 20), None) == (30, 20)
+
+
+def test_apply_resizes_crops_and_returns_the_input_size():
+    image = _image(13, 10)
+    # The identity model: the pad is cropped off exactly.
+    np.testing.assert_array_equal(processing.apply(lambda x: x, image, multiple=4,
+                                                   min_side=8), image)
+    seen = []
+    out = processing.apply(lambda x: seen.append(x.shape) or -x, image[None], size=(6, 5),
+                           multiple=4)
+    assert seen == [(1, 8, 8, 3)] and out.shape == (1, 13, 10, 3)
+    # -x maps u to 255 - u; a constant image stays constant through the resizes.
+    flat = np.full((13, 10, 3), 55, np.uint8)
+    np.testing.assert_array_equal(processing.apply(lambda x: (-x,), flat, size=(6, 5)), 200)

@@ -1,6 +1,7 @@
 """`ExportGraphs`: the exaggerate, stylize and caricature computations to export.
 
-Shapes: B faces, N = T = 68 points, H x W images, S the style generator's side.
+Shapes: B faces, N = T = 68 points, H x W images, S a U-GAT-IT generator's
+side.
 
 The geometry is `geometry.GeometryGraph` (an unrolled copy of the model, so
 no `While`/TensorList op reaches TFLite), the images go through
@@ -14,17 +15,30 @@ traced from this module.
 import tensorflow as tf
 
 from tf_deepexag.geometry import GeometryGraph
-from tf_deepexag.style.processing import to_model_input, to_uint8
+from tf_deepexag.style import processing
 from tf_deepexag.warp import warp_face
 
 
 def check_generator(generator, path="<generator>"):
-    """Returns the generator's side S; `ValueError` if it is not a U-GAT-IT one."""
+    """How `processing.apply` fits images to the generator, as its kwargs.
+
+    Returns:
+        `{"size": S}` for a U-GAT-IT generator (trained at S x S), or
+        `{"multiple": 4, "min_side": 8}` for a CartoonGAN generator (its
+        input's own size, padded).
+
+    Raises:
+        ValueError: neither kind.
+    """
+    from tf_deepexag.style.cartoongan import (  # pylint: disable=g-import-not-at-top
+        MIN_SIDE, MULTIPLE, CartoonGANGenerator)
+    if isinstance(generator, CartoonGANGenerator):
+        return {"multiple": MULTIPLE, "min_side": MIN_SIDE}
     size = getattr(generator, "img_size", None)
     if not isinstance(size, int) or size <= 0:
-        raise ValueError(f"{path} is not a U-GAT-IT generator (no `img_size`): "
-                         f"got {type(generator).__name__}.")
-    return size
+        raise ValueError(f"{path} is neither a U-GAT-IT generator (no `img_size`) nor a "
+                         f"CartoonGAN one: got {type(generator).__name__}.")
+    return {"size": size}
 
 
 class ExportGraphs(tf.Module):
@@ -33,15 +47,17 @@ class ExportGraphs(tf.Module):
     Args:
         model: a `DeepExaggerationVAE` (an unrolled copy is used).
         stats: its `landmarks.NormalizationStats`.
-        generator: optional U-GAT-IT generator (`img_size` attribute, returns
-            the image first).
+        generator: optional style generator: U-GAT-IT (`img_size` attribute,
+            returns the image first) or CartoonGAN (`check_generator`).
     """
 
     def __init__(self, model, stats, generator=None):
         super().__init__(name="deepexag")
         self.geometry = GeometryGraph(model, stats, align="jaw", unroll=True)
         self.generator = generator
-        self.style_size = None if generator is None else check_generator(generator)
+        self.style_fit = None if generator is None else check_generator(generator)
+        # U-GAT-IT's side S; None for CartoonGAN (any size) or no generator.
+        self.style_size = (self.style_fit or {}).get("size")
         # The Keras 3 variables' underlying tf.Variables, tracked directly:
         # without them the SavedModel runs under `tf.saved_model.load` but not
         # under the TF1 session loader TF Serving and `saved_model_cli run` use
@@ -62,14 +78,14 @@ class ExportGraphs(tf.Module):
                                           tf.cast(strength, tf.float32))
 
     def generate_image(self, x):
-        """`(B, S, S, 3)` float in [-1, 1] through the generator, same range."""
+        """`(B, h, w, 3)` float in [-1, 1] through the generator, same range."""
         out = self.generator(x)
         return out[0] if isinstance(out, (list, tuple)) else out
 
     def stylize(self, images):
-        """uint8 `(B, H, W, 3)` -> uint8 `(B, H, W, 3)` through the generator."""
-        x = to_model_input(images, size=self.style_size)
-        return to_uint8(self.generate_image(x), size=tf.shape(images)[1:3])
+        """uint8 `(B, H, W, 3)` -> uint8 `(B, H, W, 3)` through the generator
+        (`processing.apply`, fitted as `check_generator` says)."""
+        return processing.apply(self.generate_image, images, **self.style_fit)
 
     def caricature(self, image, photo_points, strength):
         """Deterministic geometry, warp (and style): `(caricature, points)`.

@@ -31,25 +31,35 @@ def load_geometry(path):
     return model, stats
 
 
-def load_style(path):
-    """A U-GAT-IT generator from a `.keras` file or model_dir; None for "none".
+def load_style(spec):
+    """A style generator to export; None for "none".
+
+    Args:
+        spec: None / "none"; "cartoongan:<style>" (a shipped CartoonGAN
+            style) or "cartoongan:<file.npz>" (converted weights); or a saved
+            generator: a `.keras` file or a U-GAT-IT model_dir.
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: the file is not a saved U-GAT-IT generator.
+        ValueError: unknown style, or the file is not a saved generator of a
+            kind `check_generator` accepts.
     """
-    if path is None or str(path).lower() in ("", "none"):
+    if spec is None or str(spec).lower() in ("", "none"):
         return None
+    spec = os.fspath(spec)
+    if spec.startswith("cartoongan:"):
+        from tf_deepexag.style import cartoongan_weights
+        return cartoongan_weights.load_generator(spec[len("cartoongan:"):])
+    from tf_deepexag.style import cartoongan  # noqa: F401 (registers the classes)
     from tf_deepexag.style import load_generator
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"Style generator not found: {path}")
+    if not os.path.exists(spec):
+        raise FileNotFoundError(f"Style generator not found: {spec}")
     try:
-        generator = load_generator(path)
+        generator = load_generator(spec)
     except FileNotFoundError:
         raise
     except Exception as e:
-        raise ValueError(f"{path} is not a saved U-GAT-IT generator: "
+        raise ValueError(f"{spec} is not a saved style generator: "
                          f"{type(e).__name__}: {e}") from e
-    check_generator(generator, path)
+    check_generator(generator, spec)
     return generator

@@ -37,7 +37,8 @@ def export_saved_model(model_dir, out, style=None, version=None):
     Args:
         model_dir: geometry export directory (`vae.keras`, `stats.json`).
         out: the model base directory TF Serving watches.
-        style: U-GAT-IT generator `.keras` path, or None / "none".
+        style: a style spec for `loading.load_style` ("cartoongan:<style>",
+            a U-GAT-IT generator `.keras` path), or None / "none".
         version: int >= 1, or None for the next free one.
 
     Raises:

@@ -1,6 +1,7 @@
 """TFLite conversion of the export graphs: builtin ops only, three precisions.
 
-Shapes: T = 68 steps, Z = `z_size`, S the style generator's side.
+Shapes: T = 68 steps, Z = `z_size`, S a U-GAT-IT generator's side, H x W
+any image size.
 
 Files (`export_tflite`), each in float32, float16 and dynamic-range int8
 (`_fp32`, `_fp16`, `_int8` suffixes), written atomically:
@@ -8,8 +9,12 @@ Files (`export_tflite`), each in float32, float16 and dynamic-range int8
                            uniforms [1,68,2] U(0,1), normals [1,68,2] N(0,1),
                            temperature [] (<= 0 deterministic), strength []
                            -> caricature_points [1,68,2]
-    stylize_<q>.tflite     images f32 [1,S,S,3] in [-1,1] -> images, same
-                           (with a style generator)
+    stylize_<q>.tflite     with a style generator. U-GAT-IT: images f32
+                           [1,S,S,3] in [-1,1] -> images, same. CartoonGAN:
+                           images u8 [1,H,W,3] -> images u8 [1,H,W,3] at any
+                           size (dynamic: LiteRT resizes the input), the whole
+                           `style.processing.apply` path inside (pad to a
+                           multiple of 4, at least 8, generator, crop)
 The exaggerate file is `geometry.GeometryGraph.exaggerate` itself, the graph
 `Exaggerator` and the SavedModel run: the noise is an input (TFLite has no
 stateless random ops), the deterministic mode a select on the temperature
@@ -42,7 +47,8 @@ def tflite_functions(graphs):
     Returns:
         `{"exaggerate": f(photo_points, eps_z, uniforms, normals, temperature,
         strength) -> {"caricature_points"}}`, plus `"stylize": f(images) ->
-        {"images"}` when `graphs` has a generator.
+        {"images"}` when `graphs` has a generator (float32 at S x S for
+        U-GAT-IT, uint8 at any size for CartoonGAN: see the module docstring).
     """
     geometry = graphs.geometry
 
@@ -52,7 +58,14 @@ def tflite_functions(graphs):
             photo_points, eps_z, uniforms, normals, temperature, strength)}
 
     functions = {"exaggerate": exaggerate.get_concrete_function()}
-    if graphs.generator is not None:
+    if graphs.generator is not None and graphs.style_size is None:  # CartoonGAN
+        @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.uint8,
+                                                    name="images")])
+        def stylize_any_size(images):
+            return {"images": graphs.stylize(images)}
+
+        functions["stylize"] = stylize_any_size.get_concrete_function()
+    elif graphs.generator is not None:
         s = graphs.style_size
 
         @tf.function(input_signature=[tf.TensorSpec([1, s, s, 3], tf.float32,
@@ -96,7 +109,8 @@ def export_tflite(model_dir, out, style=None, quantizations=QUANTIZATIONS):
     Args:
         model_dir: geometry export directory (`vae.keras`, `stats.json`).
         out: output directory (created).
-        style: U-GAT-IT generator `.keras` path, or None / "none".
+        style: a style spec for `loading.load_style` ("cartoongan:<style>",
+            a U-GAT-IT generator `.keras` path), or None / "none".
         quantizations: which of `QUANTIZATIONS` to write.
 
     Raises:

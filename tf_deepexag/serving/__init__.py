@@ -2,7 +2,7 @@
 
 - `SavedModelRunner` (`saved_model_runner`, needs TensorFlow): the SavedModel's
   signatures with inputs checked by name.
-- `LiteModel`, `LiteExaggerator` (`litert`, needs only NumPy and LiteRT): the
+- `LiteModel`, `LiteExaggerator`, `LiteStylizer` (`litert`, needs only NumPy and LiteRT): the
   TFLite files, for phones, Raspberry Pis and slim containers.
 
 Names are imported lazily, so `from tf_deepexag.serving import LiteModel`
@@ -15,6 +15,7 @@ _LAZY = {
     "SavedModelRunner": "tf_deepexag.serving.saved_model_runner",
     "LiteModel": "tf_deepexag.serving.litert",
     "LiteExaggerator": "tf_deepexag.serving.litert",
+    "LiteStylizer": "tf_deepexag.serving.litert",
 }
 
 __all__ = sorted(_LAZY)

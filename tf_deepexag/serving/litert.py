@@ -8,7 +8,8 @@ megabytes of runtime instead of TensorFlow:
 
     exaggerate_<q>.tflite  photo_points, eps_z, uniforms, normals,
                            temperature, strength -> caricature_points
-    stylize_<q>.tflite     images -> images
+    stylize_<q>.tflite     images -> images (CartoonGAN: uint8 at any size,
+                           `LiteStylizer`; U-GAT-IT: float32 [-1, 1] at S)
 
 `LiteExaggerator` runs the exaggerate file on `(N, 2)` or `(B, N, 2)` points
 with the noise drawn by NumPy from a seed; the file itself treats
@@ -20,9 +21,8 @@ Example:
     >>> ex = LiteExaggerator("out/tflite", quantization="int8")
     >>> caricature = ex(points)                          # (68, 2), deterministic
     >>> sampled = ex(points, temperature=0.5, seed=7)    # same seed, same result
-    >>> style = LiteModel("out/tflite/stylize_fp16.tflite")
-    >>> style.input_specs
-    {'images': ((1, S, S, 3), dtype('float32'))}
+    >>> style = LiteStylizer("out/tflite/stylize_fp16.tflite")  # CartoonGAN
+    >>> painted = style(photo_uint8)                     # (H, W, 3) uint8, any size
 """
 
 import os
@@ -218,3 +218,47 @@ class LiteExaggerator:
         return (rng.standard_normal((batch, z)).astype(np.float32),
                 rng.uniform(size=(batch, steps, 2)).astype(np.float32),
                 rng.standard_normal((batch, steps, 2)).astype(np.float32))
+
+
+class LiteStylizer:
+    """A CartoonGAN `stylize_<q>.tflite` file as a stylizer: uint8 RGB in and out.
+
+    The file holds the whole `style.processing.apply` path (pad to a multiple
+    of 4, generator, crop) with a dynamic image size, so any image runs as
+    it is; LiteRT re-plans the interpreter when the size changes.
+
+    Args:
+        path: str, the file.
+        num_threads: int or None, CPU threads of the interpreter.
+
+    Call arguments:
+        image: uint8 `(H, W, 3)` RGB (or `(1, H, W, 3)`).
+
+    Returns:
+        uint8 array of the input's shape.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: not a uint8 any-size stylize file (U-GAT-IT's float32
+            file runs with `LiteModel`), or a bad image (named).
+    """
+
+    def __init__(self, path, num_threads=None):
+        self.model = LiteModel(path, num_threads=num_threads)
+        spec = self.model.input_specs.get("images")
+        if (spec is None or spec[1] != np.uint8 or len(spec[0]) != 4
+                or spec[0][1:3] != (-1, -1)):
+            raise ValueError(f"{self.model.name}: not a uint8 any-size stylize file "
+                             f"(inputs {self.model.input_specs}); a U-GAT-IT file "
+                             "(float32 at its side) runs with `LiteModel`.")
+
+    def __call__(self, image):
+        image = np.asarray(image)
+        single = image.ndim == 3
+        batch = image[None] if single else image
+        if (batch.ndim != 4 or batch.shape[0] != 1 or batch.shape[-1] != 3
+                or batch.dtype != np.uint8 or min(batch.shape[1:3]) < 1):
+            raise ValueError(f"`image` must be (H, W, 3) or (1, H, W, 3) uint8 RGB, got "
+                             f"{image.dtype} of shape {list(image.shape)}.")
+        out = self.model(images=batch)["images"]
+        return out[0] if single else out

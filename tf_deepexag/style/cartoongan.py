@@ -28,10 +28,12 @@ and run `valid`. Likewise the transposed convolution writes output row
 writes 2i + k on 2H + 1 rows, so the first row and column are cropped, which
 leaves exactly PyTorch's 2H rows (output_padding 1 adds the last one).
 
-Input and output are the authors' (test.py): BGR in [-1, 1], tanh output in
-[-1, 1] BGR. `preprocess` and `postprocess` convert from and to uint8 RGB
-with the authors' arithmetic (ToTensor's x / 255, then -1 + 2x; output
-x * 0.5 + 0.5, then torchvision's save_image rounding floor(255 x + 0.5)).
+The authors' network reads and writes BGR in [-1, 1] (test.py). That order
+belongs to the network: the generator's call takes RGB in [-1, 1] and
+returns RGB, flipping the channels on the way in and out (`_bgr`), so every
+caller converts from and to uint8 with `style.processing` like any other
+style model (`processing.apply(generator, images, multiple=MULTIPLE,
+min_side=MIN_SIDE)`).
 """
 
 import keras
@@ -45,6 +47,10 @@ NUM_RES_BLOCKS = 8
 NGF = 64
 # The authors' InstanceNormalization(dim, eps=1e-9).
 IN_EPSILON = 1e-9
+# Sides the generator takes: multiples of its total stride, and at least two
+# bottleneck rows for the bottleneck's reflection padding.
+MULTIPLE = 2 ** _N_DOWN
+MIN_SIDE = 2 * MULTIPLE
 
 
 @keras.saving.register_keras_serializable(package="tf_deepexag")
@@ -97,6 +103,11 @@ def _zero_pad(x, p):
     return ops.pad(x, [[0, 0], [p, p], [p, p], [0, 0]])
 
 
+def _bgr(x):
+    """RGB <-> BGR (B, H, W, 3): the authors' network's channel order."""
+    return ops.flip(x, axis=-1)
+
+
 @keras.saving.register_keras_serializable(package="tf_deepexag")
 class CartoonGANGenerator(keras.Model):
     """CartoonGAN's photo-to-cartoon generator (any H, W divisible by 4).
@@ -110,15 +121,18 @@ class CartoonGANGenerator(keras.Model):
             `"mixed_bfloat16"` applies to every layer).
 
     Call arguments:
-        x: (B, H, W, 3) float32 BGR in [-1, 1], H and W multiples of 4 (and
-            at least 8: the bottleneck's reflection padding needs 2 rows).
+        x: (B, H, W, 3) float32 RGB in [-1, 1], H and W multiples of
+            `MULTIPLE` = 4 and at least `MIN_SIDE` = 8 (the bottleneck's
+            reflection padding needs 2 rows). The channels are flipped to
+            the authors' BGR inside.
 
     Returns:
-        (B, H, W, 3) BGR in [-1, 1] (tanh), in the policy's compute dtype.
+        (B, H, W, 3) RGB in [-1, 1] (tanh), in the policy's compute dtype.
 
     Example:
         >>> gen = CartoonGANGenerator()
-        >>> gen(preprocess(images_uint8)).shape  # (B, H, W, 3)
+        >>> processing.apply(gen, images_uint8, multiple=MULTIPLE,
+        ...                  min_side=MIN_SIDE)  # uint8 (B, H, W, 3), any H, W
 
     Reference: Chen, Lai and Liu, "CartoonGAN: Generative Adversarial
     Networks for Photo Cartoonization", CVPR 2018 (Fig. 2, the generator);
@@ -173,6 +187,7 @@ class CartoonGANGenerator(keras.Model):
         self.built = True
 
     def call(self, x):
+        x = _bgr(x)  # the authors' network reads BGR
         h = ops.relu(self.in01_1(self.conv01_1(reflect_pad(x, 3))))  # (B, H, W, ngf)
         for i in range(_N_DOWN):
             stage = f"{i + 2:02d}"
@@ -190,7 +205,7 @@ class CartoonGANGenerator(keras.Model):
             h = getattr(self, f"deconv{stage}_1")(h)[:, 1:, 1:, :]  # 2 side + 1 -> 2 side
             h = getattr(self, f"deconv{stage}_2")(_zero_pad(h, 1))
             h = ops.relu(getattr(self, f"in{self.n_res + 4 + i:02d}_1")(h))
-        return ops.tanh(self.deconv03_1(reflect_pad(h, 3)))  # (B, H, W, 3)
+        return _bgr(ops.tanh(self.deconv03_1(reflect_pad(h, 3))))  # (B, H, W, 3) RGB
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (3,)
@@ -198,18 +213,3 @@ class CartoonGANGenerator(keras.Model):
     def get_config(self):
         return {**super().get_config(), "ngf": self.ngf, "n_res": self.n_res}
 
-
-def preprocess(images):
-    """uint8 RGB (B, H, W, 3) -> float32 BGR in [-1, 1], as the authors' test.py."""
-    x = ops.cast(images, "float32") / 255.0  # ToTensor
-    return -1.0 + 2.0 * ops.flip(x, axis=-1)
-
-
-def postprocess(outputs):
-    """Generator output (B, H, W, 3) BGR in [-1, 1] -> uint8 RGB.
-
-    The authors' `x * 0.5 + 0.5` and torchvision's `save_image` rounding
-    (`mul(255).add_(0.5).clamp_(0, 255)`, then truncation to uint8).
-    """
-    x = ops.flip(ops.cast(outputs, "float32"), axis=-1) * 0.5 + 0.5
-    return ops.cast(ops.clip(x * 255.0 + 0.5, 0.0, 255.0), "uint8")

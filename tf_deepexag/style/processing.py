@@ -7,21 +7,29 @@ SavedModel's `stylize`/`caricature` signatures, the style training input and
 its evaluation (FID/KID), so the model sees the same pixels whichever way it
 is run.
 
-Two ways to fit an image to a model:
+Two ways to fit an image to a model, both `apply` (the stylizers' and the
+export graphs' one call):
 
     # A model trained at a fixed side (U-GAT-IT): resize, translate, resize back.
-    x = to_model_input(images, size=256)                  # (B, 256, 256, 3)
-    out = to_uint8(generator(x), size=images.shape[1:3])  # (B, H, W, 3) uint8
+    out = apply(generator, images, size=256)   # (B, H, W, 3) uint8
+    # = to_uint8(generator(to_model_input(images, size=256)), size=(H, W))
 
     # A fully convolutional model run at the input's own size (CartoonGAN):
-    # pad bottom/right to a multiple of its total stride, crop the padding off.
-    x = to_model_input(images, multiple=4)                 # (B, 4*ceil(H/4), ...)
-    out = to_uint8(generator(x), crop=images.shape[1:3])   # (B, H, W, 3) uint8
+    # pad bottom/right to a multiple of its total stride (and at least
+    # `min_side`), crop the padding off.
+    out = apply(generator, images, multiple=4, min_side=8)
+    # = to_uint8(generator(to_model_input(images, multiple=4, min_side=8)),
+    #            crop=(H, W))
+
+    # The same, shrunk first so the longer side is at most 512, enlarged back:
+    out = apply(generator, images, size=fit_within((H, W), 512), multiple=4,
+                min_side=8)
 
 Resizing is `tf.image.resize(method="bilinear", antialias=True)` in both
 directions: bilinear when enlarging, a triangle filter as wide as the scale
 when shrinking (no aliasing at any factor). Padding mirrors the border
-(`SYMMETRIC`), so no dark frame enters the convolutions. Values are mapped
+symmetrically (`a b c | c b a | a b c ...`, as often as a short side
+needs), so no dark frame enters the convolutions. Values are mapped
 `x = u / 127.5 - 1` in and `u = round(clip((y + 1) * 127.5, 0, 255))` out.
 
 All functions take NumPy arrays or tensors, `(H, W, 3)` or `(B, H, W, 3)`,
@@ -55,7 +63,53 @@ def _side_pair(value, name):
     return tf.constant([int(v) for v in pair], tf.int32)
 
 
-def to_model_input(images, size=None, multiple=1):
+def fit_within(hw, max_side):
+    """`(height, width)` scaled so the longer side is at most `max_side`.
+
+    Args:
+        hw: `(height, width)` ints.
+        max_side: int >= 1, or None (no limit).
+
+    Returns:
+        `(h, w)` ints: `hw` itself when it fits, else both sides scaled by
+        `max_side / max(hw)` and rounded (at least 1).
+
+    Raises:
+        ValueError: a bad `max_side` (named).
+    """
+    h, w = (int(v) for v in hw)
+    if max_side is None or max(h, w) <= int(max_side):
+        return h, w
+    if int(max_side) < 1:
+        raise ValueError(f"`max_side` must be a positive int or None, got {max_side!r}.")
+    scale = int(max_side) / float(max(h, w))
+    return max(1, round(h * scale)), max(1, round(w * scale))
+
+
+def _mirror_indices(n, target):
+    """`(target,)` indices into a side of `n` that extend it symmetrically:
+    0 .. n-1, n-1 .. 0, 0 .. (period 2n), any number of times over."""
+    j = tf.range(target) % (2 * n)
+    return tf.where(j < n, j, 2 * n - 1 - j)
+
+
+def _pad_bottom_right(x, multiple, min_side):
+    """Mirror-pads `x` (B, H, W, C) on the bottom and right to sides that are
+    multiples of `multiple`, at least `min_side`.
+
+    A gather of mirrored indices rather than `tf.pad(mode="SYMMETRIC")`:
+    it pads any amount (SYMMETRIC at most the side), and it keeps the batch
+    and channel dimensions known in a graph whose sizes are not (a padding
+    computed at run time leaves every dimension unknown, and TFLite's builtin
+    convolutions need the channels).
+    """
+    hw = tf.shape(x)[1:3]
+    target = tf.maximum(hw + (-hw) % multiple, min_side)  # (2,)
+    x = tf.gather(x, _mirror_indices(hw[0], target[0]), axis=1)
+    return tf.gather(x, _mirror_indices(hw[1], target[1]), axis=2)
+
+
+def to_model_input(images, size=None, multiple=1, min_side=1):
     """uint8 RGB images -> float32 model input in [-1, 1].
 
     Args:
@@ -64,26 +118,29 @@ def to_model_input(images, size=None, multiple=1):
             images are resized to it. Defaults to None.
         multiple: int >= 1; after any resize, the bottom and right are padded
             (mirrored) up to multiples of it. Defaults to 1 (no padding).
+        min_side: int >= 1; sides shorter than it are padded up to it (then
+            to the multiple). Defaults to 1.
 
     Returns:
         float32 tensor of the input's rank.
 
     Raises:
-        ValueError: not uint8 RGB, or a bad `size` or `multiple` (named).
+        ValueError: not uint8 RGB, or a bad `size`, `multiple` or `min_side`
+            (named).
     """
     images, single = _batched(images, "images")
     if images.dtype != tf.uint8:
         raise ValueError(f"`images` must be uint8, got {images.dtype.name}.")
     if int(multiple) < 1:
         raise ValueError(f"`multiple` must be a positive int, got {multiple!r}.")
+    if int(min_side) < 1:
+        raise ValueError(f"`min_side` must be a positive int, got {min_side!r}.")
     x = tf.cast(images, tf.float32)
     if size is not None:
         x = tf.clip_by_value(tf.image.resize(x, _side_pair(size, "size"), **_RESIZE),
                              0.0, 255.0)
-    if int(multiple) > 1:
-        hw = tf.shape(x)[1:3]
-        pad = (-hw) % int(multiple)  # (2,) rows, columns to add
-        x = tf.pad(x, [[0, 0], [0, pad[0]], [0, pad[1]], [0, 0]], mode="SYMMETRIC")
+    if int(multiple) > 1 or int(min_side) > 1:
+        x = _pad_bottom_right(x, int(multiple), int(min_side))
     x = x / 127.5 - 1.0
     return x[0] if single else x
 
@@ -111,3 +168,30 @@ def to_uint8(outputs, size=None, crop=None):
         y = tf.image.resize(y, _side_pair(size, "size"), **_RESIZE)
     u = tf.cast(tf.round(tf.clip_by_value((y + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)
     return u[0] if single else u
+
+
+def apply(model, images, size=None, multiple=1, min_side=1):
+    """uint8 RGB images through `model` and back to uint8 at their own size.
+
+    `to_model_input(images, size, multiple, min_side)`, `model`, then
+    `to_uint8` cropping the padding off (to `size`, or the input's size) and,
+    when `size` was given, resizing back to the input's size.
+
+    Args:
+        model: callable, float32 `(B, h, w, 3)` in [-1, 1] -> the same shape
+            and range (a list or tuple: its first element).
+        images: uint8 `(H, W, 3)` or `(B, H, W, 3)`.
+        size, multiple, min_side: as `to_model_input`.
+
+    Returns:
+        uint8 tensor of `images`' shape.
+    """
+    images, single = _batched(images, "images")
+    hw = tf.shape(images)[1:3]
+    out = model(to_model_input(images, size, multiple, min_side))
+    out = out[0] if isinstance(out, (list, tuple)) else out
+    if size is None:
+        out = to_uint8(out, crop=hw)
+    else:
+        out = to_uint8(out, crop=_side_pair(size, "size"), size=hw)
+    return out[0] if single else out

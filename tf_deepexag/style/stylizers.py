@@ -145,30 +145,28 @@ class UGATITStylizer(Stylizer):
         self.generator, self.size = generator, int(size)
 
     def stylize(self, image):
-        x = processing.to_model_input(image[None], size=self.size)  # (1, S, S, 3)
-        out = self.generator(x)
-        out = out[0] if isinstance(out, (list, tuple)) else out
-        return processing.to_uint8(out, size=image.shape[:2]).numpy()[0]
+        return processing.apply(self.generator, image[None], size=self.size).numpy()[0]
 
 
 class CartoonGANStylizer(Stylizer):
     """A CartoonGAN generator, by default at the input's own size.
 
-    The image is padded (reflected) on the bottom and right to a multiple of
-    4, at least 8 (the generator's two stride-2 stages), stylized in one
-    traced call (`tf.function`, one trace per padded size; XLA measured no
-    faster on this CPU) and cropped back.
+    `processing.apply(generator, image, size, multiple=4, min_side=8)`: the
+    image is padded (mirrored) on the bottom and right to a multiple of 4, at
+    least 8 (the generator's two stride-2 stages), stylized in one traced
+    call (`tf.function` over any size; XLA measured no faster on this CPU)
+    and cropped back.
 
     Args:
-        generator: a `CartoonGANGenerator` with weights (BGR [-1, 1] in and
-            out; `cartoongan.preprocess`/`postprocess` do the uint8 RGB ends).
+        generator: a `CartoonGANGenerator` with weights (RGB in [-1, 1] in and
+            out).
         style: str, the style's name (for messages).
         max_side: int or None. Images whose longer side exceeds it are
-            shrunk to it (area interpolation) for the generator and its
-            output enlarged back (bicubic). The cost is ~1.7 GFLOP a
-            kilopixel, and the generator's strokes have a fixed size in
-            pixels, so a smaller side also paints broader. Defaults to None
-            (the input's own size).
+            shrunk to it (`processing.fit_within`) for the generator and its
+            output enlarged back, both by `processing`'s resize. The cost is
+            ~1.7 GFLOP a kilopixel, and the generator's strokes have a fixed
+            size in pixels, so a smaller side also paints broader. Defaults
+            to None (the input's own size).
         style_weight: float in (0, 1], the painted image's share of the
             output, the rest the input: `w * painted + (1 - w) * input`.
             Defaults to 1 (the generator's output only).
@@ -180,41 +178,36 @@ class CartoonGANStylizer(Stylizer):
         import tensorflow as tf  # pylint: disable=g-import-not-at-top
         from tf_deepexag.style import cartoongan  # pylint: disable=g-import-not-at-top
 
-        if max_side is not None and int(max_side) < 8:
-            raise ValueError(f"`max_side` must be None or at least 8, got {max_side}.")
+        if max_side is not None and int(max_side) < cartoongan.MIN_SIDE:
+            raise ValueError(f"`max_side` must be None or at least {cartoongan.MIN_SIDE}, "
+                             f"got {max_side}.")
         if not 0.0 < style_weight <= 1.0:
             raise ValueError(f"`style_weight` must be in (0, 1], got {style_weight}.")
         self.generator, self.style = generator, style
         self.style_weight = float(style_weight)
         self.max_side = None if max_side is None else int(max_side)
-        self._run = tf.function(
-            lambda x: cartoongan.postprocess(generator(cartoongan.preprocess(x))),
-            input_signature=[tf.TensorSpec((1, None, None, 3), tf.uint8)])
+        fit = dict(multiple=cartoongan.MULTIPLE, min_side=cartoongan.MIN_SIDE)
+        image_spec = tf.TensorSpec((1, None, None, 3), tf.uint8)
+        self._run = tf.function(lambda x: processing.apply(generator, x, **fit),
+                                input_signature=[image_spec])
+        self._run_resized = tf.function(
+            lambda x, size: processing.apply(generator, x, size=size, **fit),
+            input_signature=[image_spec, tf.TensorSpec((2,), tf.int32)])
 
     def stylize(self, image):
         h, w = image.shape[:2]
         if h == 0 or w == 0:
             raise ValueError(f"A stylizer needs a non-empty image, got shape {image.shape}.")
-        if self.max_side is not None and max(h, w) > self.max_side:
-            scale = self.max_side / float(max(h, w))
-            small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))),
-                               interpolation=cv2.INTER_AREA)
-            painted = cv2.resize(self._stylize(small), (w, h), interpolation=cv2.INTER_CUBIC)
+        size = processing.fit_within((h, w), self.max_side)
+        if size == (h, w):
+            painted = self._run(image[None])
         else:
-            painted = self._stylize(image)
+            painted = self._run_resized(image[None], np.array(size, np.int32))
+        painted = np.asarray(painted)[0]
         if self.style_weight == 1.0:
             return painted
         mixed = self.style_weight * painted + (1.0 - self.style_weight) * image.astype(np.float32)
         return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
-
-    def _stylize(self, image):
-        h, w = image.shape[:2]
-        pad_h, pad_w = max(8, -(-h // 4) * 4) - h, max(8, -(-w // 4) * 4) - w
-        # np.pad reflects repeatedly when the pad exceeds the side.
-        padded = np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)),
-                        mode="reflect" if min(h, w) > 1 else "edge")
-        out = np.asarray(self._run(padded[None]))[0]  # (H + pad_h, W + pad_w, 3)
-        return np.ascontiguousarray(out[:h, :w])
 
 
 def load_generator(path):
