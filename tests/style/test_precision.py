@@ -73,7 +73,7 @@ def test_adalin_under_bfloat16_matches_the_formula():
 
 def test_spectral_power_iteration_is_float32_under_bfloat16():
     # A kernel with a dominant singular value: 12 float32 power iterations
-    # find its singular vector to ~1e-8; in bfloat16 they cannot beat ~1e-3.
+    # find its singular vector to float32 rounding; bfloat16 holds 8 bits.
     rng = np.random.default_rng(3)
     u0, _ = np.linalg.qr(rng.standard_normal((24, 24)))
     v0, _ = np.linalg.qr(rng.standard_normal((6, 6)))
@@ -88,7 +88,8 @@ def test_spectral_power_iteration_is_float32_under_bfloat16():
     assert y.dtype == "bfloat16" and layer.u.dtype == "float32"
     _, _, vt = np.linalg.svd(w.astype("float32").astype("float64"))
     u = layer.u.numpy().astype("float64")
-    assert abs(abs(u @ vt[0]) / np.linalg.norm(u) - 1.0) < 1e-6
+    u = u / np.linalg.norm(u) * np.sign(u @ vt[0])
+    np.testing.assert_allclose(u, vt[0], atol=1e-5)
     want = x.numpy() @ (w / 5.0)
     np.testing.assert_allclose(tf.cast(y, "float32").numpy(), want, rtol=0.02, atol=0.02)
 
