@@ -3,6 +3,9 @@
 Usage:
     python -m train.style --flagfile=train/configs/ugatit_synthetic.cfg \
         --data_dir=/tmp/synth --model_dir=/tmp/ugatit
+    python -m train.style --flagfile=train/configs/ugatit_light_256.cfg \
+        --data_dir=data/selfie2caricature --model_dir=runs/ugatit \
+        --mixed_precision=mixed_bfloat16
     python -m train.style --flagfile=train/configs/ugatit_synthetic.cfg \
         --model_dir=/tmp/ugatit --mode=test --input_dir=photos --output_dir=out
     python -m train.style --flagfile=train/configs/ugatit_synthetic.cfg \
@@ -20,6 +23,7 @@ from absl import app, flags  # noqa: E402
 from train import _flags  # noqa: E402
 from tf_deepexag.style import inception_metrics  # noqa: E402
 from tf_deepexag.style.config import UGATITConfig  # noqa: E402
+from tf_deepexag.style.precision import POLICIES  # noqa: E402
 from tf_deepexag.training import style_trainer as trainer  # noqa: E402
 
 _D = UGATITConfig()
@@ -48,6 +52,12 @@ _SUMMARY_EVERY = flags.DEFINE_integer("summary_every", 1000,
 _JIT = flags.DEFINE_boolean("jit_compile", False, "XLA-compile the train step.")
 _ON_ERROR = flags.DEFINE_enum("on_error", "skip", ["skip", "fail"],
                               "Unreadable training images: skip (logged) or fail.")
+_MIXED_PRECISION = flags.DEFINE_enum(
+    "mixed_precision", _D.mixed_precision, list(POLICIES), "Dtype policy of the "
+    "networks: float32 (the original); mixed_bfloat16 (16-bit compute, float32 "
+    "variables, statistics and losses; CPUs with bf16, TPUs, Ampere+ GPUs); "
+    "mixed_float16 (the same with dynamic loss scaling; GPUs). Saved in "
+    "config.json: a run resumes only with its own policy.")
 # Model and optimisation (U-GAT-IT names; defaults = main.py of the original).
 _HELP = {
     "light": "Light variant (MLP on pooled features, small memory).",
@@ -94,7 +104,8 @@ def main(argv):
             _MODEL_DIR.value, "eval.json"), features=_FEATURES.value)
         print(json.dumps(result, indent=2))
         return 0
-    config = UGATITConfig(**{k: f.value for k, f in _CONFIG_FLAGS.items()})
+    config = UGATITConfig(**{k: f.value for k, f in _CONFIG_FLAGS.items()},
+                          mixed_precision=_MIXED_PRECISION.value)
     trainer.train(config, _DATA_DIR.value, _MODEL_DIR.value,
                   strategy=_STRATEGY.value, log_every=_LOG_EVERY.value,
                   checkpoint_every=_CHECKPOINT_EVERY.value,

@@ -1,5 +1,6 @@
 """Smoke test of `python -m train.style` (subprocess: absl flags are global)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -44,6 +45,29 @@ def test_smoke_train_resume_refuse_and_translate(tmp_path):
                 f"--input_dir={data}/testA", f"--output_dir={out}")
     assert test.returncode == 0, test.stderr[-3000:]
     assert sorted(os.listdir(out)) == ["0.png", "1.png", "2.png"]
+
+
+@pytest.mark.slow
+def test_policy_is_recorded_and_resume_with_another_is_refused(tmp_path):
+    from tf_deepexag.style.stylizers import load_generator
+
+    data = write_unpaired(tmp_path / "data", modes=False)
+    model_dir = str(tmp_path / "run")
+    first = _run(f"--data_dir={data}", f"--model_dir={model_dir}", "--num_steps=1",
+                 "--mixed_precision=mixed_bfloat16")
+    assert first.returncode == 0, first.stderr[-3000:]
+    for path in ("config.json", os.path.join("export", "config.json")):
+        with open(os.path.join(model_dir, path)) as f:
+            assert json.load(f)["mixed_precision"] == "mixed_bfloat16"
+    # The exported generator is a float32 model wherever it is loaded.
+    generator = load_generator(model_dir)
+    assert generator.conv_in.compute_dtype == "float32"
+    assert generator.cam.conv1x1.compute_dtype == "float32"
+
+    other = _run(f"--data_dir={data}", f"--model_dir={model_dir}", "--num_steps=2",
+                 "--mixed_precision=float32")
+    assert other.returncode != 0
+    assert "mixed_precision: saved 'mixed_bfloat16', requested 'float32'" in other.stderr
 
 
 def test_stray_arguments_are_usage_errors(tmp_path):

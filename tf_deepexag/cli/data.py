@@ -1,7 +1,9 @@
-"""`python -m tf_deepexag data {synthetic,to_tfrecord} ...`: dataset tools.
+"""`python -m tf_deepexag data {synthetic,to_tfrecord,unpaired} ...`: dataset tools.
 
     python -m tf_deepexag data synthetic --out data/synthetic --num_persons 41
     python -m tf_deepexag data to_tfrecord data/synthetic --out pairs.tfrecord
+    python -m tf_deepexag data unpaired --photos selfies/ --caricatures drawings/ \
+        --out data/selfie2caricature --size 256
 """
 
 import sys
@@ -43,12 +45,44 @@ def add_parser(subparsers):
                               "do not decode are rejected).")
     convert.add_argument("--on_error", choices=("skip", "fail"), default="skip",
                          help="Skip bad files (reported) or stop. Default: skip.")
+    _add_unpaired_parser(commands)
+
+
+def _add_unpaired_parser(commands):
+    unpaired = commands.add_parser(
+        "unpaired", help="Face-centred crops of photos and caricatures in the "
+        "trainA/trainB/testA/testB layout of `python -m train.style`.")
+    unpaired.add_argument("--photos", help="Folder of photos (domain A, searched "
+                          "recursively).")
+    unpaired.add_argument("--caricatures", help="Folder of caricatures or drawings "
+                          "(domain B, searched recursively).")
+    unpaired.add_argument("--webcaricature", help="A WebCaricature copy (OriginalImages/, "
+                          "FacialPoints/): its C* images are the caricatures and, "
+                          "without --photos, its P* images the photos; its landmark "
+                          "files place the faces the detector misses.")
+    unpaired.add_argument("--photo_landmarks", help="Folder of 68- or 17-point landmark "
+                          "files (<relative path>.txt|.pts) mirroring --photos.")
+    unpaired.add_argument("--caricature_landmarks", help="The same for --caricatures.")
+    unpaired.add_argument("--out", required=True, help="Output folder (no images yet).")
+    unpaired.add_argument("--size", type=int, default=256,
+                          help="Output side in pixels. Default: 256.")
+    unpaired.add_argument("--test_fraction", type=float, default=0.1,
+                          help="Share of each domain in testA/testB; persons (first-"
+                          "level subfolders) stay on one side. Default: 0.1.")
+    unpaired.add_argument("--no_face", choices=("centre", "skip"), default="centre",
+                          help="Images no detector or landmark file places: largest "
+                          "centred square, or leave out. Default: centre.")
+    unpaired.add_argument("--prefer_landmarks", action="store_true",
+                          help="Use landmark files before the detector.")
+    unpaired.add_argument("--scale", type=float, default=1.0,
+                          help="Multiplies the crop side (1: head and hair). Default: 1.")
+    unpaired.add_argument("--seed", type=int, default=0, help="Split seed. Default: 0.")
 
 
 def run(args):
     """Runs the `data` sub-command named by `args.data_command`."""
-    return {"synthetic": _run_synthetic, "to_tfrecord": _run_to_tfrecord}[
-        args.data_command](args)
+    return {"synthetic": _run_synthetic, "to_tfrecord": _run_to_tfrecord,
+            "unpaired": _run_unpaired}[args.data_command](args)
 
 
 def _progress(total, desc):
@@ -87,4 +121,49 @@ def _run_to_tfrecord(args):
     print(f"Wrote {what} to {args.out}; {len(ds.rejected)} rejected.")
     for file, reason in ds.rejected:
         print(f"  rejected {file}: {reason}")
+    return 0
+
+
+def _unpaired_sources(args):
+    from tf_deepexag.data import unpaired_builder as ub  # pylint: disable=g-import-not-at-top
+
+    photos = caricatures = None
+    if args.webcaricature:
+        if args.caricatures:
+            raise ValueError("Give --webcaricature or --caricatures, not both.")
+        photos, caricatures = ub.webcaricature_sources(args.webcaricature)
+    if args.photos:
+        photos = ub.Source(args.photos, args.photo_landmarks)
+    elif args.photo_landmarks:
+        raise ValueError("--photo_landmarks needs --photos.")
+    if args.caricatures:
+        caricatures = ub.Source(args.caricatures, args.caricature_landmarks)
+    elif args.caricature_landmarks:
+        raise ValueError("--caricature_landmarks needs --caricatures.")
+    if photos is None or caricatures is None:
+        raise ValueError("Give --photos and --caricatures (or --webcaricature).")
+    return photos, caricatures
+
+
+def _run_unpaired(args):
+    from tf_deepexag.data import unpaired_builder as ub  # pylint: disable=g-import-not-at-top
+
+    photos, caricatures = _unpaired_sources(args)
+    total = len(ub.list_images(photos)) + len(ub.list_images(caricatures))
+    with tqdm.tqdm(total=total, desc="unpaired", unit="image", disable=None,
+                   file=sys.stderr) as bar:
+        reports = ub.build_unpaired_folder(
+            photos, caricatures, args.out, args.size, args.test_fraction,
+            no_face=args.no_face, prefer_landmarks=args.prefer_landmarks,
+            scale=args.scale, seed=args.seed, progress=lambda: bar.update(1))
+    skipped = []
+    for domain, what in (("A", "photos"), ("B", "caricatures")):
+        r = reports[domain]
+        placed = ", ".join(f"{k} {v}" for k, v in r.methods.items())
+        print(f"{what}: {r.found} found, train{domain} {r.train}, test{domain} {r.test} "
+              f"(placed by {placed}), {len(r.skipped)} skipped")
+        skipped += r.skipped
+    print(f"Wrote {args.out} (crops.csv lists each crop's source and method).")
+    for file, reason in skipped:
+        print(f"  skipped {file}: {reason}")
     return 0

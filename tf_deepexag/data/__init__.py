@@ -1,5 +1,6 @@
 """Datasets: readers, TFRecords, synthetic data and tf.data pipelines."""
 
+from tf_deepexag.data.face_crop import centre_square, crop_resize, face_square, fit_square
 from tf_deepexag.data.landmark_set import LandmarkSet
 from tf_deepexag.data.paired import (COLUMNS, PAIRS_FILE, PairedLandmarks,
                                      read_paired_folder)
@@ -16,12 +17,16 @@ from tf_deepexag.data.tfrecords import (SCHEMA_VERSION, parse_pair,
                                         write_tfrecords)
 from tf_deepexag.data.unpaired import (UnpairedFolder, read_unpaired_folder,
                                        unpaired_test_dataset, unpaired_train_dataset)
+from tf_deepexag.data.unpaired_builder import (DomainReport, Source, build_unpaired_folder,
+                                               webcaricature_sources)
 
 __all__ = [
-    "COLUMNS", "PAIRS_FILE", "LandmarkSet", "PairedLandmarks", "SCHEMA_VERSION",
-    "augment_scale", "generate_synthetic", "make_synthetic_pairs", "paired_stroke_dataset",
+    "COLUMNS", "DomainReport", "PAIRS_FILE", "LandmarkSet", "Source", "PairedLandmarks", "SCHEMA_VERSION",
+    "augment_scale", "build_unpaired_folder", "centre_square", "crop_resize",
+    "face_square", "fit_square", "generate_synthetic", "make_synthetic_pairs", "paired_stroke_dataset",
     "parse_pair", "read_caricature_data", "read_landmark_tfrecords",
     "read_paired_folder", "read_tfrecords", "read_webcaricature", "render_face",
     "split_by_person", "UnpairedFolder", "read_unpaired_folder", "unpaired_test_dataset",
-    "unpaired_train_dataset", "write_synthetic_dataset", "write_tfrecords",
+    "unpaired_train_dataset", "webcaricature_sources", "write_synthetic_dataset",
+    "write_tfrecords",
 ]

@@ -17,9 +17,14 @@ def reflect_pad(x, p):
 
 
 def instance_norm(x, eps=1e-5):
-    """Instance normalisation without affine parameters (nn.InstanceNorm2d)."""
-    mean, var = ops.moments(x, axes=[1, 2], keepdims=True)
-    return (x - mean) * ops.rsqrt(var + eps)
+    """Instance normalisation without affine parameters (nn.InstanceNorm2d).
+
+    Computed in float32 and returned in `x`'s dtype (16-bit under a mixed
+    policy: a 64x64 map's variance in bfloat16 loses all but 8 bits).
+    """
+    y = ops.cast(x, "float32")
+    mean, var = ops.moments(y, axes=[1, 2], keepdims=True)
+    return ops.cast((y - mean) * ops.rsqrt(var + eps), x.dtype)
 
 
 def _conv3x3(dim, name):

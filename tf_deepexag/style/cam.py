@@ -11,6 +11,9 @@ The classifier weights that produce the logits also weight the feature map.
 In the discriminator the classifiers are spectrally normalised; as in
 networks.py (`list(self.gap_fc.parameters())[0]` is then `weight_orig`) the
 logits use the normalised weight and the feature map the raw one.
+
+Precision: pooling is done in float32 and the logits and heatmap are returned
+in float32; the features stay in the compute dtype.
 """
 
 import keras
@@ -54,7 +57,10 @@ class CAM(keras.layers.Layer):
         c = input_shape[-1]
         self.gap_fc.build((None, c))
         self.gmp_fc.build((None, c))
-        self.conv1x1 = keras.layers.Conv2D(c, 1, use_bias=True, name="conv1x1")
+        # Created here (its width is the input's), so it is given this
+        # layer's dtype policy explicitly rather than the global one.
+        self.conv1x1 = keras.layers.Conv2D(c, 1, use_bias=True, name="conv1x1",
+                                           dtype=self.dtype_policy)
         self.conv1x1.build(input_shape[:-1] + (2 * c,))
 
     def _logit(self, fc, pooled, training):
@@ -63,17 +69,20 @@ class CAM(keras.layers.Layer):
         return fc(pooled)
 
     def call(self, x, training=False):
-        gap_logit = self._logit(self.gap_fc, ops.mean(x, axis=[1, 2]), training)
-        gmp_logit = self._logit(self.gmp_fc, ops.max(x, axis=[1, 2]), training)
-        gap = x * self.gap_fc.kernel[:, 0]  # (B, H, W, C)
-        gmp = x * self.gmp_fc.kernel[:, 0]
-        cam_logit = ops.concatenate([gap_logit, gmp_logit], axis=-1)  # (B, 2)
+        x32 = ops.cast(x, "float32")
+        gap_logit = self._logit(self.gap_fc, ops.mean(x32, axis=[1, 2]), training)
+        gmp_logit = self._logit(self.gmp_fc, ops.max(x32, axis=[1, 2]), training)
+        gap = x * ops.cast(self.gap_fc.kernel[:, 0], x.dtype)  # (B, H, W, C)
+        gmp = x * ops.cast(self.gmp_fc.kernel[:, 0], x.dtype)
+        cam_logit = ops.cast(ops.concatenate([gap_logit, gmp_logit], axis=-1),
+                             "float32")  # (B, 2)
         h = self.conv1x1(ops.concatenate([gap, gmp], axis=-1))
         if self.negative_slope:
             h = ops.leaky_relu(h, self.negative_slope)
         else:
             h = ops.relu(h)
-        heatmap = ops.sum(h, axis=-1, keepdims=True)  # (B, H, W, 1)
+        heatmap = ops.sum(ops.cast(h, "float32"), axis=-1,
+                          keepdims=True)  # (B, H, W, 1)
         return h, cam_logit, heatmap
 
     def compute_output_shape(self, input_shape):

@@ -2,6 +2,8 @@
 
 import dataclasses
 
+from tf_deepexag.style.precision import check_policy
+
 
 def discriminator_output_side(img_size, n_layers):
     """Side of the discriminator's patch map (pad 1, 4x4 kernels)."""
@@ -41,6 +43,10 @@ class UGATITConfig:
     identity_weight: float = 10.0  # identity L1 weight
     cam_weight: float = 1000.0     # generator CAM BCE weight
     seed: int = 0                  # data order/augmentation and weight init seed
+    # Keras dtype policy of the networks (`style.precision`): "float32" (the
+    # original), "mixed_bfloat16" or "mixed_float16" (with loss scaling).
+    # Variables stay float32 under all three.
+    mixed_precision: str = "float32"
 
     def __post_init__(self):
         for name in ("img_size", "load_size", "ngf", "ndf", "batch_size",
@@ -65,6 +71,7 @@ class UGATITConfig:
                     "wide; use fewer layers or larger images.")
         if self.lr <= 0:
             raise ValueError(f"`lr` must be positive, got {self.lr}.")
+        check_policy(self.mixed_precision)
 
     def to_dict(self):
         return dataclasses.asdict(self)

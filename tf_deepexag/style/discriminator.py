@@ -32,7 +32,8 @@ class UGATITDiscriminator(keras.Model):
         training: bool, update the spectral-norm power iteration.
 
     Returns:
-        logit map (B, h, w, 1), cam_logit (B, 2), heatmap (B, h+1, w+1, 1).
+        logit map (B, h, w, 1), cam_logit (B, 2), heatmap (B, h+1, w+1, 1),
+        all float32 under any dtype policy.
     """
 
     def __init__(self, ndf=64, n_layers=5, **kwargs):
@@ -63,7 +64,8 @@ class UGATITDiscriminator(keras.Model):
             h = ops.leaky_relu(conv(reflect_pad(h, 1), training=training),
                                _SLOPE)
         h, cam_logit, heatmap = self.cam(h, training=training)
-        out = self.conv_out(reflect_pad(h, 1), training=training)
+        out = ops.cast(self.conv_out(reflect_pad(h, 1), training=training),
+                       "float32")
         return out, cam_logit, heatmap
 
     def get_config(self):

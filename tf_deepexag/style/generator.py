@@ -12,6 +12,8 @@ Layout (networks.py, znxlwm/UGATIT-pytorch):
     up:    n_res x ResnetAdaLINBlock(C), 2 x [nearest x2-pad1-conv3 (/2 ch)-
            ILN-relu], pad3-conv7(3), tanh
 All convolutions and dense layers have no bias except the CAM's 1x1.
+Under a mixed policy (`precision.py`) the layers compute in 16 bits; the
+pooled MLP input and all outputs are float32.
 """
 
 import keras
@@ -42,7 +44,7 @@ class UGATITGenerator(keras.Model):
 
     Returns:
         image (B, S, S, 3) in [-1, 1], cam_logit (B, 2), heatmap
-        (B, S/4, S/4, 1).
+        (B, S/4, S/4, 1), all float32 under any dtype policy.
 
     Reference: Kim et al., "U-GAT-IT", ICLR 2020.
     """
@@ -93,7 +95,7 @@ class UGATITGenerator(keras.Model):
             h = block(h)  # (B, S/4, S/4, C)
         h, cam_logit, heatmap = self.cam(h)
         if self.light:
-            z = ops.mean(h, axis=[1, 2])  # (B, C)
+            z = ops.mean(ops.cast(h, "float32"), axis=[1, 2])  # (B, C)
         else:
             # networks.py flattens NCHW; we flatten NHWC. Same parameter
             # count, a permuted (equivalent) weight layout.
@@ -107,7 +109,8 @@ class UGATITGenerator(keras.Model):
                               self._group("up_norm", _N_DOWN)):
             h = ops.repeat(ops.repeat(h, 2, axis=1), 2, axis=2)  # nearest x2
             h = ops.relu(norm(conv(reflect_pad(h, 1))))
-        out = ops.tanh(self.conv_out(reflect_pad(h, 3)))  # (B, S, S, 3)
+        out = ops.tanh(ops.cast(self.conv_out(reflect_pad(h, 3)),
+                                "float32"))  # (B, S, S, 3)
         return out, cam_logit, heatmap
 
     def compute_output_shape(self, input_shape):

@@ -11,12 +11,21 @@ Weight decay: PyTorch `Adam(weight_decay=1e-4)` is an L2 term added to the
 gradient before the Adam moments (coupled), not decoupled AdamW. Keras'
 `Adam(weight_decay=...)` is decoupled, so it is NOT used; the step adds
 `weight_decay * w` to each gradient as the authors' optimiser does.
+
+Mixed precision (`config.mixed_precision`, see `precision.py`): the networks
+are built under the policy and return float32, so every loss below is
+float32. With a `keras.optimizers.LossScaleOptimizer` (float16) each loss is
+multiplied by the optimizer's scale inside the tape and the decay term by the
+same scale, so that the optimizer's unscaling leaves `g + weight_decay * w`;
+a step whose gradients overflow is skipped by the optimizer (its iteration
+count does not advance) and the scale halves.
 """
 
 import keras
 import tensorflow as tf
 from keras import ops
 
+from tf_deepexag.style import precision
 from tf_deepexag.style.discriminator import UGATITDiscriminator
 from tf_deepexag.style.generator import UGATITGenerator
 
@@ -61,11 +70,12 @@ class UGATIT(keras.Model):
         c = config
         gen = lambda name: UGATITGenerator(c.ngf, c.n_res, c.img_size, c.light,
                                            name=name)
-        self.genA2B, self.genB2A = gen("genA2B"), gen("genB2A")
-        self.disGA = UGATITDiscriminator(c.ndf, c.n_dis_global, name="disGA")
-        self.disGB = UGATITDiscriminator(c.ndf, c.n_dis_global, name="disGB")
-        self.disLA = UGATITDiscriminator(c.ndf, c.n_dis_local, name="disLA")
-        self.disLB = UGATITDiscriminator(c.ndf, c.n_dis_local, name="disLB")
+        with precision.policy_scope(c.mixed_precision):
+            self.genA2B, self.genB2A = gen("genA2B"), gen("genB2A")
+            self.disGA = UGATITDiscriminator(c.ndf, c.n_dis_global, name="disGA")
+            self.disGB = UGATITDiscriminator(c.ndf, c.n_dis_global, name="disGB")
+            self.disLA = UGATITDiscriminator(c.ndf, c.n_dis_local, name="disLA")
+            self.disLB = UGATITDiscriminator(c.ndf, c.n_dis_local, name="disLB")
         self._names = ("d_loss", "g_loss", "g_adv", "g_cycle", "g_identity",
                        "g_cam")
         self.trackers = {n: keras.metrics.Mean(name=n) for n in self._names}
@@ -86,9 +96,10 @@ class UGATIT(keras.Model):
 
     def build(self, input_shape=None):
         shape = (1, self.config.img_size, self.config.img_size, 3)
-        for net in (self.genA2B, self.genB2A, self.disGA, self.disGB,
-                    self.disLA, self.disLB):
-            net.build(shape)
+        with precision.policy_scope(self.config.mixed_precision):
+            for net in (self.genA2B, self.genB2A, self.disGA, self.disGB,
+                        self.disLA, self.disLB):
+                net.build(shape)
         self.built = True
 
     def compile(self, g_optimizer, d_optimizer, **kwargs):
@@ -99,10 +110,12 @@ class UGATIT(keras.Model):
     def call(self, a):
         return self.genA2B(a)
 
-    def _apply(self, optimizer, loss, tape, variables, num_replicas):
-        grads = tape.gradient(loss, variables)
+    def _apply(self, optimizer, scaled_loss, tape, variables, num_replicas):
+        # `scaled_loss` carries the optimizer's loss scale (1 without a
+        # LossScaleOptimizer); the decay term is scaled alike.
+        grads = tape.gradient(scaled_loss, variables)
         wd = self.config.weight_decay / num_replicas
-        grads = [g + wd * v for g, v in zip(grads, variables)]
+        grads = [g + optimizer.scale_loss(wd * v) for g, v in zip(grads, variables)]
         optimizer.apply_gradients(zip(grads, variables))
 
     def _dis_losses(self, real_a, real_b, fake_a, fake_b):
@@ -131,8 +144,9 @@ class UGATIT(keras.Model):
         #    B->A->B L1, identity B->B / A->A L1, CAM BCE (other-domain
         #    input -> 1, own-domain input -> 0).
         # 3. Losses are divided by the replica count so the all-reduced sum
-        #    of gradients is the global-batch mean; coupled L2 weight decay
-        #    is added to the gradients; rho is clipped by its constraint.
+        #    of gradients is the global-batch mean (and multiplied by the
+        #    loss scale under float16); coupled L2 weight decay is added to
+        #    the gradients; rho is clipped by its constraint.
         c = self.config
         num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
         real_a = ops.convert_to_tensor(batch["A"], "float32")
@@ -143,7 +157,7 @@ class UGATIT(keras.Model):
         with tf.GradientTape() as tape:
             d_loss = self._dis_losses(real_a, real_b, ops.stop_gradient(fake_a),
                                       ops.stop_gradient(fake_b))
-            scaled = d_loss / num_replicas
+            scaled = self.d_optimizer.scale_loss(d_loss / num_replicas)
         self._apply(self.d_optimizer, scaled, tape,
                     self.discriminator_variables, num_replicas)
 
@@ -165,7 +179,7 @@ class UGATIT(keras.Model):
                    + _bce_logits(cam_a2b, 1.0) + _bce_logits(cam_b2b, 0.0))
             g_loss = (c.adv_weight * adv + c.cycle_weight * cycle
                       + c.identity_weight * identity + c.cam_weight * cam)
-            scaled = g_loss / num_replicas
+            scaled = self.g_optimizer.scale_loss(g_loss / num_replicas)
         self._apply(self.g_optimizer, scaled, tape, self.generator_variables,
                     num_replicas)
 

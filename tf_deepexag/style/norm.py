@@ -14,6 +14,10 @@ optimizer applies after each update: the authors' `RhoClipper(0, 1)`.
 Departure: torch.var is unbiased (divides by N-1); `ops.moments` (which
 converts to a TFLite builtin) divides by N. The difference is a factor
 N/(N-1) on the variance, 1.0002 for a 64x64 map.
+
+Precision: statistics, the mix and the affine transform are computed in
+float32 whatever the layer's policy (rho, gamma, beta are float32 weights read
+without autocasting); the result is cast to the layer's compute dtype.
 """
 
 import keras
@@ -29,6 +33,8 @@ class ClipRho(keras.constraints.Constraint):
 
 
 def _lin(x, rho, eps):
+    """Float32 mix of instance- and layer-normalised `x` (any float dtype)."""
+    x = ops.cast(x, "float32")
     in_mean, in_var = ops.moments(x, axes=[1, 2], keepdims=True)
     ln_mean, ln_var = ops.moments(x, axes=[1, 2, 3], keepdims=True)
     x_in = (x - in_mean) * ops.rsqrt(in_var + eps)
@@ -59,14 +65,15 @@ class ILN(keras.layers.Layer):
     def build(self, input_shape):
         c = input_shape[-1]
         self.rho = self.add_weight(shape=(c,), initializer="zeros", name="rho",
-                                   constraint=ClipRho())
+                                   constraint=ClipRho(), autocast=False)
         self.gamma = self.add_weight(shape=(c,), initializer="ones",
-                                     name="gamma")
+                                     name="gamma", autocast=False)
         self.beta = self.add_weight(shape=(c,), initializer="zeros",
-                                    name="beta")
+                                    name="beta", autocast=False)
 
     def call(self, x):
-        return _lin(x, self.rho, self.epsilon) * self.gamma + self.beta
+        y = _lin(x, self.rho, self.epsilon) * self.gamma + self.beta
+        return ops.cast(y, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -101,11 +108,14 @@ class AdaLIN(keras.layers.Layer):
         input_shape = x_shape
         self.rho = self.add_weight(shape=(input_shape[-1],),
                                    initializer=keras.initializers.Constant(0.9),
-                                   name="rho", constraint=ClipRho())
+                                   name="rho", constraint=ClipRho(),
+                                   autocast=False)
 
     def call(self, x, gamma, beta):
         y = _lin(x, self.rho, self.epsilon)
-        return y * gamma[:, None, None, :] + beta[:, None, None, :]
+        gamma = ops.cast(gamma, "float32")[:, None, None, :]
+        beta = ops.cast(beta, "float32")[:, None, None, :]
+        return ops.cast(y * gamma + beta, self.compute_dtype)
 
     def compute_output_shape(self, x_shape, gamma_shape=None,
                              beta_shape=None):

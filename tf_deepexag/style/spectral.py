@@ -10,6 +10,10 @@ through sigma with u, v held constant, as in PyTorch.
 `keras.layers.SpectralNormalization` is not used: it overwrites the kernel
 with W / sigma in place, so the optimiser steps on the normalised weight and
 the raw weight (which the U-GAT-IT discriminator's CAM reuses) is lost.
+
+Precision: the kernel and `u` are float32 weights read without autocasting,
+so the power iteration and sigma are float32 under any policy; only the
+normalised kernel is cast to the compute dtype for the product.
 """
 
 import keras
@@ -26,9 +30,11 @@ class _SpectralMixin:
     def _build_u(self, units):
         self.u = self.add_weight(
             shape=(units,), name="sn_u", trainable=False, aggregation="mean",
-            initializer=keras.initializers.RandomNormal(stddev=1.0))
+            initializer=keras.initializers.RandomNormal(stddev=1.0),
+            autocast=False)
 
     def _normalized(self, kernel, training):
+        """`kernel / sigma` in float32 (`kernel` a float32 weight)."""
         w = ops.reshape(kernel, (-1, kernel.shape[-1]))  # (fan_in, units)
         u = ops.stop_gradient(self.u)
         v = ops.stop_gradient(_normalize(ops.matmul(w, u)))
@@ -69,14 +75,15 @@ class SpectralConv2D(_SpectralMixin, keras.layers.Layer):
         k, cin = self.kernel_size, input_shape[-1]
         self.kernel = self.add_weight(
             shape=(k, k, cin, self.filters), name="kernel",
-            initializer=keras.initializers.HeUniform())
+            initializer=keras.initializers.HeUniform(), autocast=False)
         self.bias = (self.add_weight(shape=(self.filters,), name="bias",
                                      initializer="zeros")
                      if self.use_bias else None)
         self._build_u(self.filters)
 
     def call(self, x, training=False):
-        kernel = self._normalized(self.kernel, training)
+        kernel = ops.cast(self._normalized(self.kernel, training),
+                          self.compute_dtype)
         y = ops.conv(x, kernel, strides=self.strides, padding="valid")
         return y + self.bias if self.use_bias else y
 
@@ -113,15 +120,16 @@ class SpectralDense(_SpectralMixin, keras.layers.Layer):
     def build(self, input_shape):
         self.kernel = self.add_weight(
             shape=(input_shape[-1], self.units), name="kernel",
-            initializer=keras.initializers.HeUniform())
+            initializer=keras.initializers.HeUniform(), autocast=False)
         self._build_u(self.units)
 
     def normalized_kernel(self, training=False):
-        """Returns the kernel divided by its spectral norm, (Cin, units)."""
+        """Returns the kernel divided by its spectral norm, (Cin, units) float32."""
         return self._normalized(self.kernel, training)
 
     def call(self, x, training=False):
-        return ops.matmul(x, self.normalized_kernel(training))
+        kernel = ops.cast(self.normalized_kernel(training), self.compute_dtype)
+        return ops.matmul(x, kernel)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.units)

@@ -19,6 +19,7 @@ from absl import logging
 
 from tf_deepexag import fileio, training
 from tf_deepexag.data import unpaired
+from tf_deepexag.style import precision
 from tf_deepexag.style.config import UGATITConfig
 from tf_deepexag.style.model import UGATIT
 from tf_deepexag.style.processing import to_model_input, to_uint8
@@ -30,7 +31,12 @@ MUTABLE = ("num_steps",)  # settings a resumed run may change
 
 
 def build(config, strategy=None):
-    """Builds (model, g_optimizer, d_optimizer) under `strategy`'s scope."""
+    """Builds (model, g_optimizer, d_optimizer) under `strategy`'s scope.
+
+    The networks take `config.mixed_precision`'s dtype policy (variables stay
+    float32); under `"mixed_float16"` both Adams are wrapped in a
+    `keras.optimizers.LossScaleOptimizer` (dynamic scale).
+    """
     strategy = strategy or tf.distribute.get_strategy()
     with strategy.scope():
         keras.utils.set_random_seed(config.seed)
@@ -40,8 +46,11 @@ def build(config, strategy=None):
         def adam():
             lr = (LinearDecaySchedule(config.lr, config.num_steps)
                   if config.decay_flag else config.lr)
-            return keras.optimizers.Adam(lr, beta_1=config.beta_1,
-                                         beta_2=config.beta_2)
+            optimizer = keras.optimizers.Adam(lr, beta_1=config.beta_1,
+                                              beta_2=config.beta_2)
+            if precision.needs_loss_scaling(config.mixed_precision):
+                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+            return optimizer
         g_opt, d_opt = adam(), adam()
         g_opt.build(model.generator_variables)
         d_opt.build(model.discriminator_variables)
@@ -78,6 +87,21 @@ def export_generator(model, model_dir):
     return path
 
 
+def _settings(model_dir, config):
+    """The settings saved in (or checked against) `model_dir/config.json`.
+
+    A resume with another `mixed_precision` is refused like any other change:
+    the float16 optimizers carry loss-scale state the others lack. Runs saved
+    before the setting existed trained in float32 and resume as such.
+    """
+    settings = config.to_dict()
+    path = os.path.join(model_dir, training.CONFIG_FILE)
+    if (settings["mixed_precision"] == "float32" and os.path.isfile(path)
+            and "mixed_precision" not in fileio.read_json(path)):
+        del settings["mixed_precision"]
+    return settings
+
+
 def train(config, data_dir, model_dir, strategy="default", log_every=100,
           checkpoint_every=1000, summary_every=1000, jit_compile=False,
           on_error="skip"):
@@ -93,7 +117,8 @@ def train(config, data_dir, model_dir, strategy="default", log_every=100,
     folder = unpaired.read_unpaired_folder(data_dir, on_error=on_error,
                                            require=("trainA", "trainB"))
     strategy = training.make_strategy(strategy)
-    training.write_or_check_config(model_dir, config.to_dict(), mutable=MUTABLE)
+    training.write_or_check_config(model_dir, _settings(model_dir, config),
+                                   mutable=MUTABLE)
     model, g_opt, d_opt = build(config, strategy)
     dataset = unpaired.unpaired_train_dataset(
         folder.train_a, folder.train_b, config.batch_size, config.load_size,
