@@ -1,9 +1,10 @@
-"""`python -m tf_deepexag data {synthetic,to_tfrecord,unpaired} ...`: dataset tools.
+"""`python -m tf_deepexag data {synthetic,to_tfrecord,unpaired,autotoon} ...`: dataset tools.
 
     python -m tf_deepexag data synthetic --out data/synthetic --num_persons 41
     python -m tf_deepexag data to_tfrecord data/synthetic --out pairs.tfrecord
     python -m tf_deepexag data unpaired --photos selfies/ --caricatures drawings/ \
         --out data/selfie2caricature --size 256
+    python -m tf_deepexag data autotoon ~/AutoToon --out autotoon_landmarks.json
 """
 
 import sys
@@ -78,11 +79,31 @@ def _add_unpaired_parser(commands):
                           help="Multiplies the crop side (1: head and hair). Default: 1.")
     unpaired.add_argument("--seed", type=int, default=0, help="Split seed. Default: 0.")
 
+    autotoon = commands.add_parser(
+        "autotoon", help="Landmark pairs from a clone of adobe-research/AutoToon: "
+                         "points detected on each photo, mapped through the artist's "
+                         "warp (the file format of the shipped asset).")
+    autotoon.add_argument("root", help="The clone (or its dataset/ folder).")
+    autotoon.add_argument("--out", required=True, help="Output .json file.")
+    autotoon.add_argument("--warp", choices=("warp32", "warp16"), default="warp32",
+                          help="Warp fields to map the points through. Default: warp32.")
+
 
 def run(args):
     """Runs the `data` sub-command named by `args.data_command`."""
     return {"synthetic": _run_synthetic, "to_tfrecord": _run_to_tfrecord,
-            "unpaired": _run_unpaired}[args.data_command](args)
+            "unpaired": _run_unpaired,
+            "autotoon": _run_autotoon}[args.data_command](args)
+
+
+def _run_autotoon(args):
+    from tf_deepexag.data import autotoon  # pylint: disable=g-import-not-at-top
+
+    landmarks = autotoon.read_autotoon(args.root, warp=args.warp)
+    landmarks.save(args.out)
+    print(f"Wrote {len(landmarks)} pairs ({int(landmarks.is_test.sum())} in the test "
+          f"split) to {args.out}")
+    return 0
 
 
 def _progress(total, desc):

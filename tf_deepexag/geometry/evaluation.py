@@ -1,11 +1,27 @@
-"""The landmark error used to compare geometry models and baselines.
+"""The measures used to compare geometry models and baselines.
 
-Definition: the prediction is moved onto the target caricature by the
+Shapes: B faces, S samples, N points.
+
+Landmark error: the prediction is moved onto the target caricature by the
 least-squares similarity (Procrustes: translation, rotation, uniform scale),
 then the mean point-to-point Euclidean distance is divided by the target's
 inter-ocular distance (outer eye corners 36 and 45). Pose and size are thus
 factored out: the error measures shape only, the same way for every method.
+
+Displacements: a face (model output or artist's caricature) is moved onto its
+photo by the least-squares similarity, and its displacement is the `(N, 2)`
+difference from the photo in units of the photo's inter-ocular distance, so
+the artist's pose and the image scale drop out. From them:
+    cosine    = <d_model, d_artist> / (|d_model| |d_artist|)   per face, over
+                all 2N coordinates (0 where a displacement is zero, e.g. the
+                identity)
+    magnitude = mean point length of a displacement (IOD)
+    ratio     = sum_faces magnitude(model) / sum_faces magnitude(artist)
+The spread of several samples of one face is their mean pairwise landmark
+error (`landmark_error` of one sample against another, averaged over pairs).
 """
+
+import itertools
 
 import numpy as np
 
@@ -19,3 +35,79 @@ def landmark_error(predicted, target):
     aligned = landmarks.align(predicted, target, "procrustes").numpy()
     distance = np.linalg.norm(aligned - target, axis=-1).mean(axis=-1)
     return distance / landmarks.interocular_distance(target)
+
+
+def displacement(points, photo):
+    """`(..., N, 2)` displacement of faces from their photos, in photo IODs."""
+    points = np.asarray(points, np.float64)
+    photo = np.broadcast_to(np.asarray(photo, np.float64), points.shape)
+    aligned = landmarks.align(points, photo, "procrustes").astype(np.float64)
+    return (aligned - photo) / landmarks.interocular_distance(photo)[..., None, None]
+
+
+def magnitude(points, photo):
+    """Mean point length `(...,)` of `displacement(points, photo)`."""
+    return np.linalg.norm(displacement(points, photo), axis=-1).mean(axis=-1)
+
+
+def displacement_cosine(predicted, target, photo):
+    """Per-face cosine `(...,)` between predicted and target displacements."""
+    shape = np.broadcast_shapes(np.shape(predicted), np.shape(target), np.shape(photo))
+    photo = np.broadcast_to(photo, shape)
+    a = displacement(np.broadcast_to(predicted, shape), photo)
+    b = displacement(np.broadcast_to(target, shape), photo)
+    a, b = a.reshape(a.shape[:-2] + (-1,)), b.reshape(b.shape[:-2] + (-1,))
+    norms = np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1)
+    dot = np.sum(a * b, axis=-1)
+    return np.where(norms > 1e-12, dot / np.maximum(norms, 1e-12), 0.0)
+
+
+def sample_spread(samples):
+    """Mean pairwise landmark error `(B,)` between the S >= 2 samples of each face.
+
+    Args:
+        samples: `(B, S, N, 2)`.
+    """
+    samples = np.asarray(samples, np.float64)
+    if samples.ndim != 4 or samples.shape[1] < 2:
+        raise ValueError(f"`samples` must be (B, S >= 2, N, 2), got {samples.shape}.")
+    pairs = list(itertools.combinations(range(samples.shape[1]), 2))
+    return np.mean([landmark_error(samples[:, i], samples[:, j]) for i, j in pairs],
+                   axis=0)
+
+
+def score(predicted, target, photo):
+    """The deterministic measures of `(B, N, 2)` predictions, as a dict.
+
+    Returns:
+        `error` (mean landmark error), `error_per_face` (list), `cosine`
+        (mean), `ratio` (magnitude ratio) and `magnitude` (model, IOD).
+    """
+    predicted, target, photo = (np.asarray(x, np.float64)
+                                for x in (predicted, target, photo))
+    error = landmark_error(predicted, target)
+    moved = magnitude(predicted, photo)
+    return {"error": float(error.mean()), "error_per_face": error.tolist(),
+            "cosine": float(displacement_cosine(predicted, target, photo).mean()),
+            "ratio": float(moved.sum() / magnitude(target, photo).sum()),
+            "magnitude": float(moved.mean())}
+
+
+def score_samples(samples, target, photo):
+    """Measures of `(B, S, N, 2)` random samples, as a dict.
+
+    Returns:
+        `sample_error` (mean over faces and samples), `sample_error_per_draw`
+        (S means over faces: each draw scored alone), `sample_cosine`, and
+        `spread` (mean pairwise error between a face's samples; S >= 2).
+    """
+    samples = np.asarray(samples, np.float64)
+    target = np.asarray(target, np.float64)[:, None]
+    photo = np.asarray(photo, np.float64)[:, None]
+    error = landmark_error(samples, target)  # (B, S)
+    out = {"sample_error": float(error.mean()),
+           "sample_error_per_draw": error.mean(axis=0).tolist(),
+           "sample_cosine": float(displacement_cosine(samples, target, photo).mean())}
+    if samples.shape[1] >= 2:
+        out["spread"] = float(sample_spread(samples).mean())
+    return out
