@@ -176,3 +176,13 @@ def test_export_tflite_bad_paths(tmp_path):
     with pytest.raises(ValueError, match="junk.txt"):
         export_tflite(str(tmp_path / "junk.txt"), str(tmp_path / "out"))
     assert not os.path.exists(tmp_path / "out")
+
+
+def test_export_refuses_a_folder_with_other_files(tmp_path):
+    # The export replaces `out` as a whole (one swap, never old and new files
+    # mixed), so a folder holding anything else is refused before any work.
+    from tf_deepexag.export import export_tflite
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="notes.txt"):
+        export_tflite("no/such/model", str(tmp_path))
+    assert (tmp_path / "notes.txt").read_text() == "mine"

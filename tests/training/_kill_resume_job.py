@@ -24,7 +24,8 @@ import tensorflow as tf  # noqa: E402
 from absl import logging  # noqa: E402
 
 from tf_deepexag import training  # noqa: E402
-from tf_deepexag.geometry import VAEConfig, trainer  # noqa: E402
+from tf_deepexag.geometry import VAEConfig  # noqa: E402
+from tf_deepexag.training import vae_trainer as trainer  # noqa: E402
 
 # Checkpoints every 10 steps, evaluations every 20: 20 and 40 have both.
 # Recurrent dropout is on (the default), so every step draws noise.

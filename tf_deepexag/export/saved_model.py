@@ -13,10 +13,10 @@ checks dtypes and shapes by name in Python first.
 
 import os
 import shutil
-import tempfile
 
 import tensorflow as tf
 
+from tf_deepexag import fileio
 from tf_deepexag.export.graphs import ExportGraphs
 from tf_deepexag.export.loading import load_geometry, load_style
 from tf_deepexag.export.signatures import ServingModule
@@ -56,7 +56,12 @@ def export_saved_model(model_dir, out, style=None, version=None):
         raise ValueError(f"SavedModel version already exists: {final}")
     module = ServingModule(ExportGraphs(model, stats, generator))
     os.makedirs(out, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".tmp-", dir=out)
+    for stale in os.listdir(out):  # left by a killed export
+        if stale.startswith("." + str(int(version)) + ".") and stale.endswith(".tmp"):
+            shutil.rmtree(os.path.join(out, stale), ignore_errors=True)
+    # Hidden until renamed (TF Serving never loads a half-written version),
+    # with a plain new folder's permissions (the umask's), not mkdtemp's 0700.
+    tmp = fileio.make_temp_dir(out, str(int(version)))
     try:
         tf.saved_model.save(module, tmp, signatures=module.signatures())
         os.rename(tmp, final)

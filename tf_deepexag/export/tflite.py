@@ -114,16 +114,29 @@ def export_tflite(model_dir, out, style=None, quantizations=QUANTIZATIONS):
         quantizations: which of `QUANTIZATIONS` to write.
 
     Raises:
-        FileNotFoundError / ValueError: bad model paths.
+        FileNotFoundError / ValueError: bad model paths; `out` holding other
+            files than `.tflite` ones (the folder is replaced as a whole).
     """
+    out = os.path.abspath(os.fspath(out))
+    if os.path.isdir(out):
+        others = sorted(f for f in os.listdir(out) if not f.endswith(".tflite"))
+        if others:
+            raise ValueError(f"`out` {out!r} holds other files than .tflite ones "
+                             f"({', '.join(others[:3])}): the export replaces the folder "
+                             "as a whole, give it a folder of its own.")
     model, stats = load_geometry(model_dir)
     generator = load_style(style)
     graphs = ExportGraphs(model, stats, generator)
     sizes = {}
-    for name, function in tflite_functions(graphs).items():
-        for q in quantizations:
-            data = convert(function, graphs, q)
-            path = os.path.join(os.fspath(out), f"{name}_{q}.tflite")
-            fileio.write_bytes_atomic(path, data)
-            sizes[os.path.basename(path)] = len(data)
+    # Every file is written into a temporary folder that replaces `out` in one
+    # swap, so a crash never leaves old and new files mixed.
+    with fileio.atomic_directory(out) as tmp:
+        for name, function in tflite_functions(graphs).items():
+            for q in quantizations:
+                data = convert(function, graphs, q)
+                file_name = f"{name}_{q}.tflite"
+                with open(os.path.join(tmp, file_name), "wb") as f:
+                    f.write(data)
+                os.chmod(os.path.join(tmp, file_name), fileio.file_mode())
+                sizes[file_name] = len(data)
     return sizes

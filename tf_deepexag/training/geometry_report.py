@@ -22,7 +22,7 @@ def score_exaggerator(exaggerator, pairs, samples=3, seed=0, temperature=1.0):
     """Deterministic and sampled scores of an `Exaggerator` (library defaults
     for the samples: `temperature`, the model's own noise)."""
     out = score_method(
-        lambda p: exaggerator.exaggerate(p, deterministic=True)[:, 0], pairs)
+        lambda p: exaggerator.exaggerate(p, temperature=0.0)[:, 0], pairs)
     if samples:
         drawn = exaggerator.exaggerate(pairs.photo, num_samples=samples, seed=seed,
                                        temperature=temperature)  # (B, S, N, 2)
