@@ -118,8 +118,9 @@ def test_tflite_stylize_any_size_matches_keras(cartoongan, stylize_files):
             if q == "fp32":
                 _assert_close_u8(got, want)
             worst[q] = min(worst.get(q, np.inf), psnr(got, want))
-    # Measured (2-core CPU): fp32 inf, fp16 ~52 dB, int8 ~30 dB on this tiny
-    # random net (whose small tensors mostly stay float).
+    # Thresholds for the tiny random net (whose small tensors mostly stay
+    # float). The shipped shinkai at 256 x 240 measured fp16 89 dB, int8
+    # 38.5 dB (mean 2.1 grey levels) against Keras.
     assert worst["fp16"] >= 40, worst
     assert worst["int8"] >= 25, worst
 

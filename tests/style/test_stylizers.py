@@ -83,14 +83,16 @@ def test_cartoongan_any_size(shape):
 
 def _by_hand(gen, image, size=None):
     """The CartoonGAN path written out with NumPy and TF's resize: [-1, 1],
-    mirrored pad to a multiple of 4, generator, crop, resize back, round."""
+    mirrored pad to a multiple of 4 and at least 8 (NumPy repeats the mirror),
+    generator, crop, resize back, round."""
     import tensorflow as tf
     h, w = image.shape[:2]
     x = image.astype(np.float32)
     if size is not None:
         x = np.clip(tf.image.resize(x, size, "bilinear", antialias=True).numpy(), 0, 255)
     sh, sw = x.shape[:2]
-    x = np.pad(x, ((0, -sh % 4), (0, -sw % 4), (0, 0)), mode="symmetric") / 127.5 - 1
+    ph, pw = max(8, sh + -sh % 4) - sh, max(8, sw + -sw % 4) - sw  # at least 8
+    x = np.pad(x, ((0, ph), (0, pw), (0, 0)), mode="symmetric") / 127.5 - 1
     y = np.asarray(gen(x[None].astype(np.float32)))[0, :sh, :sw]
     if size is not None:
         y = tf.image.resize(y, (h, w), "bilinear", antialias=True).numpy()
