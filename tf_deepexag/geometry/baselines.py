@@ -48,8 +48,8 @@ class EDFM:
         matrix = landmarks.estimate_similarity(points, target, "procrustes")
         aligned = landmarks.apply_similarity(points, matrix).numpy()
         exaggerated = self.mean + self.k * (aligned - self.mean)
-        back = landmarks.apply_similarity(exaggerated, landmarks.invert_similarity(matrix))
-        return back.numpy().astype(np.float32)
+        back = np.asarray(landmarks.apply_similarity(exaggerated, landmarks.invert_similarity(matrix)))
+        return back.astype(np.float32)
 
     @classmethod
     def fit(cls, photo_points, caricature_points, grid=None):
@@ -73,7 +73,7 @@ def _to_canonical(points, mean):
     points = np.asarray(points, np.float64)
     matrix = landmarks.estimate_similarity(points, np.broadcast_to(mean, points.shape),
                                            "procrustes")
-    return landmarks.apply_similarity(points, matrix).astype(np.float64), matrix
+    return np.asarray(landmarks.apply_similarity(points, matrix), np.float64), matrix
 
 
 def canonical_offsets(photo_points, caricature_points, mean):
@@ -89,7 +89,7 @@ def canonical_offsets(photo_points, caricature_points, mean):
     photo = np.asarray(photo_points, np.float64)
     caricature = landmarks.align(caricature_points, photo, "procrustes")
     photo_c, matrix = _to_canonical(photo, mean)
-    caricature_c = landmarks.apply_similarity(caricature, matrix).astype(np.float64)
+    caricature_c = np.asarray(landmarks.apply_similarity(caricature, matrix), np.float64)
     return photo_c - mean, caricature_c - photo_c
 
 
@@ -112,7 +112,7 @@ class _CanonicalDisplacement:
         points = points.reshape((-1,) + self.mean.shape)
         photo_c, matrix = _to_canonical(points, self.mean)
         moved = photo_c + self.strength * self.displacement(photo_c - self.mean)
-        out = landmarks.apply_similarity(moved, landmarks.invert_similarity(matrix))
+        out = np.asarray(landmarks.apply_similarity(moved, landmarks.invert_similarity(matrix)))
         return out[0] if single else out
 
     def fit_strength(self, photo_points, caricature_points, grid=None):
@@ -148,7 +148,7 @@ class MeanDisplacement(_CanonicalDisplacement):
     def fit(cls, photo_points, caricature_points, fit_strength=True):
         """Mean shape and mean displacement of the pairs; the strength by grid
         search on the same pairs when `fit_strength`."""
-        mean = landmarks.mean_shape(photo_points).astype(np.float64)
+        mean = np.asarray(landmarks.mean_shape(photo_points), np.float64)
         _, displacement = canonical_offsets(photo_points, caricature_points, mean)
         model = cls(mean, displacement.mean(axis=0))
         return model.fit_strength(photo_points, caricature_points) if fit_strength else model
@@ -202,7 +202,7 @@ class RidgeMap(_CanonicalDisplacement):
         shape's inter-ocular distance, so `ridges` are comparable across
         datasets.
         """
-        mean = landmarks.mean_shape(photo_points).astype(np.float64)
+        mean = np.asarray(landmarks.mean_shape(photo_points), np.float64)
         unit = float(landmarks.interocular_distance(mean))
         deviation, displacement = canonical_offsets(photo_points, caricature_points, mean)
         x = deviation.reshape(len(deviation), -1) / unit

@@ -34,15 +34,15 @@ def landmark_error(predicted, target):
     target = np.broadcast_to(np.asarray(target, np.float64), predicted.shape)
     aligned = landmarks.align(predicted, target, "procrustes").numpy()
     distance = np.linalg.norm(aligned - target, axis=-1).mean(axis=-1)
-    return distance / landmarks.interocular_distance(target)
+    return distance / np.asarray(landmarks.interocular_distance(target))
 
 
 def displacement(points, photo):
     """`(..., N, 2)` displacement of faces from their photos, in photo IODs."""
     points = np.asarray(points, np.float64)
     photo = np.broadcast_to(np.asarray(photo, np.float64), points.shape)
-    aligned = landmarks.align(points, photo, "procrustes").astype(np.float64)
-    return (aligned - photo) / landmarks.interocular_distance(photo)[..., None, None]
+    aligned = np.asarray(landmarks.align(points, photo, "procrustes"), np.float64)
+    return (aligned - photo) / np.asarray(landmarks.interocular_distance(photo))[..., None, None]
 
 
 def magnitude(points, photo):
