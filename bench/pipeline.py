@@ -22,15 +22,22 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from bench._quiet import wait_for_idle  # pylint: disable=wrong-import-position
 from bench._report import report  # pylint: disable=wrong-import-position
 from tf_deepexag import fileio, pipeline  # pylint: disable=wrong-import-position
 from tf_deepexag.style import stylizers  # pylint: disable=wrong-import-position
 
 
-def _times_ms(fn, repeats=5, cpu=None):
-    """Wall ms of each call; `cpu` (a list) receives each call's process CPU ms."""
+def _times_ms(fn, repeats=5, cpu=None, idle=None):
+    """Wall ms of each call; `cpu` (a list) receives each call's process CPU ms.
+
+    With `idle` (a list), each call first waits for a quiet machine
+    (`_quiet.wait_for_idle`) and the list receives the idle fraction seen.
+    """
     times = []
     for _ in range(repeats):
+        if idle is not None:
+            idle.append(wait_for_idle())
         start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append(1000 * (time.perf_counter() - start))
@@ -39,8 +46,10 @@ def _times_ms(fn, repeats=5, cpu=None):
     return times
 
 
-def _median_ms(fn, repeats=5):
-    return float(np.median(_times_ms(fn, repeats)))
+def _stage_row(stage, fn, repeats=5):
+    cpu = []
+    times = _times_ms(fn, repeats, cpu=cpu)
+    return {"stage": stage, "ms": float(np.median(times)), "cpu_ms": float(np.median(cpu))}
 
 
 def _style_option_rows(style, warped):
@@ -72,6 +81,9 @@ def main():
                              "Default: the pipeline's.")
     parser.add_argument("--style_options", action="store_true",
                         help="Also time the style at other sides and in bfloat16.")
+    parser.add_argument("--quiet", action="store_true",
+                        help="Before each whole-photo timing wait (up to 2 min) until the "
+                             "CPUs were 85%% idle for a second (for a shared machine).")
     args = parser.parse_args()
     from skimage import data as skdata  # pylint: disable=import-outside-toplevel
 
@@ -89,18 +101,28 @@ def main():
     generated = artist.geometry(crop_points, num_samples=1, temperature=0.0, seed=0)[0]
     warped = np.asarray(artist.warp(crop, crop_points, generated))
     rows = [
-        {"stage": "detect (MTCNN + 68 points)", "ms": _median_ms(lambda: artist.landmarker(photo))},
-        {"stage": f"geometry ({args.geometry})", "ms": _median_ms(
-            lambda: artist.geometry(crop_points, num_samples=1, temperature=0.0, seed=0))},
-        {"stage": "warp_face (512 crop)", "ms": _median_ms(
-            lambda: artist.warp(crop, crop_points, generated))},
-        {"stage": f"style ({args.style})", "ms": _median_ms(lambda: artist.stylizer(warped))},
+        _stage_row("detect (MTCNN + 68 points)", lambda: artist.landmarker(photo)),
+        _stage_row(f"geometry ({args.geometry})", lambda: artist.geometry(
+            crop_points, num_samples=1, temperature=0.0, seed=0)),
+        _stage_row("warp_face (512 crop)", lambda: artist.warp(crop, crop_points, generated)),
+        _stage_row(f"style ({args.style})", lambda: artist.stylizer(warped)),
     ]
-    cpu = []
-    whole = _times_ms(lambda: artist(photo), cpu=cpu)
-    rows.append({"stage": "whole photo (detect -> geometry -> warp -> style)",
-                 "ms": float(np.median(whole)), "best_ms": min(whole),
-                 "cpu_ms": float(np.median(cpu))})
+    variants = {"": artist.stylizer}
+    if args.style_options and args.style.startswith("cartoongan:"):
+        variants[", style in mixed_bfloat16"] = stylizers.make_stylizer(
+            args.style, max_side=args.style_max_side or None, dtype="mixed_bfloat16",
+            style_weight=artist.stylizer.style_weight)
+    for label, stylizer in variants.items():
+        artist.stylizer = stylizer
+        artist(photo)  # traced
+        cpu, idle = [], [] if args.quiet else None
+        whole = _times_ms(lambda: artist(photo), cpu=cpu, idle=idle)
+        rows.append({"stage": f"whole photo (detect -> geometry -> warp -> style){label}",
+                     "ms": float(np.median(whole)), "best_ms": min(whole),
+                     "cpu_ms": float(np.median(cpu)),
+                     "idle_before": None if not idle else [round(f, 2) for f in idle]})
+        print(rows[-1], flush=True)
+    artist.stylizer = variants[""]
     if args.style_options and args.style.startswith("cartoongan:"):
         rows.extend(_style_option_rows(args.style, warped))
     with tempfile.TemporaryDirectory() as folder:

@@ -86,10 +86,11 @@ def torch_to_keras(arrays, layer_names):
 
 
 def _layer_weights(generator, layer):
+    """`{param: variable}` of one of the generator's layers."""
     sub = getattr(generator, layer)
-    keys = ("scale", "shift") if layer.startswith("in") else ("kernel", "bias")
-    return dict(zip(keys, (sub.scale, sub.shift) if layer.startswith("in")
-                    else (sub.kernel, sub.bias)))
+    if layer.startswith("in"):
+        return {"scale": sub.scale, "shift": sub.shift}
+    return {"kernel": sub.kernel, "bias": sub.bias}
 
 
 def set_weights(generator, keras_arrays):
