@@ -104,7 +104,10 @@ class Engine:
         self.stylizers = {}
         for spec in (styles or known_style_specs()):
             try:
-                self.stylizers[spec] = style.make_stylizer(spec)
+                # The pipeline's painting side and blend, as on the command line.
+                self.stylizers[spec] = style.make_stylizer(
+                    spec, max_side=pipeline.DEFAULT_STYLE_MAX_SIDE,
+                    style_weight=pipeline.DEFAULT_STYLE_WEIGHT)
             except Exception as e:  # pylint: disable=broad-except
                 # A named style must load; a discovered one is offered if it does.
                 if styles:

@@ -5,7 +5,7 @@
 2. trains the smoke VAE briefly with `python -m train.vae` (TensorBoard logs
    and checkpoints under `runs/vae_smoke`);
 3. caricatures the astronaut photo with the built-in model (deterministic
-   geometry, cartoon style) and writes the caricature and a figure;
+   geometry, the default CartoonGAN style) and writes the caricature and a figure;
 4. exports the built-in model as a SavedModel and TFLite and checks the
    TFLite output against Keras;
 then prints where each artifact is.
@@ -89,7 +89,7 @@ def run(args):
         print("skipped: train/ is not next to the installed package")
 
     _step("3/4 caricature the astronaut")
-    artist = pipeline.build_caricaturist(geometry="vae", style="cartoon")
+    artist = pipeline.build_caricaturist(geometry="vae", style=pipeline.DEFAULT_STYLE)
     result = artist(skdata.astronaut(), strength=1.0, temperature=0.0, seed=0)[0]
     caricature = os.path.join(out, "astronaut_caricature.png")
     figure = os.path.join(out, "astronaut_figure.png")
