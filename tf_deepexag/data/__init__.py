@@ -1,7 +1,8 @@
 """Datasets: readers, TFRecords, synthetic data and tf.data pipelines."""
 
-from tf_deepexag.data.autotoon import (AutoToonLandmarks, load_autotoon_landmarks,
-                                       read_autotoon)
+from tf_deepexag.data.augment import mirror_pairs, mirror_points
+from tf_deepexag.data.autotoon import (AutoToonLandmarks, autotoon_split,
+                                       load_autotoon_landmarks, read_autotoon)
 from tf_deepexag.data.landmark_set import LandmarkSet
 from tf_deepexag.data.paired import (COLUMNS, PAIRS_FILE, PairedLandmarks,
                                      read_paired_folder)
@@ -21,7 +22,8 @@ from tf_deepexag.data.unpaired import (UnpairedFolder, read_unpaired_folder,
                                        unpaired_test_dataset, unpaired_train_dataset)
 
 __all__ = [
-    "AutoToonLandmarks", "load_autotoon_landmarks", "read_autotoon", "COLUMNS", "PAIRS_FILE", "LandmarkSet", "PairedLandmarks", "SCHEMA_VERSION",
+    "AutoToonLandmarks", "autotoon_split", "load_autotoon_landmarks", "mirror_pairs",
+    "mirror_points", "read_autotoon", "COLUMNS", "PAIRS_FILE", "LandmarkSet", "PairedLandmarks", "SCHEMA_VERSION",
     "augment_scale", "generate_synthetic", "make_synthetic_pairs", "paired_stroke_dataset",
     "parse_pair", "preprocess_strokes", "read_caricature_data", "read_landmark_tfrecords",
     "read_paired_folder", "read_tfrecords", "read_webcaricature", "render_face",

@@ -66,7 +66,7 @@ def sample_step(params, uniforms, normals, temperature=1.0, deterministic=False)
 
 
 def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=1.0,
-                    deterministic=False, pen_from_photo=True, z=None):
+                    deterministic=False, pen_from_photo=True, z=None, noise=None):
     """Generates caricature strokes for photo strokes, feeding back own samples.
 
     Args:
@@ -81,12 +81,19 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
             original's inference) instead of sampling them.
         z: optional `(B, Z)` latent code used as is (the encoder is skipped;
             for interpolation).
+        noise: "mixture" or "correlated" (see `VAEConfig.sample_noise`); the
+            model's setting when None. With "correlated", each step takes the
+            likeliest component's mean plus `sqrt(temperature)` times the
+            head's correlated shift weighted by `eps_z[:, :J]`.
 
     Returns:
         float32 `(B, T, 5)` normalised caricature strokes.
     """
     if not getattr(model, "built", True):
         model.build()
+    config = getattr(model, "config", None)
+    noise = noise or getattr(config, "sample_noise", "mixture")
+    correlated = noise == "correlated" and not deterministic
     photo = tf.convert_to_tensor(photo_strokes, tf.float32)
     uniforms = tf.convert_to_tensor(uniforms, tf.float32)
     normals = tf.convert_to_tensor(normals, tf.float32)
@@ -95,6 +102,9 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
         if deterministic:
             z = mu
     z = tf.convert_to_tensor(z, tf.float32)
+    if correlated:
+        basis_noise = tf.sqrt(tf.cast(temperature, tf.float32)) * tf.convert_to_tensor(
+            eps_z, tf.float32)[:, :model.head.noise_components]  # (B, J)
     state = model.decoder.initial_state(z)
     start = tf.broadcast_to(tf.constant(START_TOKEN, tf.float32), tf.shape(photo[:, 0]))
     prev_photo, prev_car = start, start
@@ -107,9 +117,12 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
         x = model.decoder_inputs(photo_in, prev_car, index)[:, None, :]  # (B, 1, I)
         out, h, c = model.decoder(x, z, initial_state=state)
         state = [h, c]
-        params = model.head(out[:, 0], photo[:, t, :2], index, z)  # (B, P)
+        params = model.head(out[:, 0], photo[:, t, :2], index, z,
+                            photo_sequence=photo[..., :2])  # (B, P)
         offset, pen = sample_step(params, uniforms[:, t], normals[:, t], temperature,
-                                  deterministic)
+                                  deterministic or correlated)
+        if correlated:
+            offset = offset + model.head.noise_shift(basis_noise, index)
         if pen_from_photo:
             pen = photo[:, t, 2:]
         step = tf.concat([offset, pen], axis=-1)  # (B, 5)

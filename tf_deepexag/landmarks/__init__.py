@@ -7,7 +7,7 @@ from tf_deepexag.landmarks.alignment import (align, apply_similarity,
 from tf_deepexag.landmarks.pts import (format_pts, parse_points_text, read_pts,
                                        write_pts)
 from tf_deepexag.landmarks.scheme import (IBUG68, SCHEMES, WEBCARICATURE17,
-                                          LandmarkScheme, check_points)
+                                          LandmarkScheme, check_points, mirror_points)
 from tf_deepexag.landmarks.statistics import (NormalizationStats,
                                               interocular_distance, mean_shape,
                                               offset_scale)
@@ -17,6 +17,7 @@ __all__ = [
     "IBUG68", "SCHEMES", "WEBCARICATURE17", "LandmarkScheme", "NormalizationStats",
     "align", "apply_similarity", "check_points", "estimate_similarity", "format_pts",
     "from_stroke5", "interocular_distance", "invert_similarity", "mean_shape",
+    "mirror_points",
     "offset_scale", "parse_points_text", "read_pts", "similarity_matrix", "to_stroke5",
     "write_pts",
 ]
