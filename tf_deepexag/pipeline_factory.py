@@ -1,7 +1,7 @@
 """Builds a `Caricaturist` from stage specs, as the CLI and the demo name them.
 
-Geometry specs: `"vae"` (the built-in model, `assets/vae_synthetic`),
-`"vae:<model dir>"`, `"edfm"`
+Geometry specs: `"vae"` (the default built-in model), `"vae:autotoon"` and
+`"vae:synthetic"` (the built-in models by name), `"vae:<model dir>"`, `"edfm"`
 (exaggerate the difference from the mean face, fitted on the built-in
 synthetic pairs), `"identity"`. Style specs: see `style.make_stylizer`.
 """
@@ -12,7 +12,8 @@ import numpy as np
 
 from tf_deepexag import pipeline
 
-GEOMETRY_SPECS = ("vae", "vae:<model dir>", "edfm", "identity")
+GEOMETRY_SPECS = ("vae", "vae:autotoon", "vae:synthetic", "vae:<model dir>", "edfm",
+                  "identity")
 
 
 class _SampledGeometry:

@@ -12,7 +12,7 @@ import os
 import numpy as np
 import pytest
 
-from tf_deepexag.geometry import (EDFM, default_model_dir, evaluation, identity,
+from tf_deepexag.geometry import (EDFM, builtin_model_dir, evaluation, identity,
                                   load_exaggerator, trainer)
 
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -46,7 +46,7 @@ def _parse_like(value, example):
 
 
 def test_shipped_config_matches_the_flagfile():
-    with open(os.path.join(default_model_dir(), "config.json"), encoding="utf-8") as f:
+    with open(os.path.join(builtin_model_dir("synthetic"), "config.json"), encoding="utf-8") as f:
         shipped = json.load(f)
     flags = _flags(_FLAGFILE)
     # `num_steps` is a mutable run setting (a resumed run may raise it), so it
@@ -55,7 +55,7 @@ def test_shipped_config_matches_the_flagfile():
     assert len(compared) >= 25, compared  # the flagfile sets nearly every setting
     for key in compared:
         assert shipped[key] == _parse_like(flags[key], shipped[key]), key
-    with open(os.path.join(default_model_dir(), "stats.json"), encoding="utf-8") as f:
+    with open(os.path.join(builtin_model_dir("synthetic"), "stats.json"), encoding="utf-8") as f:
         assert (json.load(f)["mean_shape"] is not None) == (
             flags["input_frame"] == "canonical")
 
@@ -64,7 +64,7 @@ def test_shipped_config_matches_the_flagfile():
 def test_builtin_model_beats_identity_and_edfm_on_held_out_persons():
     train_pairs, test_pairs = _split()
     assert not set(train_pairs.persons) & set(test_pairs.persons)
-    exaggerator = load_exaggerator()
+    exaggerator = load_exaggerator("synthetic")
     generated = exaggerator.exaggerate(test_pairs.photo, deterministic=True)[:, 0]
     vae = evaluation.landmark_error(generated, test_pairs.caricature).mean()
     edfm = EDFM.fit(train_pairs.photo, train_pairs.caricature)
@@ -76,6 +76,6 @@ def test_builtin_model_beats_identity_and_edfm_on_held_out_persons():
     np.testing.assert_allclose([identity_error, edfm_error], [0.0539, 0.0367], atol=5e-4)
     assert vae < edfm_error < identity_error, (vae, edfm_error, identity_error)
     # The error the training run recorded for the exported step.
-    with open(os.path.join(default_model_dir(), "eval.json"), encoding="utf-8") as f:
+    with open(os.path.join(builtin_model_dir("synthetic"), "eval.json"), encoding="utf-8") as f:
         recorded = json.load(f)["vae"]["landmark_error_deterministic"]
     np.testing.assert_allclose(vae, recorded, rtol=1e-3)
