@@ -119,7 +119,7 @@ def test_unknown_data_is_named(tmp_path):
 
 def test_flagfiles_parse_into_valid_configs():
     import re
-    for name in ("vae_mmc", "vae_synthetic", "vae_smoke"):
+    for name in ("vae_mmc", "vae_synthetic", "vae_smoke", "vae_autotoon"):
         text = open(os.path.join(_ROOT, "train", "configs", f"{name}.cfg")).read()
         values = dict(re.findall(r"^--(\w+)=(.*)$", text, re.M))
         fields = {f: type(getattr(VAEConfig(), f)) for f in VAEConfig().to_dict()}
