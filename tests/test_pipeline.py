@@ -112,7 +112,7 @@ def test_bad_arguments():
 
 
 @pytest.mark.parametrize("num_samples,temperature,expected", [
-    (1, None, 0.0), (3, None, 0.2), (1, 0.7, 0.7), (2, 0.0, 0.0)])
+    (1, None, 0.0), (3, None, 1.0), (1, 0.7, 0.7), (2, 0.0, 0.0)])
 def test_temperature_default_is_deterministic_for_one_sample(num_samples, temperature,
                                                             expected):
     seen = []

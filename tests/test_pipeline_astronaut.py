@@ -144,7 +144,7 @@ def test_missing_model_directory_is_named(tmp_path):
 
 def test_cli_samples_differ_by_default(tmp_path):
     # One sample is deterministic (tests/test_pipeline.py checks the rule);
-    # --samples N without --temperature samples at 0.2, so the N differ.
+    # --samples N without --temperature samples at 1, so the N differ.
     photo = tmp_path / "astronaut.png"
     fileio.write_image(photo, ASTRONAUT)
     assert cli.main(["caricature", str(photo), "-o", str(tmp_path / "two"),

@@ -37,7 +37,8 @@ from tf_deepexag import landmarks as landmarks_lib
 from tf_deepexag import errors
 from tf_deepexag.errors import UserError
 
-GEOMETRY_SPECS = ("vae", "vae:<model dir>", "edfm", "identity")
+GEOMETRY_SPECS = ("vae", "vae:autotoon", "vae:synthetic", "vae:<model dir>", "edfm",
+                  "identity")
 # The default style: a shipped CartoonGAN style (docs/figures/styles_astronaut.png
 # compares it with the classic filters; bench/quality.py measures identity).
 DEFAULT_STYLE = "cartoongan:shinkai"
@@ -255,9 +256,9 @@ class Caricaturist:
             strength: float, exaggeration scale. Defaults to 1.0.
             num_samples: int, different caricatures to draw. Defaults to 1.
             temperature: float, sampling temperature of the geometry model
-                (0 = deterministic). Defaults to None: 0 for one sample, 0.2
-                for several (the VAE's sampled shapes are noisier than its
-                deterministic one; README geometry section).
+                (0 = deterministic). Defaults to None: 0 for one sample, 1
+                for several (the library's default; the built-in model's
+                whole-face sampling noise is calibrated there, docs/autotoon.md).
             seed: int or None; the same seed gives the same output.
 
         Returns:
@@ -274,7 +275,7 @@ class Caricaturist:
         if int(num_samples) < 1:
             raise ValueError(f"`num_samples` must be at least 1, got {num_samples}.")
         if temperature is None:
-            temperature = 0.0 if int(num_samples) == 1 else 0.2
+            temperature = 0.0 if int(num_samples) == 1 else 1.0
         if isinstance(image, np.ndarray):
             photo = fileio.to_rgb_uint8(image)
         else:

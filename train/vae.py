@@ -19,12 +19,14 @@ from tf_deepexag.geometry.config import VAEConfig  # noqa: E402
 
 _D = VAEConfig()
 # Run.
-_MODE = flags.DEFINE_enum("mode", "train", ["train", "eval"], "Train, or evaluate the "
-                          "exported best model on the held-out split.")
+_MODE = flags.DEFINE_enum("mode", "train", ["train", "eval", "cv"], "Train; evaluate the "
+                          "exported model on the held-out split beside the baselines; "
+                          "or cross-validate inside the training pairs (--data=autotoon).")
 _MODEL_DIR = flags.DEFINE_string("model_dir", None, "Run directory (checkpoints, "
                                  "TensorBoard, config.json, export/).")
 _DATA = flags.DEFINE_string("data", "synthetic", "Paired dataset folder (pairs.csv), "
-                            "a TFRecord file pattern, or 'synthetic'.")
+                            "a TFRecord file pattern, 'synthetic', or 'autotoon' (the "
+                            "shipped AutoToon landmark pairs and their fixed split).")
 _TEST_FRACTION = flags.DEFINE_float("test_fraction", 0.15, "Share of persons held out.")
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of weights, noise, data order and split.")
 _STRATEGY = flags.DEFINE_enum("strategy", "default", ["default", "mirrored",
@@ -41,7 +43,16 @@ _INPUT_FRAME = flags.DEFINE_enum("input_frame", "image", ["image", "canonical"],
                                  "the original) or 'canonical' (each pair moved by its "
                                  "photo's similarity onto the training mean shape).")
 _EVAL_SAMPLES = flags.DEFINE_integer("eval_samples", 5, "Random draws per face in "
-                                     "--mode=eval.")
+                                     "--mode=eval and --mode=cv.")
+_EXPORT = flags.DEFINE_enum("export", "best", ["best", "last"], "Export the model with "
+                            "the lowest held-out error so far, or the final step's "
+                            "(a fixed test split must not choose the model).")
+_MIRROR = flags.DEFINE_boolean("mirror", False, "Add the mirror image of every "
+                               "training pair.")
+_CV_FOLDS = flags.DEFINE_integer("cv_folds", 5, "Folds of --mode=cv.")
+_NOISE_SCALE = flags.DEFINE_float("noise_scale", 0.5, "With --baseline=ridge and "
+                                  "--noise_components: size of the noise modes in "
+                                  "standard deviations of the training residuals.")
 # Model and optimisation (sketch-rnn / DeepExaggeration names; defaults = original).
 _HELP = {
     "enc_rnn_size": "Encoder LSTM units per direction.",
@@ -84,6 +95,12 @@ _HELP = {
                     "centred faces rebuilt from the mean offsets (0 = the original).",
     "prior_rate": "Learning-rate multiplier of the --edfm_prior/--latent_skip "
                   "per-step weights (stored divided by it, used multiplied).",
+    "baseline": "Frozen baseline in the head: none | ridge (the ridge map fitted on "
+                "the training pairs; the model learns the residual).",
+    "sample_noise": "How samples vary: mixture (per-step draws, the original) | "
+                    "correlated (whole-face noise modes weighted by z's noise).",
+    "noise_components": "Correlated noise modes (principal modes of the training "
+                        "residuals; needs --baseline=ridge).",
 }
 _HPARAMS = _flags.define_config_flags(_D, _HELP)
 flags.mark_flags_as_required(["model_dir"])
@@ -99,7 +116,9 @@ def main(argv):
             data=_DATA.value, test_fraction=_TEST_FRACTION.value, split_seed=_SEED.value,
             eval_every=_EVAL_EVERY.value, log_every=_LOG_EVERY.value,
             checkpoint_every=_CHECKPOINT_EVERY.value, strategy=_STRATEGY.value,
-            align_pairs=_ALIGN_PAIRS.value, input_frame=_INPUT_FRAME.value)
+            align_pairs=_ALIGN_PAIRS.value, input_frame=_INPUT_FRAME.value,
+            export=_EXPORT.value, mirror=_MIRROR.value, cv_folds=_CV_FOLDS.value,
+            noise_scale=_NOISE_SCALE.value)
         if not 0.0 < options.test_fraction < 1.0:
             raise ValueError(f"`test_fraction` must be in (0, 1), got "
                              f"{options.test_fraction}.")
@@ -109,10 +128,21 @@ def main(argv):
                                  f"{getattr(options, name)}.")
     except ValueError as error:
         raise app.UsageError(f"Invalid flag value: {error}") from error
+    if _MODE.value == "cv":
+        from tf_deepexag.training import geometry_report, vae_cross_validation  # noqa: E402
+        results = vae_cross_validation.cross_validate(config, options, _MODEL_DIR.value,
+                                                      samples=_EVAL_SAMPLES.value,
+                                                      seed=_SEED.value)
+        print(geometry_report.format_table(results["summary"], "5-fold CV (train pairs)"))
+        return
     if _MODE.value == "eval":
         results = trainer.evaluate_run(_MODEL_DIR.value, options,
                                        samples=_EVAL_SAMPLES.value, seed=_SEED.value)
-        print(trainer.format_table(results))
+        if options.data == "autotoon":
+            from tf_deepexag.training import geometry_report  # noqa: E402
+            print(geometry_report.format_table(results, "AutoToon test split"))
+        else:
+            print(trainer.format_table(results))
         print(json.dumps(results, indent=2))
         return
     trainer.train(config, options, _MODEL_DIR.value)

@@ -164,3 +164,16 @@ def test_shipped_asset_split_and_licences():
                                        "Public Domain CC0 1.0", "Public Domain Mark 1.0"}
     assert all(s.startswith("https://flic.kr/") for s in lm.source[listed])
     assert set(lm.licence[~listed]) == {""} and (~listed).sum() == 4
+
+
+def test_cv_folds_partition_the_train_pairs():
+    train, test = autotoon.autotoon_split()
+    held = [autotoon.autotoon_split(fold=k, folds=5)[1].persons for k in range(5)]
+    flat = np.concatenate(held)
+    assert sorted(flat.tolist()) == sorted(train.persons.tolist())
+    assert len(set(flat.tolist())) == 90 and sorted(len(h) for h in held) == [18] * 5
+    assert not set(flat.tolist()) & set(test.persons.tolist())
+    fit, out = autotoon.autotoon_split(fold=2, folds=5)
+    assert not set(fit.persons.tolist()) & set(out.persons.tolist())
+    with pytest.raises(ValueError, match="cv_fold"):
+        autotoon.autotoon_split(fold=5, folds=5)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests import flagfiles
-from tf_deepexag.geometry import (EDFM, default_model_dir, evaluation, identity,
+from tf_deepexag.geometry import (EDFM, builtin_model_dir, evaluation, identity,
                                   load_exaggerator)
 from tf_deepexag.training import vae_trainer as trainer
 
@@ -23,7 +23,7 @@ _FLAGFILE = os.path.join(_REPO, "train", "configs", "vae_synthetic.cfg")
 
 def _flags():
     """The flagfile's settings, parsed by absl with the shipped config's types."""
-    with open(os.path.join(default_model_dir(), "config.json"), encoding="utf-8") as f:
+    with open(os.path.join(builtin_model_dir("synthetic"), "config.json"), encoding="utf-8") as f:
         shipped = json.load(f)
     run = {"data": "", "test_fraction": 0.0, "align_pairs": "none", "input_frame": "image"}
     return flagfiles.read_flagfile(_FLAGFILE, {**shipped, **run}), shipped
@@ -45,7 +45,7 @@ def test_shipped_config_matches_the_flagfile():
     assert len(compared) >= 25, compared  # the flagfile sets nearly every setting
     for key in compared:
         assert shipped[key] == flags[key], key
-    with open(os.path.join(default_model_dir(), "stats.json"), encoding="utf-8") as f:
+    with open(os.path.join(builtin_model_dir("synthetic"), "stats.json"), encoding="utf-8") as f:
         assert (json.load(f)["mean_shape"] is not None) == (
             flags["input_frame"] == "canonical")
 
@@ -54,7 +54,7 @@ def test_shipped_config_matches_the_flagfile():
 def test_builtin_model_beats_identity_and_edfm_on_held_out_persons():
     train_pairs, test_pairs = _split()
     assert not set(train_pairs.persons) & set(test_pairs.persons)
-    exaggerator = load_exaggerator()
+    exaggerator = load_exaggerator("synthetic")
     generated = exaggerator.exaggerate(test_pairs.photo, temperature=0.0)[:, 0]
     vae = evaluation.landmark_error(generated, test_pairs.caricature).mean()
     edfm = EDFM.fit(train_pairs.photo, train_pairs.caricature)
@@ -66,6 +66,6 @@ def test_builtin_model_beats_identity_and_edfm_on_held_out_persons():
     np.testing.assert_allclose([identity_error, edfm_error], [0.0539, 0.0367], atol=5e-4)
     assert vae < edfm_error < identity_error, (vae, edfm_error, identity_error)
     # The error the training run recorded for the exported step.
-    with open(os.path.join(default_model_dir(), "eval.json"), encoding="utf-8") as f:
+    with open(os.path.join(builtin_model_dir("synthetic"), "eval.json"), encoding="utf-8") as f:
         recorded = json.load(f)["vae"]["landmark_error_deterministic"]
     np.testing.assert_allclose(vae, recorded, rtol=1e-3)

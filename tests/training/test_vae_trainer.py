@@ -151,7 +151,7 @@ def test_unknown_data_is_named(tmp_path):
 
 def test_flagfiles_parse_into_valid_configs():
     defaults = VAEConfig().to_dict()
-    for name in ("vae_mmc", "vae_synthetic", "vae_smoke"):
+    for name in ("vae_mmc", "vae_synthetic", "vae_smoke", "vae_autotoon"):
         path = os.path.join(_ROOT, "train", "configs", f"{name}.cfg")
         config = VAEConfig(**flagfiles.read_flagfile(path, defaults))
         if name == "vae_mmc":

@@ -38,7 +38,8 @@ def add_parser(subparsers):
     parser.add_argument("--temperature", type=float, default=None,
                         help="Sampling temperature of the VAE (0 = deterministic: the "
                              "model's most likely caricature). Default: 0 for one "
-                             "sample, 0.2 with --samples > 1 (so they differ).")
+                             "sample, 1 with --samples > 1 (so they differ; "
+                             "vae:synthetic's per-step noise needs about 0.2).")
     parser.add_argument("--samples", type=int, default=1,
                         help="Number of different caricatures per photo. Default: 1.")
     parser.add_argument("--seed", type=int, default=0, help="Random seed. Default: 0.")

@@ -1,8 +1,9 @@
 """Datasets: readers, TFRecords, synthetic data and tf.data pipelines."""
 
+from tf_deepexag.data.augment import mirror_pairs, mirror_points
+from tf_deepexag.data.autotoon import (AutoToonLandmarks, autotoon_split,
+                                       load_autotoon_landmarks, read_autotoon)
 from tf_deepexag.data.face_crop import centre_square, crop_resize, face_square, fit_square
-from tf_deepexag.data.autotoon import (AutoToonLandmarks, load_autotoon_landmarks,
-                                       read_autotoon)
 from tf_deepexag.data.landmark_set import LandmarkSet
 from tf_deepexag.data.paired import (COLUMNS, PAIRS_FILE, PairedLandmarks,
                                      read_paired_folder)
@@ -24,10 +25,11 @@ from tf_deepexag.data.unpaired_builder import (DomainReport, Source, build_unpai
 
 __all__ = [
     "AutoToonLandmarks", "COLUMNS", "DomainReport", "PAIRS_FILE", "LandmarkSet", "Source",
-    "PairedLandmarks", "SCHEMA_VERSION", "augment_scale", "build_unpaired_folder", "centre_square",
-    "crop_resize", "face_square", "fit_square", "generate_synthetic", "load_autotoon_landmarks",
-    "make_synthetic_pairs", "paired_stroke_dataset", "parse_pair", "read_autotoon",
-    "read_caricature_data", "read_landmark_tfrecords",
+    "PairedLandmarks", "SCHEMA_VERSION", "augment_scale", "autotoon_split", "build_unpaired_folder",
+    "centre_square", "crop_resize", "face_square", "fit_square", "generate_synthetic",
+    "load_autotoon_landmarks", "make_synthetic_pairs", "mirror_pairs", "mirror_points",
+    "paired_stroke_dataset", "parse_pair", "read_autotoon", "read_caricature_data",
+    "read_landmark_tfrecords",
     "read_paired_folder", "read_tfrecords", "read_webcaricature", "render_face",
     "split_by_person", "UnpairedFolder", "read_unpaired_folder", "unpaired_test_dataset",
     "unpaired_train_dataset", "webcaricature_sources", "write_synthetic_dataset",

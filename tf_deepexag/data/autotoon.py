@@ -279,3 +279,33 @@ def _read_pair(index, photo_path, files, warp, landmarker, detect_caricatures, m
     licence, address, author = meta.get(stem, ("", "", ""))
     return (stem, photo, caricature, detected, index in TEST_INDICES, licence, address,
             author, np.array(shape))
+
+
+def autotoon_split(fold=-1, folds=5, seed=0, path=None):
+    """`(train, held_out)` `PairedLandmarks` of the shipped (or given) pairs.
+
+    Args:
+        fold: -1 for the authors' split (90 train, 11 test pairs); k in
+            `[0, folds)` for cross-validation inside the train pairs: fold k
+            of a seeded permutation is held out, the rest trains.
+        folds: int >= 2, the number of folds.
+        seed: int, the permutation's seed.
+        path: landmark file; the shipped asset when None.
+    """
+    pairs = load_autotoon_landmarks(path)
+    train, test = pairs.pairs("train"), pairs.pairs("test")
+    if int(fold) == -1:
+        return train, test
+    if not 0 <= int(fold) < int(folds) or int(folds) < 2:
+        raise ValueError(f"`cv_fold` must be -1 or in [0, {folds}) with `cv_folds` >= 2, "
+                         f"got cv_fold={fold}, cv_folds={folds}.")
+    fold_of = cv_folds(len(train), folds, seed)
+    return (train.subset(np.flatnonzero(fold_of != fold)),
+            train.subset(np.flatnonzero(fold_of == fold)))
+
+
+def cv_folds(num, folds=5, seed=0):
+    """`(num,)` fold index of each item: a seeded permutation dealt round-robin."""
+    fold_of = np.empty(int(num), np.int64)
+    fold_of[np.random.default_rng(seed).permutation(int(num))] = np.arange(num) % folds
+    return fold_of

@@ -1,8 +1,9 @@
 """Geometry: the Seq2Seq VAE (encoder, decoder, mixture head), the one inference
 graph (`GeometryGraph`, `Exaggerator`), sampling, baselines, evaluation."""
 
-from tf_deepexag.geometry.artifacts import (default_model_dir, inference_copy,
-                                            load_artifacts, save_artifacts)
+from tf_deepexag.geometry.artifacts import (builtin_model_dir, default_model_dir,
+                                            inference_copy, load_artifacts,
+                                            resolve_model_dir, save_artifacts)
 from tf_deepexag.geometry.baselines import EDFM, identity
 from tf_deepexag.geometry.config import VAEConfig
 from tf_deepexag.geometry.evaluation import landmark_error
@@ -26,7 +27,7 @@ __all__ = [
     "GeometryGraph", "MIN_TEMPERATURE", "MixtureHead",
     "SequenceDecoder", "SequenceEncoder", "SketchLSTM", "SketchLSTMCell",
     "SketchRNNDecay", "VAEConfig", "annealed_weight", "count_params",
-    "default_model_dir", "identity", "inference_copy", "kl_loss", "landmark_error",
+    "builtin_model_dir", "default_model_dir", "resolve_model_dir", "identity", "inference_copy", "kl_loss", "landmark_error",
     "load_artifacts", "load_exaggerator", "make_optimizer", "mixture_distribution",
     "reconstruction_loss", "sample_sequence", "sample_step", "save_artifacts",
     "sequence_nll", "shift_right", "split_params",

@@ -72,11 +72,33 @@ def load_artifacts(directory):
     return model, stats, model.config
 
 
-def default_model_dir():
-    """The built-in model shipped in the package (trained on synthetic data)."""
+# Built-in models by name: folders of `tf_deepexag/assets`.
+BUILTIN_MODELS = {"autotoon": "vae_autotoon", "synthetic": "vae_synthetic"}
+DEFAULT_MODEL = "autotoon"
+
+
+def builtin_model_dir(name=DEFAULT_MODEL):
+    """The folder of a built-in model: "autotoon" (AutoToon's artists) or
+    "synthetic" (the synthetic set)."""
+    if name not in BUILTIN_MODELS:
+        raise ValueError(f"Unknown built-in model {name!r}; expected one of "
+                         f"{sorted(BUILTIN_MODELS)}.")
     return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                        "assets", "vae_synthetic")
+                        "assets", BUILTIN_MODELS[name])
 
 
-__all__ = ["CONFIG_FILE", "MODEL_FILE", "STATS_FILE", "VAEConfig", "default_model_dir",
-           "inference_copy", "load_artifacts", "save_artifacts"]
+def default_model_dir():
+    """The default built-in model's folder (see `DEFAULT_MODEL`)."""
+    return builtin_model_dir(DEFAULT_MODEL)
+
+
+def resolve_model_dir(spec=None):
+    """A model folder from a built-in name, a path, or None (the default)."""
+    if spec is None:
+        return default_model_dir()
+    return builtin_model_dir(spec) if spec in BUILTIN_MODELS else spec
+
+
+__all__ = ["BUILTIN_MODELS", "CONFIG_FILE", "DEFAULT_MODEL", "MODEL_FILE", "STATS_FILE",
+           "VAEConfig", "builtin_model_dir", "default_model_dir", "inference_copy",
+           "load_artifacts", "resolve_model_dir", "save_artifacts"]

@@ -195,21 +195,33 @@ class RidgeMap(_CanonicalDisplacement):
 
     @classmethod
     def fit(cls, photo_points, caricature_points, components=(None, 5, 10, 20),
-            ridges=tuple(10.0 ** np.arange(-4, 4.01, 0.5)), folds=5, seed=0):
+            ridges=tuple(10.0 ** np.arange(-4, 4.01, 0.5)), folds=5, seed=0,
+            groups=None, mean=None):
         """Fits the map; K in `components` and lambda in `ridges` by CV.
 
         Deviations and displacements are measured in units of the mean
         shape's inter-ocular distance, so `ridges` are comparable across
         datasets.
+
+        Args:
+            groups: optional `(P,)` labels kept within one CV fold (e.g. a
+                pair and its mirror image). Defaults to one group per pair.
+            mean: optional `(N, 2)` canonical mean shape; the photos' mean
+                shape when None.
         """
-        mean = np.asarray(landmarks.mean_shape(photo_points), np.float64)
+        if mean is None:
+            mean = landmarks.mean_shape(photo_points)
+        mean = np.asarray(mean, np.float64)
         unit = float(landmarks.interocular_distance(mean))
         deviation, displacement = canonical_offsets(photo_points, caricature_points, mean)
         x = deviation.reshape(len(deviation), -1) / unit
         y = displacement.reshape(len(displacement), -1) / unit
-        order = np.random.default_rng(seed).permutation(len(x))
-        fold_of = np.empty(len(x), int)
-        fold_of[order] = np.arange(len(x)) % folds
+        labels, group_of = np.unique(np.arange(len(x)) if groups is None else
+                                     np.asarray(groups), return_inverse=True)
+        order = np.random.default_rng(seed).permutation(len(labels))
+        fold_of_group = np.empty(len(labels), int)
+        fold_of_group[order] = np.arange(len(labels)) % folds
+        fold_of = fold_of_group[group_of]
         best = (np.inf, None, None)
         for k in components:
             sse = np.zeros(len(ridges))

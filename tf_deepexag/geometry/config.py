@@ -8,6 +8,9 @@ import dataclasses
 
 from tf_deepexag.geometry.lstm_cell import CELL_TYPES
 
+BASELINES = ("none", "ridge")
+SAMPLE_NOISE = ("mixture", "correlated")
+
 
 @dataclasses.dataclass(frozen=True)
 class VAEConfig:
@@ -82,6 +85,19 @@ class VAEConfig:
     # Learning-rate multiplier of the `edfm_prior`/`latent_skip` per-step
     # weights (linear, they take a larger rate than the LSTMs; `mixture_head`).
     prior_rate: float = 1.0
+    # A frozen baseline in the head (a departure, `mixture_head`): "ridge" adds
+    # an affine map of the whole photo, set from `baselines.RidgeMap` fitted on
+    # the training pairs (`baseline_prior`), so the untrained model is that
+    # baseline and training learns the residual. Needs `edfm_prior`.
+    baseline: str = "none"
+    # How random samples vary (a departure): "mixture" draws every step from
+    # its mixture (the original; the draws add up along a contour), "correlated"
+    # takes each step's likeliest mean and adds `noise_components` whole-face
+    # modes of the training residuals, weighted by the first entries of z's
+    # noise (z itself is drawn as usual).
+    sample_noise: str = "mixture"
+    # J frozen correlated-noise modes (`mixture_head`); needs `edfm_prior`.
+    noise_components: int = 0
     seed: int = 0  # Seed of the weight initialisers and noise generators.
 
     def __post_init__(self):
@@ -106,6 +122,20 @@ class VAEConfig:
         if self.latent_skip and not self.edfm_prior:
             raise ValueError("`latent_skip` needs `edfm_prior=True` (it reads z out "
                              "per step next to the prior's gains).")
+        if self.baseline not in BASELINES:
+            raise ValueError(f"`baseline` must be one of {BASELINES}, got "
+                             f"{self.baseline!r}.")
+        if self.sample_noise not in SAMPLE_NOISE:
+            raise ValueError(f"`sample_noise` must be one of {SAMPLE_NOISE}, got "
+                             f"{self.sample_noise!r}.")
+        if (self.baseline != "none" or self.noise_components) and not self.edfm_prior:
+            raise ValueError("`baseline` and `noise_components` need `edfm_prior=True` "
+                             "(the per-step head).")
+        if not 0 <= int(self.noise_components) <= int(self.z_size):
+            raise ValueError(f"`noise_components` must be in [0, z_size], got "
+                             f"{self.noise_components}.")
+        if self.sample_noise == "correlated" and not self.noise_components:
+            raise ValueError("`sample_noise='correlated'` needs `noise_components` > 0.")
         if not float(self.prior_rate) > 0.0:
             raise ValueError(f"`prior_rate` must be positive, got {self.prior_rate}.")
         if not float(self.shape_weight) >= 0.0:

@@ -157,10 +157,11 @@ def load_exaggerator(path=None, align="jaw", compile=False):
     """Loads an `Exaggerator` from an export directory.
 
     Args:
-        path: directory with `vae.keras` and `stats.json`; the built-in model
-            (`tf_deepexag/assets/vae_synthetic`) when None.
+        path: directory with `vae.keras` and `stats.json`, or a built-in
+            model's name ("autotoon", "synthetic"); the default built-in model
+            (`artifacts.DEFAULT_MODEL`) when None.
         align: `"jaw"` or `"procrustes"`.
         compile: bool, see `Exaggerator`.
     """
-    model, stats, _ = artifacts.load_artifacts(path or artifacts.default_model_dir())
+    model, stats, _ = artifacts.load_artifacts(artifacts.resolve_model_dir(path))
     return Exaggerator(model, stats, align=align, compile=compile)

@@ -29,6 +29,18 @@ rest: each is stored divided by r and used multiplied by r (Adam's step is
 about the learning rate whatever the gradient's scale, so the effective step
 is r times larger; the "equalised learning rate" trick of ProGAN). The
 decoder's LSTM needs a small rate, the linear per-step parts a larger one.
+
+`baseline` (a departure, `VAEConfig.baseline`): a frozen affine map of the
+WHOLE photo sequence joins the means, `mu_k += (K vec(photo) + c)_t`, with
+`K` of shape `(2T, 2T)` and `c` of shape `(T, 2)` set once from a baseline
+fitted on the training pairs (`baseline_prior`): the untrained head is that
+baseline, and the decoder and the per-step weights learn the residual.
+
+`noise_components` J (a departure, `VAEConfig.sample_noise`): a frozen basis
+`(J, T, 2)` of correlated offset shifts (the principal modes of the training
+residuals, `baseline_prior`). A sampler adds `sum_j n_j basis_j` to the
+component means, n ~ N(0, I): whole-face variations, instead of independent
+per-step draws whose sum along a contour is a random walk.
 """
 
 import keras
@@ -58,6 +70,10 @@ class MixtureHead(keras.layers.Layer):
             (needs `per_step`). Defaults to None (no readout).
         step_rate: float > 0, learning-rate multiplier of the per-step
             weights (see the module docstring). Defaults to 1.
+        baseline: bool, add the frozen whole-photo affine map (needs
+            `per_step`). Defaults to False.
+        noise_components: int >= 0, J frozen correlated-noise modes (needs
+            `per_step`). Defaults to 0.
 
     Call arguments:
         outputs: `(B, T, n)` or `(B, n)` decoder outputs.
@@ -67,13 +83,15 @@ class MixtureHead(keras.layers.Layer):
             with `per_step`, ignored otherwise.
         z: `(B, 1, Z)` (with `(B, T)` steps) or `(B, Z)` latent codes;
             required with `latent_size`, ignored otherwise.
+        photo_sequence: `(B, T, 2)` normalised offsets of the whole photo;
+            required with `baseline`, ignored otherwise.
 
     Returns:
         `(B, T, P)` or `(B, P)` raw parameters.
     """
 
     def __init__(self, num_mixture, photo_skip=False, per_step=None, latent_size=None,
-                 step_rate=1.0, **kwargs):
+                 step_rate=1.0, baseline=False, noise_components=0, **kwargs):
         super().__init__(**kwargs)
         if int(num_mixture) <= 0:
             raise ValueError(f"`num_mixture` must be positive, got {num_mixture}.")
@@ -86,6 +104,13 @@ class MixtureHead(keras.layers.Layer):
                              f"latent_size={latent_size}, per_step={per_step}.")
         if not float(step_rate) > 0:
             raise ValueError(f"`step_rate` must be positive, got {step_rate}.")
+        if (baseline or int(noise_components)) and per_step is None:
+            raise ValueError("`baseline` and `noise_components` need `per_step`, got "
+                             f"baseline={baseline}, noise_components={noise_components}.")
+        if int(noise_components) < 0:
+            raise ValueError(f"`noise_components` must be >= 0, got {noise_components}.")
+        self.baseline = bool(baseline)
+        self.noise_components = int(noise_components)
         self.num_mixture = int(num_mixture)
         self.step_rate = float(step_rate)
         self.latent_size = None if latent_size is None else int(latent_size)
@@ -95,7 +120,7 @@ class MixtureHead(keras.layers.Layer):
                                         name="params")
 
     def build(self, outputs_shape, photo_offsets_shape=None, steps_shape=None,
-              z_shape=None):
+              z_shape=None, photo_sequence_shape=None):
         self.dense.build(outputs_shape)
         if self.photo_skip:
             gain_shape = (2,) if self.per_step is None else (self.per_step, 2)
@@ -116,9 +141,21 @@ class MixtureHead(keras.layers.Layer):
             self.latent_readout = self.add_weight(
                 shape=(self.per_step, self.latent_size, 2), initializer="zeros",
                 name="latent_readout")
+        if self.baseline:
+            size = 2 * self.per_step
+            self.baseline_kernel = self.add_weight(
+                shape=(size, size), initializer="zeros", trainable=False,
+                name="baseline_kernel")
+            self.baseline_bias = self.add_weight(
+                shape=(self.per_step, 2), initializer="zeros", trainable=False,
+                name="baseline_bias")
+        if self.noise_components:
+            self.noise_basis = self.add_weight(
+                shape=(self.noise_components, self.per_step, 2), initializer="zeros",
+                trainable=False, name="noise_basis")
         self.built = True
 
-    def call(self, outputs, photo_offsets=None, steps=None, z=None):
+    def call(self, outputs, photo_offsets=None, steps=None, z=None, photo_sequence=None):
         params = self.dense(outputs)  # (..., P)
         if not self.photo_skip:
             return params
@@ -139,10 +176,41 @@ class MixtureHead(keras.layers.Layer):
             readout = ops.take(self.latent_readout, steps, axis=0)  # (..., Z, 2)
             z = ops.expand_dims(ops.cast(z, params.dtype), -1)  # (..., Z, 1)
             skip = skip + self.step_rate * ops.sum(z * readout, axis=-2)  # (..., 2)
+        if self.baseline:
+            if photo_sequence is None:
+                raise ValueError("`MixtureHead(baseline=True)` needs `photo_sequence`.")
+            skip = skip + self.baseline_offsets(photo_sequence, steps)
         mu1 = params[..., start:start + m] + skip[..., :1]  # (..., M)
         mu2 = params[..., start + m:start + 2 * m] + skip[..., 1:]  # (..., M)
         return ops.concatenate(
             [params[..., :start], mu1, mu2, params[..., start + 2 * m:]], axis=-1)
+
+    def baseline_offsets(self, photo_sequence, steps):
+        """The frozen baseline's offsets at `steps`: `(B, T, 2)` for `(B, T)`
+        steps, `(B, 2)` for `(B,)` steps."""
+        seq = ops.cast(photo_sequence, self.baseline_kernel.dtype)
+        b = ops.shape(seq)[0]
+        flat = ops.reshape(seq, (b, 2 * self.per_step))  # (B, 2T)
+        full = ops.reshape(ops.matmul(flat, self.baseline_kernel),
+                           (b, self.per_step, 2)) + self.baseline_bias  # (B, T, 2)
+        if len(steps.shape) == 2:
+            return ops.take_along_axis(full, ops.expand_dims(steps, -1), axis=1)
+        return ops.take_along_axis(full, ops.reshape(steps, (-1, 1, 1)), axis=1)[:, 0]
+
+    def noise_shift(self, noise, steps):
+        """Correlated shifts `(B, 2)` of the means at `(B,)` steps for `(B, J)`
+        standard normal `noise`: `sum_j noise_j basis_j[step]`."""
+        basis = ops.take(ops.transpose(self.noise_basis, (1, 0, 2)), steps, axis=0)
+        return ops.sum(ops.expand_dims(noise, -1) * basis, axis=1)  # (B, 2)
+
+    def set_baseline(self, kernel, bias):
+        """Sets the frozen baseline map: `(2T, 2T)` kernel, `(T, 2)` bias."""
+        self.baseline_kernel.assign(np.asarray(kernel, np.float32))
+        self.baseline_bias.assign(np.asarray(bias, np.float32))
+
+    def set_noise_basis(self, basis):
+        """Sets the frozen `(J, T, 2)` correlated-noise basis."""
+        self.noise_basis.assign(np.asarray(basis, np.float32))
 
     def set_step_skip(self, gain, bias):
         """Sets the effective per-step gain and bias, each `(T, 2)`."""
@@ -150,12 +218,13 @@ class MixtureHead(keras.layers.Layer):
         self.mean_bias.assign(np.asarray(bias, np.float32) / self.step_rate)
 
     def compute_output_shape(self, outputs_shape, photo_offsets_shape=None,
-                             steps_shape=None, z_shape=None):
+                             steps_shape=None, z_shape=None, photo_sequence_shape=None):
         return tuple(outputs_shape[:-1]) + (mixture.num_params(self.num_mixture),)
 
     def get_config(self):
         config = super().get_config()
         config.update(num_mixture=self.num_mixture, photo_skip=self.photo_skip,
                       per_step=self.per_step, latent_size=self.latent_size,
-                      step_rate=self.step_rate)
+                      step_rate=self.step_rate, baseline=self.baseline,
+                      noise_components=self.noise_components)
         return config

@@ -81,6 +81,8 @@ class DeepExaggerationVAE(keras.Model):
                                 per_step=config.max_seq_len if config.edfm_prior else None,
                                 latent_size=config.z_size if config.latent_skip else None,
                                 step_rate=config.prior_rate,
+                                baseline=config.baseline != "none",
+                                noise_components=config.noise_components,
                                 name="head")
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("loss", "recon", "kl", "consistency", "shape")}
@@ -134,7 +136,8 @@ class DeepExaggerationVAE(keras.Model):
         steps = ops.broadcast_to(ops.arange(ops.shape(photo)[1]), ops.shape(photo)[:2])
         decoder_inputs = self.decoder_inputs(photo_in, shift_right(caricature), steps)
         outputs, _, _ = self.decoder(decoder_inputs, z, training=training)
-        params = self.head(outputs, photo[..., :2], steps, z[:, None, :])  # (B, T, P)
+        params = self.head(outputs, photo[..., :2], steps, z[:, None, :],
+                           photo_sequence=photo[..., :2])  # (B, T, P)
         return params, mu, log_var  # (B, T, P), (B, Z), (B, Z)
 
     def compute_losses(self, batch, params, mu, log_var):

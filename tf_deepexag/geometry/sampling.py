@@ -83,7 +83,7 @@ def sample_step(params, uniforms, normals, temperature=1.0):
 
 
 def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=1.0,
-                    pen_from_photo=True, z=None):
+                    pen_from_photo=True, z=None, noise=None):
     """Generates caricature strokes for photo strokes, feeding back own samples.
 
     Args:
@@ -99,12 +99,19 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
             original's inference) instead of sampling them.
         z: optional `(B, Z)` latent code used as is (the encoder is skipped;
             for interpolation).
+        noise: "mixture" or "correlated" (see `VAEConfig.sample_noise`); the
+            model's setting when None. With "correlated", each step takes the
+            likeliest component's mean plus `sqrt(temperature)` times the
+            head's correlated shift weighted by `eps_z[:, :J]`.
 
     Returns:
         float32 `(B, T, 5)` normalised caricature strokes.
     """
     if not getattr(model, "built", True):
         model.build()
+    config = getattr(model, "config", None)
+    noise = noise or getattr(config, "sample_noise", "mixture")
+    correlated = noise == "correlated"
     photo = tf.convert_to_tensor(photo_strokes, tf.float32)
     uniforms = tf.convert_to_tensor(uniforms, tf.float32)
     normals = tf.convert_to_tensor(normals, tf.float32)
@@ -113,6 +120,13 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
         z, mu, _ = model.encoder(photo, eps=tf.convert_to_tensor(eps_z, tf.float32))
         z = tf.where(temperature > 0.0, z, mu)  # (B, Z)
     z = tf.convert_to_tensor(z, tf.float32)
+    if correlated:
+        # sqrt(max(T, 0)): no shift when deterministic (T <= 0).
+        basis_noise = tf.sqrt(tf.maximum(temperature, 0.0)) * tf.convert_to_tensor(
+            eps_z, tf.float32)[:, :model.head.noise_components]  # (B, J)
+        step_temperature = tf.constant(0.0)  # each step's likeliest mean
+    else:
+        step_temperature = temperature
     state = model.decoder.initial_state(z)
     start = tf.broadcast_to(tf.constant(START_TOKEN, tf.float32), tf.shape(photo[:, 0]))
     prev_photo, prev_car = start, start
@@ -125,8 +139,11 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
         x = model.decoder_inputs(photo_in, prev_car, index)[:, None, :]  # (B, 1, I)
         out, h, c = model.decoder(x, z, initial_state=state)
         state = [h, c]
-        params = model.head(out[:, 0], photo[:, t, :2], index, z)  # (B, P)
-        offset, pen = sample_step(params, uniforms[:, t], normals[:, t], temperature)
+        params = model.head(out[:, 0], photo[:, t, :2], index, z,
+                            photo_sequence=photo[..., :2])  # (B, P)
+        offset, pen = sample_step(params, uniforms[:, t], normals[:, t], step_temperature)
+        if correlated:
+            offset = offset + model.head.noise_shift(basis_noise, index)
         if pen_from_photo:
             pen = photo[:, t, 2:]
         step = tf.concat([offset, pen], axis=-1)  # (B, 5)

@@ -9,7 +9,7 @@ from tf_deepexag.landmarks.pts import (format_pts, parse_points_text, read_pts,
                                        write_pts)
 from tf_deepexag.landmarks.scheme import (IBUG68, SCHEMES, WEBCARICATURE17,
                                           LandmarkScheme, check_points,
-                                          points_tensor)
+                                          mirror_points, points_tensor)
 from tf_deepexag.landmarks.statistics import (NormalizationStats,
                                               interocular_distance, mean_shape,
                                               offset_scale)
@@ -19,6 +19,7 @@ __all__ = [
     "ALIGN_METHODS", "IBUG68", "SCHEMES", "WEBCARICATURE17", "LandmarkScheme", "NormalizationStats",
     "align", "apply_similarity", "check_points", "estimate_similarity", "format_pts",
     "from_stroke5", "interocular_distance", "invert_similarity", "mean_shape",
-    "offset_scale", "parse_points_text", "points_tensor", "read_pts", "similarity_matrix", "to_stroke5",
+    "mirror_points", "offset_scale", "parse_points_text", "points_tensor", "read_pts",
+    "similarity_matrix", "to_stroke5",
     "write_pts",
 ]

@@ -128,6 +128,14 @@ WEBCARICATURE17 = LandmarkScheme(
 SCHEMES = {s.name: s for s in (IBUG68, WEBCARICATURE17)}
 
 
+def mirror_points(points, scheme=IBUG68):
+    """`(..., N, 2)` faces flipped left/right (x -> -x) and renumbered by the
+    scheme's mirror permutation, so point i is still the scheme's point i."""
+    flipped = np.asarray(points)[..., list(scheme.mirror), :].copy()
+    flipped[..., 0] *= -1
+    return flipped
+
+
 def check_points(points, scheme=IBUG68, name="points"):
     """Validates and returns points as float32 `(..., N, 2)`.
 

@@ -19,7 +19,7 @@ import tensorflow as tf
 from absl import logging
 
 from tf_deepexag import data, fileio, figures, landmarks
-from tf_deepexag.geometry import artifacts, baselines, evaluation
+from tf_deepexag.geometry import artifacts, baseline_prior, baselines, evaluation
 from tf_deepexag.geometry.config import VAEConfig
 from tf_deepexag.geometry.exaggerator import Exaggerator
 from tf_deepexag.geometry.model import DeepExaggerationVAE, make_optimizer
@@ -54,12 +54,28 @@ class RunOptions:
     # does the same), so face size and roll no longer vary the offsets.
     input_frame: str = "image"
     num_images: int = 4  # Held-out faces drawn in TensorBoard.
+    # Which model `export/` holds: "best" (lowest held-out error so far, the
+    # synthetic set's person split) or "last" (the final step: a fixed test
+    # split such as AutoToon's must not choose the model).
+    export: str = "best"
+    # Add each training pair's mirror image (points flipped left/right and
+    # renumbered by the scheme's mirror permutation).
+    mirror: bool = False
+    # With data="autotoon": hold out fold `cv_fold` of `cv_folds` of the train
+    # split instead of the test split (-1: the authors' test split).
+    cv_fold: int = -1
+    cv_folds: int = 5
+    # With baseline="ridge" and noise_components: the noise modes' size in
+    # standard deviations of the training residuals (`baseline_prior`).
+    noise_scale: float = 0.5
 
 
 def load_pairs(spec, seed=0):
     """Reads paired landmarks from a folder, a TFRecord pattern or `"synthetic"`."""
     if spec == "synthetic":
         return data.make_synthetic_pairs(seed=seed)
+    if spec == "autotoon":
+        return data.load_autotoon_landmarks().pairs("all")
     if os.path.isdir(spec):
         return data.read_paired_folder(spec)
     if glob.glob(spec):
@@ -87,6 +103,11 @@ def split(options):
     The caricatures are aligned as `options.align_pairs` says (the landmark
     error is similarity invariant, so evaluation is unaffected by it).
     """
+    if options.data == "autotoon":
+        train_pairs, test_pairs = data.autotoon_split(options.cv_fold, options.cv_folds,
+                                                      options.split_seed)
+        return (align_pairs(train_pairs, options.align_pairs),
+                align_pairs(test_pairs, options.align_pairs))
     pairs = align_pairs(load_pairs(options.data, options.split_seed),
                         options.align_pairs)
     return data.split_by_person(pairs, options.test_fraction, options.split_seed)
@@ -207,9 +228,14 @@ def train(config, options, model_dir):
         optimizer = make_optimizer(config)
         model.compile(optimizer=optimizer)
         optimizer.build(model.trainable_variables)
-        if config.edfm_prior:  # A resumed run restores the trained values.
+        if config.baseline == "ridge":  # A resumed run restores the trained values.
+            baseline_prior.init_baseline_prior(model, train_pairs.photo,
+                                               train_pairs.caricature, stats,
+                                               options.noise_scale, options.mirror)
+        elif config.edfm_prior:
             init_edfm_prior(model, train_pairs, stats)
-    model_frame = to_model_frame(train_pairs, stats)
+    model_frame = to_model_frame(
+        data.mirror_pairs(train_pairs) if options.mirror else train_pairs, stats)
     dataset = data.paired_stroke_dataset(
         model_frame.photo, model_frame.caricature, stats, config.batch_size,
         training=True, seed=config.seed, random_scale_factor=config.random_scale_factor)
@@ -228,10 +254,11 @@ def train(config, options, model_dir):
         logging.info("eval step %d %s", step, scores)
         best = fileio.read_json(best_path) if os.path.exists(best_path) else None
         key = "landmark_error_deterministic"
-        if best is None or scores[key] < best[key]:
+        if (options.export == "last" and step >= config.num_steps) or (
+                options.export == "best" and (best is None or scores[key] < best[key])):
             artifacts.save_artifacts(model, stats, os.path.join(model_dir, EXPORT_DIR))
             fileio.write_json_atomic(best_path, {"step": step, **scores})
-            logging.info("Exported the best model so far (step %d) to %s", step,
+            logging.info("Exported the model of step %d to %s", step,
                          os.path.join(model_dir, EXPORT_DIR))
 
     train_loop = loop.TrainLoop(
@@ -268,6 +295,15 @@ def evaluate_run(model_dir, options=None, samples=5, seed=0):
     model, stats, config = artifacts.load_artifacts(os.path.join(model_dir, EXPORT_DIR))
     train_pairs, test_pairs = split(options)
     exaggerator = Exaggerator(model, stats)
+    if options.data == "autotoon":  # Every baseline, cosine, ratio, spread.
+        from tf_deepexag.training import geometry_report  # pylint: disable=g-import-not-at-top
+        results = {"vae": {"nll": model.evaluate_nll(_eval_dataset(test_pairs, stats)),
+                           **geometry_report.score_exaggerator(exaggerator, test_pairs,
+                                                               samples, seed)},
+                   **geometry_report.baseline_scores(train_pairs, test_pairs),
+                   "num_test_pairs": len(test_pairs)}
+        fileio.write_json_atomic(os.path.join(model_dir, "eval.json"), results)
+        return results
     edfm = baselines.EDFM.fit(train_pairs.photo, train_pairs.caricature)
     results = {
         "vae": {"nll": model.evaluate_nll(_eval_dataset(test_pairs, stats)),

@@ -1,0 +1,100 @@
+"""Geometry quality on AutoToon's fixed test split: models beside every baseline.
+
+Scores each model (deterministic output, and `--samples` draws at the
+library's defaults) and the baselines fitted on the 90 train pairs: landmark
+error (IOD), displacement cosine to the artist, magnitude ratio (method /
+artist), per-draw error and spread between draws. A model directory holding
+`cv.json` (from `python -m train.vae --mode=cv`) also gets its 5-fold CV table.
+
+    python bench/geometry_quality.py                       # both built-in models
+    python bench/geometry_quality.py --models=runs/vae_autotoon/export
+    python bench/geometry_quality.py --models=autotoon \\
+        --figure=docs/figures/autotoon_test.png          # landmark plots of the test faces
+    python bench/geometry_quality.py --models=autotoon --clone=~/AutoToon \\
+        --image_figure=/tmp/autotoon_images.png          # images: for looking, not committing
+"""
+
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from absl import app, flags  # pylint: disable=wrong-import-position
+
+from bench._report import report  # pylint: disable=wrong-import-position
+
+_MODELS = flags.DEFINE_list("models", ["autotoon", "synthetic"], "Built-in model names "
+                            "(autotoon, synthetic) or export directories.")
+_SAMPLES = flags.DEFINE_integer("samples", 3, "Random draws per face.")
+_SEED = flags.DEFINE_integer("seed", 0, "Sampling seed.")
+_FIGURE = flags.DEFINE_string("figure", None, "Write a landmark figure of the test faces "
+                              "(first model of --models) to this PNG.")
+_CLONE = flags.DEFINE_string("clone", None, "A clone of adobe-research/AutoToon, for "
+                             "--image_figure.")
+_IMAGE_FIGURE = flags.DEFINE_string("image_figure", None, "Write photo | artist | ours "
+                                    "images of the test faces here (needs --clone; the "
+                                    "images are not ours to redistribute).")
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+    from tf_deepexag import data  # pylint: disable=g-import-not-at-top
+    from tf_deepexag.geometry import artifacts, load_exaggerator  # pylint: disable=g-import-not-at-top
+    from tf_deepexag.training import geometry_report  # pylint: disable=g-import-not-at-top
+
+    train_pairs, test_pairs = data.autotoon_split()
+    results = {}
+    for spec in _MODELS.value:
+        exaggerator = load_exaggerator(spec)
+        results[f"vae:{spec}"] = geometry_report.score_exaggerator(
+            exaggerator, test_pairs, samples=_SAMPLES.value, seed=_SEED.value)
+    results.update(geometry_report.baseline_scores(train_pairs, test_pairs))
+    print(geometry_report.format_table(results, "AutoToon test split (11 pairs)"))
+    for spec in _MODELS.value:
+        cv_path = os.path.join(artifacts.resolve_model_dir(spec), "cv.json")
+        if os.path.isfile(cv_path):
+            with open(cv_path, encoding="utf-8") as f:
+                summary = json.load(f)["summary"]
+            print(geometry_report.format_table(summary, f"5-fold CV in the train pairs "
+                                               f"(vae:{spec}, from cv.json)"))
+    if _FIGURE.value or _IMAGE_FIGURE.value:
+        _figures(load_exaggerator(_MODELS.value[0]), test_pairs)
+    rows = [{"method": name, **{k: v for k, v in scores.items()
+                                if isinstance(v, float)}}
+            for name, scores in results.items()]
+    report("geometry_quality", rows, notes=(
+        "AutoToon test split (the authors' 11 pairs); baselines fitted on the 90 train "
+        "pairs; error in inter-ocular distances after similarity alignment.",))
+
+
+def _figures(exaggerator, test_pairs):
+    from bench import _autotoon_figure  # pylint: disable=g-import-not-at-top
+    from tf_deepexag import fileio  # pylint: disable=g-import-not-at-top
+    from tf_deepexag.geometry import evaluation  # pylint: disable=g-import-not-at-top
+
+    ours = exaggerator.exaggerate(test_pairs.photo, temperature=0.0)[:, 0]
+    if _FIGURE.value:
+        errors = evaluation.landmark_error(ours, test_pairs.caricature)
+        fileio.write_image(_FIGURE.value, _autotoon_figure.landmark_figure(
+            test_pairs.persons, test_pairs.photo, test_pairs.caricature, ours, errors))
+        print(f"wrote {_FIGURE.value}")
+    if _IMAGE_FIGURE.value:
+        if not _CLONE.value:
+            raise app.UsageError("--image_figure needs --clone.")
+        from tf_deepexag.data import autotoon  # pylint: disable=g-import-not-at-top
+        files = autotoon.list_files(os.path.expanduser(_CLONE.value))
+        index = {os.path.splitext(os.path.basename(p))[0]: i
+                 for i, p in enumerate(files["photos"])}
+        rows = [index[i] for i in test_pairs.persons]
+        images = [fileio.read_image(files["photos"][i]) for i in rows]
+        caricatures = [fileio.read_image(files["caricatures"][i]) for i in rows]
+        fileio.write_image(_IMAGE_FIGURE.value, _autotoon_figure.image_figure(
+            images, caricatures, test_pairs.photo, ours))
+        print(f"wrote {_IMAGE_FIGURE.value}")
+
+
+if __name__ == "__main__":
+    app.run(main)
