@@ -23,7 +23,8 @@ from tf_deepexag.data.unpaired import (UnpairedFolder, read_unpaired_folder,
 
 __all__ = [
     "AutoToonLandmarks", "autotoon_split", "load_autotoon_landmarks", "mirror_pairs",
-    "mirror_points", "read_autotoon", "COLUMNS", "PAIRS_FILE", "LandmarkSet", "PairedLandmarks", "SCHEMA_VERSION",
+    "mirror_points", "read_autotoon", "COLUMNS", "PAIRS_FILE", "LandmarkSet",
+    "PairedLandmarks", "SCHEMA_VERSION",
     "augment_scale", "generate_synthetic", "make_synthetic_pairs", "paired_stroke_dataset",
     "parse_pair", "preprocess_strokes", "read_caricature_data", "read_landmark_tfrecords",
     "read_paired_folder", "read_tfrecords", "read_webcaricature", "render_face",
