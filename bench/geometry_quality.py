@@ -42,7 +42,8 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
     from tf_deepexag import data  # pylint: disable=g-import-not-at-top
-    from tf_deepexag.geometry import artifacts, load_exaggerator  # pylint: disable=g-import-not-at-top
+    from tf_deepexag.geometry import (artifacts,  # pylint: disable=g-import-not-at-top
+                                      load_exaggerator)
     from tf_deepexag.training import geometry_report  # pylint: disable=g-import-not-at-top
 
     train_pairs, test_pairs = data.autotoon_split()
