@@ -122,6 +122,8 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
     z = tf.convert_to_tensor(z, tf.float32)
     if correlated:
         # sqrt(max(T, 0)): no shift when deterministic (T <= 0).
+        if eps_z is None:  # a given z (interpolation): no whole-face noise
+            eps_z = tf.zeros(tf.stack([tf.shape(photo)[0], model.head.noise_components]))
         basis_noise = tf.sqrt(tf.maximum(temperature, 0.0)) * tf.convert_to_tensor(
             eps_z, tf.float32)[:, :model.head.noise_components]  # (B, J)
         step_temperature = tf.constant(0.0)  # each step's likeliest mean
