@@ -57,8 +57,7 @@ def test_correlated_noise_moves_the_face_by_the_residual_modes(fitted):
     model, stats, ridge, pairs = fitted
     photo = pairs.photo[:2]
     canonical, _ = stats.to_canonical(photo)
-    strokes, anchor = landmarks.to_stroke5(canonical)
-    strokes[..., :2] /= stats.photo_scale
+    strokes, anchor = landmarks.to_stroke5(canonical, offset_scale=stats.photo_scale)
     rng = np.random.default_rng(0)
     eps = rng.normal(size=(2, _CONFIG.z_size)).astype(np.float32)
     uniforms = rng.uniform(size=(2, 68, 2)).astype(np.float32)
