@@ -6,7 +6,9 @@ on one device, several local devices, or several workers.
 
 Resume is exact for the data position as well as the weights: the input
 pipeline is deterministic for a seed, so after restoring step `s` the loop
-skips the `s` global batches it has already consumed.
+skips the `s` global batches it has already consumed. (Updates a
+`LossScaleOptimizer` skipped on overflow consumed a batch without a step; a
+resumed float16 run replays that many batches.)
 """
 
 import dataclasses
