@@ -72,6 +72,36 @@ def test_trains_like_reference_sgd_and_checkpoints(tmp_path):
     assert tf.io.gfile.glob(str(tmp_path / "train" / "events.out.tfevents.*"))
 
 
+def test_skipped_updates_repeat_no_checkpoint_or_hook(tmp_path):
+    # Targets x 100 and a loss scale of 2**127 make the first scaled gradients
+    # overflow: the LossScaleOptimizer skips those updates (the step counter
+    # stays at 0) and halves the scale until they fit.
+    strategy = training.make_strategy("default")
+    system = _LinearRegression(strategy)
+    optimizer = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1),
+                                                    initial_scale=2.0 ** 127)
+    variables = system.model.trainable_variables
+
+    def step_fn(batch):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(system.model(batch["x"])[:, 0] - batch["y"]))
+            scaled = optimizer.scale_loss(loss)
+        optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        return {"loss": loss}
+
+    calls = []
+    loop = training.TrainLoop(
+        strategy=strategy, model_dir=str(tmp_path), step_fn=step_fn,
+        checkpoint_items={"model": system.model, "optimizer": optimizer},
+        step_counter=optimizer.iterations, num_steps=6, log_every=2, checkpoint_every=2,
+        hooks=[training.Hook(3, calls.append)], dataset=_dataset(100.0))
+    loop.run()
+    assert float(optimizer.dynamic_scale.numpy()) <= 2.0 ** 124  # >= 3 updates skipped
+    assert loop.step == 6 and calls == [3, 6]
+    assert [os.path.basename(p) for p in loop.manager.checkpoints] == [
+        "ckpt-2", "ckpt-4", "ckpt-6"]
+
+
 @pytest.mark.parametrize("strategy_name", ["default", "mirrored"])
 def test_resume_continues_where_it_stopped(tmp_path, strategy_name):
     _, first = _loop(tmp_path, 4, strategy_name=strategy_name)

@@ -18,6 +18,8 @@ tests/training/test_kill_resume.py), because
   have run: a kill in between redoes the steps since the previous checkpoint,
   hooks included, instead of skipping the hooks;
 - a damaged checkpoint is skipped for the newest intact one (`checkpoints`).
+(Updates a `LossScaleOptimizer` skipped on overflow consumed a batch without a
+step; a resumed float16 run replays that many batches.)
 """
 
 import dataclasses
@@ -211,7 +213,7 @@ class TrainLoop:
         iterator = iter(self.strategy.experimental_distribute_dataset(dataset))
         train_fn = tf.function(self._distributed_step, jit_compile=self.jit_compile)
         writer = tf.summary.create_file_writer(os.path.join(self._work_dir, "train"))
-        logs, tick, tick_step = {}, time.perf_counter(), start
+        logs, tick, tick_step, previous = {}, time.perf_counter(), start, start
         progress = tqdm.tqdm(total=self.num_steps, initial=start, unit="step",
                              desc="train", disable=None, dynamic_ncols=True)
         with writer.as_default(), progress:
@@ -222,6 +224,11 @@ class TrainLoop:
                 for key, value in logs.items():
                     if not math.isfinite(value):
                         raise NonFiniteLossError(step, key, value)
+                if step == previous:
+                    # The optimizer skipped the update (a LossScaleOptimizer whose
+                    # scaled gradients overflowed): no new step to log, save or hook.
+                    continue
+                previous = step
                 progress.update(step - progress.n)
                 last = step >= self.num_steps
                 if step % self.log_every == 0 or last:
