@@ -50,12 +50,13 @@ def load_style(spec):
     if spec.startswith("cartoongan:"):
         from tf_deepexag.style import cartoongan_weights
         return cartoongan_weights.load_generator(spec[len("cartoongan:"):])
-    from tf_deepexag.style import cartoongan  # noqa: F401 (registers the classes)
+    from tf_deepexag.style import cartoongan  # also registers its classes
     from tf_deepexag.style import load_generator
+    from tf_deepexag.style.generator import UGATITGenerator  # pylint: disable=g-import-not-at-top
     if not os.path.exists(spec):
         raise FileNotFoundError(f"Style generator not found: {spec}")
     try:
-        generator = load_generator(spec)
+        generator = load_generator(spec, (UGATITGenerator, cartoongan.CartoonGANGenerator))
     except FileNotFoundError:
         raise
     except Exception as e:

@@ -210,8 +210,13 @@ class CartoonGANStylizer(Stylizer):
         return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
 
 
-def load_generator(path):
+def load_generator(path, expected=None):
     """Loads a saved generator from a `.keras` file or a model_dir.
+
+    Args:
+        path: a `.keras` file, or a U-GAT-IT run's model_dir.
+        expected: the accepted class or tuple of classes. Defaults to
+            `UGATITGenerator`.
 
     Raises:
         FileNotFoundError: no such file.
@@ -224,7 +229,9 @@ def load_generator(path):
         path = os.path.join(path, EXPORT_NAME)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No saved U-GAT-IT generator: {path}")
-    return keras_files.load_model(path, UGATITGenerator, "U-GAT-IT generator")
+    expected = expected or UGATITGenerator
+    what = "U-GAT-IT generator" if expected is UGATITGenerator else "style generator"
+    return keras_files.load_model(path, expected, what)
 
 
 def make_stylizer(spec, max_side=None, dtype=None, style_weight=1.0):
