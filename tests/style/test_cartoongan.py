@@ -121,7 +121,8 @@ def test_convert_round_trip(tmp_path):
     out = tmp_path / "assets" / "s.npz"
     meta = cartoongan_weights.convert(str(folder), str(out))
     assert meta["style"] == "shinkai" and meta["num_params"] == 11_129_667
-    assert 22e6 < os.path.getsize(out) < 23e6  # 2 bytes a parameter
+    # float16 (2 bytes a parameter), deflated: float16 weights shrink little.
+    assert 0.8 * 2 * 11_129_667 < os.path.getsize(out) < 2 * 11_129_667 + 1e6
     stored, read_meta = cartoongan_weights.read_asset(str(out))
     assert read_meta["dtype"] == "float16" and read_meta["format"] == cartoongan_weights.FORMAT
     w = arrays["deconv01_1.weight"]  # ConvTranspose2d (in, out, kh, kw)
