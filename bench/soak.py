@@ -31,6 +31,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench._report import report  # pylint: disable=wrong-import-position
+from tests.png_headers import png_claiming  # pylint: disable=wrong-import-position
 from tf_deepexag import errors, fileio, pipeline  # pylint: disable=wrong-import-position
 
 
@@ -42,18 +43,6 @@ def rss_mib():
     except OSError:
         import resource  # pylint: disable=import-outside-toplevel
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _png_header(width, height):
-    import struct  # pylint: disable=import-outside-toplevel
-    import zlib  # pylint: disable=import-outside-toplevel
-
-    def chunk(kind, payload):
-        return (struct.pack(">I", len(payload)) + kind + payload
-                + struct.pack(">I", zlib.crc32(kind + payload)))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height,
-                                                               8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
 
 
 def write_photos(folder):
@@ -90,7 +79,7 @@ def write_photos(folder):
         "truncated.png": png[:len(png) // 3],
         "random.jpg": np.random.default_rng(0).integers(0, 256, 5000, np.uint8).tobytes(),
         "empty.png": b"",
-        "huge.png": _png_header(14000, 14000),
+        "huge.png": png_claiming(14000, 14000),
     }
     for name, content in bad.items():
         with open(os.path.join(folder, name), "wb") as f:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.png_headers import png_claiming
 from tf_deepexag import fileio
 
 
@@ -104,8 +105,6 @@ def test_list_images(tmp_path):
 # --- Permissions, folders, size limits (issue 21) ---
 
 import stat  # noqa: E402
-import struct  # noqa: E402
-import zlib  # noqa: E402
 
 from tf_deepexag import errors  # noqa: E402
 
@@ -173,19 +172,9 @@ def test_output_checks_name_the_argument(tmp_path):
         fileio.check_output_dir(tmp_path / "f", "-o")
 
 
-def _png_header(width, height):
-    """A PNG whose header declares width x height RGB pixels; no pixel data."""
-    def chunk(kind, payload):
-        return (struct.pack(">I", len(payload)) + kind + payload
-                + struct.pack(">I", zlib.crc32(kind + payload)))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
-
-
 def test_a_196_megapixel_header_is_refused_before_decoding(tmp_path):
     path = tmp_path / "huge.png"
-    path.write_bytes(_png_header(14000, 14000))  # Pillow: DecompressionBombError
+    path.write_bytes(png_claiming(14000, 14000))  # Pillow: DecompressionBombError
     with pytest.raises(fileio.ImageTooLargeError, match="196.0 megapixels exceeds"):
         fileio.read_image(path)
     assert issubclass(fileio.ImageTooLargeError, errors.UserError)
@@ -193,7 +182,7 @@ def test_a_196_megapixel_header_is_refused_before_decoding(tmp_path):
 
 def test_max_pixels_is_checked_from_the_header(tmp_path):
     path = tmp_path / "wide.png"
-    path.write_bytes(_png_header(3000, 2000))  # decoding would fail: no pixel data
+    path.write_bytes(png_claiming(3000, 2000))  # decoding would fail: no pixel data
     with pytest.raises(fileio.ImageTooLargeError, match="6.0 megapixels exceeds the "
                                                         "limit of 5.0"):
         fileio.read_image(path, max_pixels=5_000_000)

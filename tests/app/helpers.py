@@ -1,10 +1,8 @@
 """Shared pieces of the app tests: a stand-in engine, crafted photos, a test client."""
 
 import io
-import struct
 import threading
 import warnings
-import zlib
 
 import numpy as np
 from PIL import Image
@@ -14,6 +12,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette import testclient  # pylint: disable=g-import-not-at-top
 
+from tests.png_headers import png_claiming  # noqa: F401 (used by the app tests)
 from tf_deepexag.app import engine as engine_lib
 
 
@@ -71,17 +70,3 @@ def png_bytes(image):
     return buffer.getvalue()
 
 
-def _chunk(kind, payload):
-    return (struct.pack(">I", len(payload)) + kind + payload
-            + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
-
-
-def png_claiming(width, height):
-    """A PNG whose valid header claims `width` x `height` RGB pixels.
-
-    Its pixel data is a few bytes of one compressed row, so decoding it would
-    fail (or allocate the whole image): only a header check can answer 413.
-    """
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
-            + _chunk(b"IDAT", zlib.compress(b"\x00" * 32)) + _chunk(b"IEND", b""))

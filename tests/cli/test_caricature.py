@@ -2,8 +2,6 @@
 checks, one-line errors, bad photos in a folder run."""
 
 import os
-import struct
-import zlib
 
 import numpy as np
 import pytest
@@ -12,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tests.fuzzing  # noqa: F401 (loads the hypothesis profile)
+from tests.png_headers import png_claiming
 from tf_deepexag import __main__ as cli
 from tf_deepexag import fileio
 from tf_deepexag.cli import caricature
@@ -40,15 +39,6 @@ def test_clashing_paths_keep_their_relative_folder():
 
 def test_a_stem_equal_to_a_disambiguated_name_gets_a_number():
     assert _names("p/a.jpg", "p/a.png", "p/a_jpg.png") == ["a_jpg", "a_png", "a_jpg_2"]
-
-
-def _png_header(width, height):
-    def chunk(kind, payload):
-        return (struct.pack(">I", len(payload)) + kind + payload
-                + struct.pack(">I", zlib.crc32(kind + payload)))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height,
-                                                               8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
 
 
 def _one_line_error(capsys):
@@ -92,7 +82,7 @@ def test_folder_run_names_cannot_collide_and_figures_sit_beside(tmp_path, capsys
     fileio.write_image(photos / "a.png", astronaut[:, ::-1])
     fileio.write_image(photos / "x" / "gray.jpg", astronaut.mean(-1).astype(np.uint8))
     fileio.write_image(photos / "y" / "gray.jpg", np.roll(astronaut, 40, axis=1))
-    (photos / "huge.png").write_bytes(_png_header(14000, 14000))  # 196 MP
+    (photos / "huge.png").write_bytes(png_claiming(14000, 14000))  # 196 MP
     out = tmp_path / "my_caricature_out"
     argv = ["caricature", str(photos), str(photos / "x"), str(photos / "y"), "-o",
             str(out), "--geometry", "identity", "--style", "none", "--figure"]
