@@ -38,5 +38,7 @@ def test_cpu_smoke_runs_every_row(tmp_path):
     assert rows[0]["policy"] == "mixed_float16" and rows[0]["finite"] is True
     for row in rows:
         assert math.isfinite(row["steps/s"]) and row["steps/s"] > 0
-    # The tiny VAE's tensors round to 0 GiB on the CPU allocator's books.
-    assert rows[0]["peak GiB"] > 0 and rows[1]["peak GiB"] >= 0
+    # The CPU allocator's books may be empty (oneDNN allocates on its own), so
+    # the smoke run checks the column is there, not its size: that is a GPU figure.
+    for row in rows[:2]:
+        assert math.isfinite(row["peak GiB"]) and row["peak GiB"] >= 0

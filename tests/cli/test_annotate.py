@@ -7,6 +7,7 @@ import pytest
 import skimage.data
 
 from tf_deepexag import __main__ as cli
+from tests.png_headers import png_claiming
 from tf_deepexag import fileio, landmarks
 
 _FIXTURE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "astronaut_68.pts")
@@ -98,11 +99,9 @@ def test_missing_input_is_one_line_error(tmp_path, capsys):
 
 
 def test_huge_photo_is_a_failure_and_out_file_is_refused(tmp_path, capsys):
-    from tests.cli.test_caricature import _png_header  # pylint: disable=g-import-not-at-top
-
     photos = tmp_path / "photos"
     photos.mkdir()
-    (photos / "huge.png").write_bytes(_png_header(14000, 14000))
+    (photos / "huge.png").write_bytes(png_claiming(14000, 14000))
     assert _run(photos, "--out", tmp_path / "pts") == 0  # was DecompressionBombError
     printed = capsys.readouterr().out
     assert "failed:        1" in printed and "megapixels exceeds" in printed
