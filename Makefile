@@ -13,7 +13,7 @@ PIP_ARGS ?=
 # Two pytest workers, one per core, each test file kept in one worker (its
 # module/session fixtures are built once): the suite took 14m41s serially and
 # 7m40s this way on the 2-core CI machine. `make test PYTEST_ARGS=` runs serially.
-PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: venv demo test bench clean
 
