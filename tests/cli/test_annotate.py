@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import skimage.data
 
-from tf_deepexag import __main__ as cli
 from tests.png_headers import png_claiming
+from tf_deepexag import __main__ as cli
 from tf_deepexag import fileio, landmarks
 
 _FIXTURE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "astronaut_68.pts")
