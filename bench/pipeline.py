@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench._quiet import wait_for_idle  # pylint: disable=wrong-import-position
 from bench._report import report  # pylint: disable=wrong-import-position
-from tf_deepexag import fileio, pipeline  # pylint: disable=wrong-import-position
+from tf_deepexag import face_crops, fileio, pipeline  # pylint: disable=wrong-import-position
 from tf_deepexag.style import stylizers  # pylint: disable=wrong-import-position
 
 
@@ -73,7 +73,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--geometry", default="vae",
                         help="Geometry spec (vae = the built-in model, edfm, ...).")
-    parser.add_argument("--style", default=pipeline.DEFAULT_STYLE,
+    parser.add_argument("--style", default=stylizers.DEFAULT_STYLE,
                         help="Style spec. Default: the pipeline's.")
     parser.add_argument("--style_max_side", type=int,
                         default=pipeline.DEFAULT_STYLE_MAX_SIDE,
@@ -95,8 +95,8 @@ def main():
 
     faces = artist.landmarker(photo)
     points = np.asarray(faces[0].points, np.float32)
-    box = pipeline.face_crop_box(points, photo.shape)
-    crop = pipeline.crop_and_resize(photo, box, artist.crop_size)
+    box = face_crops.face_crop_box(points, photo.shape)
+    crop = face_crops.crop_and_resize(photo, box, artist.crop_size)
     crop_points = (points - box[:2]) * artist.crop_size / (box[2] - box[0])
     generated = artist.geometry(crop_points, num_samples=1, temperature=0.0, seed=0)[0]
     warped = np.asarray(artist.warp(crop, crop_points, generated))

@@ -98,7 +98,7 @@ def main():
         for path in autotoon_test_photos(os.path.expanduser(args.autotoon)):
             photos[os.path.splitext(os.path.basename(path))[0]] = fileio.read_image(path)
     specs = (args.styles.split(",") if args.styles else
-             ["none", "cartoon"] + [f"cartoongan:{s}" for s in cartoongan_weights.shipped_styles()])
+             ["none", "cartoon"] + [f"cartoongan:{s}" for s in cartoongan_weights.SHIPPED_STYLES])
     styles = {spec: stylizers.make_stylizer(spec, max_side=args.max_side,
                                                    style_weight=args.style_weight) for spec in specs}
     artist = pipeline.build_caricaturist(geometry=args.geometry, style="none",

@@ -125,7 +125,7 @@ def _torch_reference(style):
 def cartoongan_rows(sides=(256, 512)):
     """ms/image of ours (float32, XLA, mixed bfloat16) and PyTorch's, same threads."""
     from tf_deepexag.style import cartoongan, cartoongan_weights, processing
-    style = cartoongan_weights.shipped_styles()[0]
+    style = cartoongan_weights.SHIPPED_STYLES[0]
     threads = tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count()
     ours = {}
     for label, dtype, jit in (("ours float32", None, False), ("ours float32 XLA", None, True),

@@ -61,12 +61,12 @@ def main():
     for spec in ("cartoon", "stylization"):
         panels.append(_label(window(stylizers.make_stylizer(spec)(result.warped)),
                              f"classic '{spec}'"))
-    for style in cartoongan_weights.shipped_styles():
+    for style in cartoongan_weights.SHIPPED_STYLES:
         for side in (256, None):
             stylizer = stylizers.make_stylizer(
                 f"cartoongan:{style}", max_side=side,
                 style_weight=pipeline.DEFAULT_STYLE_WEIGHT)
-            tag = " (default)" if (f"cartoongan:{style}" == pipeline.DEFAULT_STYLE
+            tag = " (default)" if (f"cartoongan:{style}" == stylizers.DEFAULT_STYLE
                                    and side == pipeline.DEFAULT_STYLE_MAX_SIDE) else ""
             panels.append(_label(window(stylizer(result.warped)),
                                  f"{style} @{side or 2 * c}{tag}"))

@@ -11,7 +11,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from tf_deepexag import errors, landmarks, pipeline
+from tf_deepexag import errors, face_crops, landmarks, pipeline
 
 
 @dataclasses.dataclass
@@ -73,7 +73,7 @@ def test_largest_face_is_chosen_and_samples_differ():
     small, big = _template(0.5, (-120, 150)), _template(1.0)
     results = _artist([small, big])(_photo(), num_samples=3, seed=7)
     assert len(results) == 3
-    np.testing.assert_allclose(results[0].crop_box, pipeline.face_crop_box(big, (512, 512)))
+    np.testing.assert_allclose(results[0].crop_box, face_crops.face_crop_box(big, (512, 512)))
     assert not np.allclose(results[1].generated_points, results[2].generated_points)
     again = _artist([small, big])(_photo(), num_samples=3, seed=7)
     np.testing.assert_array_equal(again[2].generated_points, results[2].generated_points)
@@ -126,25 +126,6 @@ def test_temperature_default_is_deterministic_for_one_sample(num_samples, temper
         warp=lambda image, src, dst: image, stylizer=lambda image: image, crop_size=128)
     artist(_photo(), num_samples=num_samples, temperature=temperature)
     assert seen == [expected]
-
-
-@pytest.mark.parametrize("box_size", [200, 60])
-def test_paste_back_blends_the_hull_at_the_box_scale(box_size):
-    # A 128-px crop pasted into a box of another size: the mask must cover the
-    # points' hull scaled to the box (it was drawn at crop scale, off the face).
-    photo = np.zeros((300, 300, 3), np.uint8)
-    crop = np.full((128, 128, 3), 255, np.uint8)
-    x0 = y0 = 40
-    box = (x0, y0, x0 + box_size, y0 + box_size)
-    square = np.array([[86, 86], [106, 86], [106, 106], [86, 106]], np.float32)  # crop px
-    out = pipeline.paste_back(photo, crop, box, square)
-    scale = box_size / 128
-    cx = cy = int(round(x0 + 96 * scale))  # the square's centre in the photo
-    assert out[cy, cx].min() >= 250  # the face region takes the crop
-    # Outside the box nothing moves; inside, far from the hull, neither.
-    assert not out[y0 + box_size:].any() and not out[:, x0 + box_size:].any()
-    assert not out[:y0].any() and not out[:, :x0].any()
-    assert out[y0 + 1, x0 + 1].max() == 0
 
 
 def test_strength_must_be_a_finite_non_negative_number():

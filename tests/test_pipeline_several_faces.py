@@ -65,11 +65,11 @@ def test_each_face_changes_inside_its_landmarks(composed):
 
 def test_nothing_changes_away_from_the_faces(composed):
     photo, faces, result = composed
-    from tf_deepexag import pipeline  # pylint: disable=g-import-not-at-top
+    from tf_deepexag import face_crops  # pylint: disable=g-import-not-at-top
 
     near = np.zeros(photo.shape[:2], bool)
     for face in faces:
-        x0, y0, x1, y1 = pipeline.face_crop_box(np.asarray(face.points), photo.shape)
+        x0, y0, x1, y1 = face_crops.face_crop_box(np.asarray(face.points), photo.shape)
         near[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = True
         # The box's corners are far from the face: at most a rounding step.
         for y, x in ((y0, x0), (y0, x1 - 1), (y1 - 1, x0), (y1 - 1, x1 - 1)):

@@ -15,33 +15,25 @@ face (so a 6000x4000 photo costs what a 512x512 one does):
 With `faces="all"` every face is processed and pasted back into the photo with
 a feathered mask; otherwise the caricature is the processed crop.
 
-`build_caricaturist` assembles one from the specs the CLI and the demo name.
-Geometry specs: `"vae"` (the built-in model, `assets/vae_synthetic`),
-`"vae:<model dir>"`, `"edfm"` (exaggerate the difference from the mean face,
-fitted on the built-in synthetic pairs), `"identity"`. Style specs: see
-`style.make_stylizer`.
+`build_caricaturist` assembles one from the specs the CLI and the demo name:
+geometry specs in `geometry_stage`, style specs in `style.make_stylizer`. The
+face crops are `face_crops`'.
 
 Shapes: N = 68 points, S samples.
 """
 
 import dataclasses
-import functools
 import sys
 
-import cv2
 import numpy as np
 from absl import logging
 
-from tf_deepexag import fileio
+from tf_deepexag import errors, fileio
 from tf_deepexag import landmarks as landmarks_lib
-from tf_deepexag import errors
 from tf_deepexag.errors import UserError
+from tf_deepexag.face_crops import crop_and_resize, face_crop_box, face_width, paste_back
+from tf_deepexag.geometry_stage import GEOMETRY_SPECS, build_geometry, builtin_edfm  # noqa: F401 (re-exported)
 
-GEOMETRY_SPECS = ("vae", "vae:autotoon", "vae:synthetic", "vae:<model dir>", "edfm",
-                  "identity")
-# The default style: a shipped CartoonGAN style (docs/figures/styles_astronaut.png
-# compares it with the classic filters; bench/quality.py measures identity).
-DEFAULT_STYLE = "cartoongan:shinkai"
 # Side at which a CartoonGAN style paints the face crop (shrunk to it and
 # enlarged back): 256 for a 512 crop costs a quarter of the network's time
 # at 512 and paints broader strokes (bench/pipeline.py, bench/quality.py).
@@ -81,81 +73,6 @@ class CaricatureResult:
     warped: np.ndarray
     crop_box: tuple
     sample: int = 0
-
-
-def face_crop_box(points, image_shape, margin=0.9):
-    """A square box around the landmarks, `margin` times their size each side.
-
-    Args:
-        points: `(N, 2)` landmarks in photo pixels.
-        image_shape: the photo's `(H, W, ...)`; the box may extend past it.
-        margin: float, extra room relative to the landmark extent.
-
-    Returns:
-        `(x0, y0, x1, y1)` integer box (x1, y1 exclusive).
-    """
-    lo, hi = points.min(axis=0), points.max(axis=0)
-    centre = (lo + hi) / 2.0
-    centre[1] -= 0.1 * (hi[1] - lo[1])  # landmarks stop at the brows: make room
-    half = 0.5 * float(max(hi - lo)) * (1.0 + margin)
-    half = max(half, 8.0)
-    x0, y0 = int(np.floor(centre[0] - half)), int(np.floor(centre[1] - half))
-    size = int(np.ceil(2 * half))
-    del image_shape  # the crop pads with the border colour when it leaves the photo
-    return x0, y0, x0 + size, y0 + size
-
-
-def crop_and_resize(image, box, size):
-    """Cuts `box` out of `image` (replicating the border) and resizes to `size`."""
-    x0, y0, x1, y1 = box
-    h, w = image.shape[:2]
-    pad = max(0, -x0, -y0, x1 - w, y1 - h)
-    if pad:
-        image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    crop = image[y0 + pad:y1 + pad, x0 + pad:x1 + pad]
-    interpolation = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_CUBIC
-    return cv2.resize(crop, (size, size), interpolation=interpolation)
-
-
-def paste_back(photo, crop, box, points):
-    """Blends a processed square crop back into the photo with a feathered mask.
-
-    The mask is the convex hull of the face points, grown and blurred, so only
-    the face region changes and the seam is invisible.
-
-    Args:
-        photo: uint8 `(H, W, 3)`.
-        crop: uint8 `(S, S, 3)`, the processed crop of `box` at any side S.
-        box: `(x0, y0, x1, y1)` square box of the crop in the photo.
-        points: `(..., 2)` points in `crop` pixels (e.g. the photo's and the
-            generated landmarks stacked, so the hull covers both faces).
-
-    Returns:
-        uint8 `(H, W, 3)`.
-    """
-    x0, y0, x1, y1 = box
-    size = x1 - x0
-    h, w = photo.shape[:2]
-    # Points are in crop pixels: scale them to the box before the crop is.
-    scale = size / float(crop.shape[0])
-    crop = cv2.resize(crop, (size, size), interpolation=cv2.INTER_CUBIC)
-    mask = np.zeros(crop.shape[:2], np.float32)
-    points = np.asarray(points, np.float32).reshape(-1, 2)
-    hull = cv2.convexHull(np.round(points * scale).astype(np.int32))
-    cv2.fillConvexPoly(mask, hull, 1.0)
-    grow = max(3, size // 12) | 1
-    mask = cv2.dilate(mask, np.ones((grow, grow), np.uint8))
-    mask = cv2.GaussianBlur(mask, (0, 0), sigmaX=grow / 2.0)[..., None]
-    out = photo.astype(np.float32)
-    # Intersect the box with the photo.
-    ax0, ay0, ax1, ay1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    if ax0 >= ax1 or ay0 >= ay1:
-        return photo
-    sub_crop = crop[ay0 - y0:ay1 - y0, ax0 - x0:ax1 - x0].astype(np.float32)
-    sub_mask = mask[ay0 - y0:ay1 - y0, ax0 - x0:ax1 - x0]
-    region = out[ay0:ay1, ax0:ax1]
-    out[ay0:ay1, ax0:ax1] = region * (1 - sub_mask) + sub_crop * sub_mask
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
 def check_strength(strength):
@@ -283,12 +200,12 @@ class Caricaturist:
         faces = self.landmarker(photo)
         if not faces:
             raise ValueError("No face found in the photo.")
-        faces = sorted(faces, key=lambda f: -_face_width(f.points))
+        faces = sorted(faces, key=lambda f: -face_width(f.points))
         if self.faces == "largest":
             faces = faces[:1]
         per_face = []
         for index, face in enumerate(faces):
-            width = _face_width(face.points)
+            width = face_width(face.points)
             if width < SMALL_FACE_PX:
                 logging.warning("Face %d is only %.0f px wide: expect a coarse result.",
                                 index, width)
@@ -322,60 +239,10 @@ def _warp(warp, crop, source, target):
         raise
 
 
-def _face_width(points):
-    points = np.asarray(points)
-    return float(points[:, 0].max() - points[:, 0].min())
 
 
-class _RepeatedGeometry:
-    """A one-output geometry (`(B, N, 2) -> (B, N, 2)`: EDFM, identity) in the
-    geometry stage's protocol; it gives the same shape for every sample."""
 
-    def __init__(self, fn):
-        self.fn = fn
-
-    def __call__(self, points, num_samples=1, temperature=0.0, seed=None):
-        del temperature, seed
-        out = np.asarray(self.fn(np.asarray(points, np.float32)[None]), np.float32)[0]
-        return np.repeat(out[None], int(num_samples), axis=0)
-
-
-@functools.lru_cache(maxsize=1)
-def builtin_edfm():
-    """EDFM fitted on the built-in synthetic pairs (deterministic, cached)."""
-    from tf_deepexag import data, geometry  # pylint: disable=g-import-not-at-top
-
-    pairs = data.make_synthetic_pairs()
-    return geometry.EDFM.fit(pairs.photo, pairs.caricature)
-
-
-def build_geometry(spec="vae", compile=False):  # pylint: disable=redefined-builtin
-    """The geometry stage named by `spec` (see the module docstring).
-
-    A `geometry.Exaggerator` for "vae" specs (temperature 0 is its
-    deterministic mode), EDFM or identity repeated per sample otherwise.
-
-    Args:
-        spec: a geometry spec.
-        compile: bool, run the VAE's graph as one `tf.function` (measured
-            with the built-in model: ~15 s to trace once, then ~12 ms a face
-            instead of ~1 s eagerly; worth it for folders).
-    """
-    if spec == "identity":
-        return _RepeatedGeometry(lambda points: points)
-    if spec == "edfm":
-        return _RepeatedGeometry(builtin_edfm())
-    if spec == "vae" or spec.startswith("vae:"):
-        from tf_deepexag import geometry  # pylint: disable=g-import-not-at-top
-
-        path = spec[len("vae:"):] if spec.startswith("vae:") else None
-        if path == "":
-            raise ValueError("`vae:` needs a model directory, e.g. vae:runs/vae/export.")
-        return geometry.load_exaggerator(path, compile=compile)
-    raise ValueError(f"Unknown geometry {spec!r}; expected one of {GEOMETRY_SPECS}.")
-
-
-def build_caricaturist(geometry="vae", style=DEFAULT_STYLE, faces="largest",
+def build_caricaturist(geometry="vae", style=None, faces="largest",
                        detector="mtcnn", crop_size=512, compile_geometry=False,
                        style_max_side=DEFAULT_STYLE_MAX_SIDE,
                        style_weight=DEFAULT_STYLE_WEIGHT,
@@ -386,7 +253,7 @@ def build_caricaturist(geometry="vae", style=DEFAULT_STYLE, faces="largest",
         geometry: a geometry spec. Defaults to the built-in VAE.
         style: a style spec (`"cartoongan:<style>"`, `"ugatit:<path>"`,
             `"cartoon"`, `"sketch"`, `"stylization"`, `"none"`). Defaults to
-            `DEFAULT_STYLE`.
+            None: `style.DEFAULT_STYLE`.
         faces: `"largest"` or `"all"`.
         detector: `"mtcnn"` or `"hog"`.
         crop_size: int, side of the working face crop.

@@ -14,18 +14,9 @@ def test_style_groups_for_the_menu():
     assert engine_lib.style_group("none") == "none"
 
 
-def test_known_specs_come_from_the_style_package_when_it_lists_them(monkeypatch):
-    monkeypatch.delattr(style, "KNOWN_SPECS", raising=False)
-    monkeypatch.delattr(style, "known_specs", raising=False)
-    monkeypatch.setattr(style, "STYLE_SPECS",
-                        ("cartoongan:shinkai", "ugatit:<path>", "sketch", "none"), raising=False)
-    assert engine_lib.known_style_specs() == ("cartoongan:shinkai", "sketch", "none")
-
-
-def test_without_a_list_the_candidates_are_tried():
-    if any(hasattr(style, n) for n in ("KNOWN_SPECS", "STYLE_SPECS", "known_specs")):
-        pytest.skip("the style package lists its specs now")
-    assert engine_lib.known_style_specs() == engine_lib.CANDIDATE_STYLES
+def test_the_menu_is_the_style_package_list_and_its_default():
+    assert engine_lib.known_style_specs() == style.STYLE_SPECS
+    assert engine_lib.default_style() == style.DEFAULT_STYLE in style.STYLE_SPECS
 
 
 def test_a_named_style_that_does_not_load_fails_before_the_models():

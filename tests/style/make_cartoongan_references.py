@@ -20,7 +20,7 @@ from tf_deepexag.style.cartoongan import CartoonGANGenerator
 
 def main(root):
     names = CartoonGANGenerator().layer_names()
-    for style in cartoongan_weights.shipped_styles():
+    for style in cartoongan_weights.SHIPPED_STYLES:
         arrays = cartoongan_weights.read_torch_arrays(os.path.join(root, style), names)
         out = TorchCartoonGAN(arrays).stylize(parity.PHOTO)
         path = os.path.join(parity.REFERENCE_DIR, f"{style}_astronaut.png")

@@ -75,7 +75,7 @@ def test_tiny_random_weights_geometry():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("style", cartoongan_weights.shipped_styles())
+@pytest.mark.parametrize("style", cartoongan_weights.SHIPPED_STYLES)
 def test_shipped_style_matches_reference_network(style):
     arrays, _ = cartoongan_weights.read_asset(cartoongan_weights.asset_path(style))
     gen = cartoongan_weights.load_generator(style)
@@ -103,7 +103,7 @@ def _float32_reference_image(style):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("style", cartoongan_weights.shipped_styles())
+@pytest.mark.parametrize("style", cartoongan_weights.SHIPPED_STYLES)
 def test_float16_storage_within_a_grey_level(style):
     want = _float32_reference_image(style)
     got = stylizers.make_stylizer(f"cartoongan:{style}")(PHOTO)

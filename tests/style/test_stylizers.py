@@ -144,7 +144,7 @@ def test_cartoongan_style_weight_blends_with_the_input():
 @pytest.mark.slow
 def test_cartoongan_shipped_style_paints_the_photo():
     from tf_deepexag.style import cartoongan_weights
-    styles = cartoongan_weights.shipped_styles()
+    styles = cartoongan_weights.SHIPPED_STYLES
     assert len(styles) >= 2
     stylizer = stylizers.make_stylizer(f"cartoongan:{styles[0]}")
     assert isinstance(stylizer, stylizers.CartoonGANStylizer) and stylizer.style == styles[0]
@@ -163,12 +163,13 @@ def test_cartoongan_bad_specs(tmp_path):
         stylizers.make_stylizer(f"cartoongan:{tmp_path}/missing.npz")
 
 
-def test_default_style_ships_and_the_cli_agrees():
-    from tf_deepexag import pipeline
-    from tf_deepexag.cli import caricature
+def test_default_style_ships_and_the_shipped_list_is_the_assets():
     from tf_deepexag.style import cartoongan_weights
-    assert caricature.DEFAULT_STYLE == pipeline.DEFAULT_STYLE
-    kind, name = pipeline.DEFAULT_STYLE.split(":")
-    assert kind == "cartoongan" and name in cartoongan_weights.shipped_styles()
-    assets = [cartoongan_weights.asset_path(s) for s in cartoongan_weights.shipped_styles()]
+    kind, name = stylizers.DEFAULT_STYLE.split(":")
+    assert kind == "cartoongan" and name in cartoongan_weights.SHIPPED_STYLES
+    assert stylizers.DEFAULT_STYLE in stylizers.STYLE_SPECS
+    on_disk = sorted(os.path.splitext(f)[0] for f in os.listdir(cartoongan_weights.ASSET_DIR)
+                     if f.endswith(".npz"))
+    assert on_disk == sorted(cartoongan_weights.SHIPPED_STYLES)
+    assets = [cartoongan_weights.asset_path(s) for s in cartoongan_weights.SHIPPED_STYLES]
     assert sum(os.path.getsize(p) for p in assets) <= 50e6  # the budget

@@ -12,16 +12,11 @@ Shapes: H, W image size; N = 68 landmarks.
 """
 
 import dataclasses
-import inspect
 import time
 
 from absl import logging
 import numpy as np
 
-# Style specs offered when the style package names none itself. A learned spec
-# whose weights are missing is dropped at start-up (see `Engine`).
-CANDIDATE_STYLES = ("cartoongan:hayao", "cartoongan:hosoda", "cartoongan:paprika",
-                    "cartoongan:shinkai", "cartoon", "sketch", "stylization", "none")
 FACE_MODES = ("largest", "all")
 
 
@@ -56,23 +51,17 @@ def sample_photo():
 
 
 def default_style():
-    """The pipeline's own default style spec."""
-    from tf_deepexag import pipeline  # pylint: disable=g-import-not-at-top
+    """The library's default style spec (`style.DEFAULT_STYLE`)."""
+    from tf_deepexag import style  # pylint: disable=g-import-not-at-top
 
-    return inspect.signature(pipeline.build_caricaturist).parameters["style"].default
+    return style.DEFAULT_STYLE
 
 
 def known_style_specs():
-    """Style specs to try: the style package's list when it has one, else ours."""
+    """The style specs that work out of the box (`style.STYLE_SPECS`)."""
     from tf_deepexag import style  # pylint: disable=g-import-not-at-top
 
-    for name in ("KNOWN_SPECS", "STYLE_SPECS", "known_specs"):
-        specs = getattr(style, name, None)
-        if callable(specs):
-            specs = specs()
-        if specs:
-            return tuple(s for s in specs if "<" not in s)  # drop templates
-    return CANDIDATE_STYLES
+    return style.STYLE_SPECS
 
 
 def style_group(spec):
@@ -88,8 +77,8 @@ class Engine:
     Args:
         geometry: a geometry spec of `pipeline.build_geometry`.
             Defaults to `"vae"`, the built-in model.
-        styles: style specs to offer, or None for every known spec that loads.
-            An explicitly named spec that fails to load raises.
+        styles: style specs to offer, or None for `style.STYLE_SPECS`. A
+            spec that fails to load raises.
         compile_geometry: bool, trace the geometry sampler: each new mode and
             the first new sample counts retrace (15-40 s each on 2 loaded CPU
             cores), then a face's geometry takes milliseconds instead of ~1 s;
@@ -103,18 +92,10 @@ class Engine:
         start = time.perf_counter()
         self.stylizers = {}
         for spec in (styles or known_style_specs()):
-            try:
-                # The pipeline's painting side and blend, as on the command line.
-                self.stylizers[spec] = style.make_stylizer(
-                    spec, max_side=pipeline.DEFAULT_STYLE_MAX_SIDE,
-                    style_weight=pipeline.DEFAULT_STYLE_WEIGHT)
-            except Exception as e:  # pylint: disable=broad-except
-                # A named style must load; a discovered one is offered if it does.
-                if styles:
-                    raise
-                logging.info("Style %s not offered: %s", spec, e)
-        if not self.stylizers:
-            raise ValueError(f"No style could be loaded from `styles`={styles!r}.")
+            # The pipeline's painting side and blend, as on the command line.
+            self.stylizers[spec] = style.make_stylizer(
+                spec, max_side=pipeline.DEFAULT_STYLE_MAX_SIDE,
+                style_weight=pipeline.DEFAULT_STYLE_WEIGHT)
         base = pipeline.build_caricaturist(
             geometry=geometry, style="none", faces="largest", crop_size=crop_size,
             compile_geometry=compile_geometry)

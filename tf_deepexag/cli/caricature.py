@@ -17,9 +17,6 @@ import tqdm
 
 from tf_deepexag import fileio
 
-# The pipeline's default style (pipeline.DEFAULT_STYLE; repeated here
-# so that parsing the command line does not import TensorFlow).
-DEFAULT_STYLE = "cartoongan:shinkai"
 # Folders of this many photos run the geometry model as a traced tf.function.
 COMPILE_FROM_PHOTOS = 12
 
@@ -46,12 +43,14 @@ def add_parser(subparsers):
     parser.add_argument("--geometry", default="vae",
                         help="'vae' (the built-in model), "
                              "'vae:<model dir>', 'edfm' or 'identity'. Default: vae.")
-    parser.add_argument("--style", default=DEFAULT_STYLE,
+    # None: the style package's default (parsing imports no TensorFlow).
+    parser.add_argument("--style", default=None,
                         help="'cartoongan:<style>' (a learned painted style: shinkai or "
                              "hosoda ship; or a .npz from python -m "
                              "tf_deepexag.style.convert_cartoongan), 'ugatit:<model dir "
                              "or .keras>', or a classic filter: 'cartoon', 'sketch', "
-                             f"'stylization', 'none'. Default: {DEFAULT_STYLE}.")
+                             "'stylization', 'none'. Default: the library's default style "
+                             "(style.DEFAULT_STYLE, shown by `info`).")
     parser.add_argument("--faces", choices=("largest", "all"), default="largest",
                         help="Caricature the largest face (the crop is the output) or "
                              "all faces pasted back into the photo. Default: largest.")

@@ -89,7 +89,7 @@ def run(args):
         print("skipped: train/ is not next to the installed package")
 
     _step("3/4 caricature the astronaut")
-    artist = pipeline.build_caricaturist(geometry="vae", style=pipeline.DEFAULT_STYLE)
+    artist = pipeline.build_caricaturist(geometry="vae")
     result = artist(skdata.astronaut(), strength=1.0, temperature=0.0, seed=0)[0]
     caricature = os.path.join(out, "astronaut_caricature.png")
     figure = os.path.join(out, "astronaut_figure.png")

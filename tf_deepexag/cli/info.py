@@ -36,6 +36,9 @@ def run(args):
     devices = [f"{d.device_type}:{d.name.rsplit(':', 1)[-1]}"
                for d in tf.config.list_physical_devices()]
     print(f"TensorFlow devices: {', '.join(devices) or 'none'}")
+    from tf_deepexag import style  # pylint: disable=g-import-not-at-top
+
+    print(f"styles: {', '.join(style.STYLE_SPECS)} (default {style.DEFAULT_STYLE})")
     assets = os.path.join(os.path.dirname(tf_deepexag.__file__), "assets")
     print(f"bundled assets in {assets}:")
     for root, _, files in sorted(os.walk(assets)):

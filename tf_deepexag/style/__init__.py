@@ -11,16 +11,18 @@ from tf_deepexag.style.norm import ILN, AdaLIN, ClipRho
 from tf_deepexag.style.processing import to_model_input, to_uint8
 from tf_deepexag.style.schedule import LinearDecaySchedule
 from tf_deepexag.style.spectral import SpectralConv2D, SpectralDense
-from tf_deepexag.style.stylizers import (CartoonGANStylizer, CartoonStylizer,
-                                         IdentityStylizer,
+from tf_deepexag.style.cartoongan_weights import SHIPPED_STYLES
+from tf_deepexag.style.stylizers import (DEFAULT_STYLE, STYLE_SPECS, CartoonGANStylizer,
+                                         CartoonStylizer, IdentityStylizer,
                                          SketchStylizer, StylizationStylizer,
                                          Stylizer, UGATITStylizer,
                                          load_generator, make_stylizer)
 
 __all__ = [
     "AdaLIN", "CAM", "CartoonGANGenerator", "CartoonGANInstanceNorm",
-    "CartoonGANStylizer", "CartoonStylizer", "ClipRho", "ILN", "IdentityStylizer",
-    "LinearDecaySchedule", "ResnetAdaLINBlock", "ResnetBlock", "SketchStylizer",
+    "CartoonGANStylizer", "CartoonStylizer", "ClipRho", "DEFAULT_STYLE", "ILN", "IdentityStylizer",
+    "LinearDecaySchedule", "ResnetAdaLINBlock", "ResnetBlock", "SHIPPED_STYLES",
+    "STYLE_SPECS", "SketchStylizer",
     "SpectralConv2D", "SpectralDense", "StylizationStylizer", "Stylizer",
     "UGATIT", "UGATITConfig", "UGATITDiscriminator", "UGATITGenerator",
     "UGATITStylizer", "discriminator_output_side", "load_generator",

@@ -27,7 +27,11 @@ from absl import logging
 
 from tf_deepexag import fileio
 
+# The authors' four released styles (what `convert_cartoongan` converts) and
+# the two whose converted weights ship in `assets/cartoongan/` (20.5 MB each
+# against a 50 MB budget: docs/style.md).
 STYLES = ("hayao", "hosoda", "paprika", "shinkai")
+SHIPPED_STYLES = ("hosoda", "shinkai")
 ASSET_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                          "assets", "cartoongan")
 FORMAT = "tf_deepexag.cartoongan.v1"
@@ -150,14 +154,6 @@ def asset_path(style):
     return os.path.join(ASSET_DIR, f"{style}.npz")
 
 
-def shipped_styles():
-    """Style names whose asset ships in this installation, sorted."""
-    if not os.path.isdir(ASSET_DIR):
-        return ()
-    return tuple(sorted(os.path.splitext(f)[0] for f in os.listdir(ASSET_DIR)
-                        if f.endswith(".npz")))
-
-
 def read_asset(path):
     """Reads an asset: (`{"<layer>/<param>": array}`, metadata dict).
 
@@ -183,7 +179,7 @@ def load_generator(style_or_path, dtype=None):
     """A `CartoonGANGenerator` with a shipped style's weights or a file's.
 
     Args:
-        style_or_path: a shipped style name (see `shipped_styles()`) or the
+        style_or_path: a shipped style name (see `SHIPPED_STYLES`) or the
             path of an asset written by `convert`.
         dtype: None (float32) or a Keras dtype policy name for the
             generator, e.g. `"mixed_bfloat16"` (variables stay float32).
@@ -197,10 +193,10 @@ def load_generator(style_or_path, dtype=None):
     """
     path = style_or_path
     if not path.endswith(".npz"):
-        if path not in shipped_styles():
+        if path not in SHIPPED_STYLES:
             raise ValueError(
                 f"Unknown CartoonGAN style {style_or_path!r}: shipped styles are "
-                f"{', '.join(shipped_styles()) or 'none'} (or pass a .npz made by "
+                f"{', '.join(SHIPPED_STYLES) or 'none'} (or pass a .npz made by "
                 f"`python -m tf_deepexag.style.convert_cartoongan`).")
         path = asset_path(path)
     arrays, _ = read_asset(path)

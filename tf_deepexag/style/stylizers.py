@@ -20,8 +20,17 @@ import cv2
 import numpy as np
 
 from tf_deepexag.style import processing
+from tf_deepexag.style.cartoongan_weights import SHIPPED_STYLES
 
 EXPORT_NAME = os.path.join("export", "generator_a2b.keras")
+# The specs of the classic filters `make_stylizer` builds (no weights).
+CLASSIC_SPECS = ("cartoon", "sketch", "stylization", "none")
+# Every spec that works out of the box: the shipped CartoonGAN styles, then
+# the classic filters (the app's menu, in its order).
+STYLE_SPECS = tuple(f"cartoongan:{s}" for s in SHIPPED_STYLES) + CLASSIC_SPECS
+# The default style: a shipped CartoonGAN style (docs/figures/styles_astronaut.jpg
+# compares it with the classic filters; bench/quality.py measures identity).
+DEFAULT_STYLE = "cartoongan:shinkai"
 
 
 def _check_image(image):
@@ -234,19 +243,20 @@ def load_generator(path, expected=None):
     return keras_files.load_model(path, expected, what)
 
 
-def make_stylizer(spec, max_side=None, dtype=None, style_weight=1.0):
+def make_stylizer(spec=None, max_side=None, dtype=None, style_weight=1.0):
     """Builds a stylizer from a spec string (see the module docstring).
 
     Args:
-        spec: a style spec.
+        spec: a style spec; None for `DEFAULT_STYLE`.
         max_side: CartoonGAN only: `CartoonGANStylizer`'s `max_side`.
         style_weight: CartoonGAN only: `CartoonGANStylizer`'s `style_weight`.
         dtype: CartoonGAN only: None (float32) or a Keras dtype policy name
             such as `"mixed_bfloat16"` (about twice as fast on CPUs with
             AVX512-BF16; measured within 3 grey levels of float32).
     """
-    classic = {"cartoon": CartoonStylizer, "sketch": SketchStylizer,
-               "stylization": StylizationStylizer, "none": IdentityStylizer}
+    classic = dict(zip(CLASSIC_SPECS, (CartoonStylizer, SketchStylizer,
+                                       StylizationStylizer, IdentityStylizer)))
+    spec = DEFAULT_STYLE if spec is None else spec
     if spec in classic:
         return classic[spec]()
     if isinstance(spec, str) and spec.startswith("cartoongan:"):
