@@ -195,3 +195,112 @@ def test_max_pixels_is_checked_from_the_header(tmp_path):
     for bad in (0, -5, 1.5, True):
         with pytest.raises(errors.UserError, match="`max_pixels`"):
             fileio.read_image(tmp_path / "ok.png", max_pixels=bad)
+
+
+# --- One decoder, one folder rule (issue 28, items 4 and 11) ---
+
+import importlib.util  # noqa: E402
+import io  # noqa: E402
+import struct  # noqa: E402
+
+from PIL import ImageCms  # noqa: E402
+
+
+def _lab_tiff(path, rgb):
+    to_lab = ImageCms.buildTransform(ImageCms.createProfile("sRGB"),
+                                     ImageCms.createProfile("LAB"), "RGB", "LAB")
+    ImageCms.applyTransform(Image.fromarray(rgb), to_lab).save(path)
+
+
+def test_lab_float_and_32_bit_tiffs_decode_to_their_colours(tmp_path):
+    rgb = np.array([[[200, 30, 40], [20, 200, 30], [30, 40, 220]]], np.uint8)
+    _lab_tiff(tmp_path / "lab.tif", rgb)
+    assert Image.open(tmp_path / "lab.tif").mode == "LAB"
+    np.testing.assert_allclose(fileio.read_image(tmp_path / "lab.tif"), rgb, atol=4)
+    # A float TIFF holds [0, 1]; 32-bit integer TIFFs written from 8- or 16-bit data.
+    Image.fromarray(np.full((3, 3), 0.5, np.float32)).save(tmp_path / "float.tif")
+    np.testing.assert_array_equal(fileio.read_image(tmp_path / "float.tif"), 128)
+    Image.fromarray(np.full((3, 3), 200, np.int32)).save(tmp_path / "int32.tif")
+    np.testing.assert_array_equal(fileio.read_image(tmp_path / "int32.tif"), 200)
+    Image.fromarray(np.full((3, 3), 257 * 100, np.int32)).save(tmp_path / "int32_16.tif")
+    np.testing.assert_array_equal(fileio.read_image(tmp_path / "int32_16.tif"), 100)
+    Image.fromarray(np.full((3, 3), 0.25 * 255, np.float32)).save(tmp_path / "f255.tif")
+    np.testing.assert_array_equal(fileio.read_image(tmp_path / "f255.tif"), 64)
+
+
+def test_bytes_decode_like_the_file(tmp_path):
+    rgb = np.array([[[200, 30, 40], [20, 200, 30]]], np.uint8)
+    _lab_tiff(tmp_path / "lab.tif", rgb)
+    data = (tmp_path / "lab.tif").read_bytes()
+    np.testing.assert_array_equal(fileio.read_image(data),
+                                  fileio.read_image(tmp_path / "lab.tif"))
+    with pytest.raises(fileio.ImageReadError, match="^the upload: cannot decode"):
+        fileio.read_image(data[:-20], name="the upload")
+
+
+def _corrupt_avif():
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32, 3), np.uint8)).save(
+        buffer, "AVIF")
+    data = bytearray(buffer.getvalue())
+    data[81] ^= 0xFF  # libavif: "Missing or empty image item" (RuntimeError)
+    return bytes(data)
+
+
+def _dds_of_unknown_pixel_format():
+    # Pillow's DDS reader raises NotImplementedError on an unknown FourCC.
+    header = (b"DDS " + struct.pack("<7I", 124, 0x1007, 4, 4, 0, 0, 0) + b"\0" * 44
+              + struct.pack("<2I", 32, 4) + b"ZZZZ" + b"\0" * 20
+              + struct.pack("<5I", 0x1000, 0, 0, 0, 0))
+    return header + b"\0" * 64
+
+
+UNDECODABLE = {"corrupt.avif": _corrupt_avif, "unknown.dds": _dds_of_unknown_pixel_format}
+
+
+@pytest.mark.parametrize("name", sorted(UNDECODABLE))
+def test_any_decoder_exception_is_an_image_read_error_naming_the_file(tmp_path, name):
+    (tmp_path / name).write_bytes(UNDECODABLE[name]())
+    with pytest.raises(fileio.ImageReadError, match=name):
+        fileio.read_image(tmp_path / name)
+
+
+def _save(path, fmt, size=(4, 3)):
+    Image.fromarray(np.full((size[1], size[0], 3), 90, np.uint8)).save(path, format=fmt)
+
+
+def test_a_folder_run_reads_by_content_and_names_what_it_ignores(tmp_path):
+    _save(tmp_path / "a.gif", "GIF")
+    _save(tmp_path / "b.avif", "AVIF")
+    _save(tmp_path / "IMG_0003", "PNG")          # no extension
+    _save(tmp_path / "scan.img", "JPEG")         # an unknown extension
+    _save(tmp_path / ".hidden.png", "PNG")       # hidden: skipped, not counted
+    (tmp_path / "cut.jpg").write_bytes(b"\xff\xd8")  # an image name: read (and fails)
+    (tmp_path / "notes.txt").write_text("meeting notes\n")
+    (tmp_path / "empty").write_bytes(b"")
+    (tmp_path / "sub.png").mkdir()
+    images, ignored = fileio.scan_images(tmp_path)
+    assert [os.path.basename(p) for p in images] == [
+        "IMG_0003", "a.gif", "b.avif", "cut.jpg", "scan.img"]
+    assert len(ignored) == 2
+    assert ignored[0].startswith(str(tmp_path / "empty")) and "empty" in ignored[0]
+    assert ignored[1].startswith(str(tmp_path / "notes.txt")) and "not an image" in ignored[1]
+    for path in images[:3] + images[4:]:  # every listed image decodes
+        assert fileio.read_image(path).shape == (3, 4, 3)
+
+
+def _fake_heic():
+    box = struct.pack(">I", 24) + b"ftypheic" + struct.pack(">I", 0) + b"mif1heic"
+    return box + b"\0" * 200
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pi_heif") is not None,
+                    reason="pi-heif is installed: HEIC is read")
+def test_heic_is_named_unsupported_directly_and_in_a_folder(tmp_path):
+    (tmp_path / "IMG_0001.HEIC").write_bytes(_fake_heic())
+    (tmp_path / "IMG_0002").write_bytes(_fake_heic())
+    with pytest.raises(fileio.ImageReadError, match="IMG_0001.HEIC: HEIC/HEIF photos are not"):
+        fileio.read_image(tmp_path / "IMG_0001.HEIC")
+    images, ignored = fileio.scan_images(tmp_path)
+    assert images == [str(tmp_path / "IMG_0001.HEIC")]  # read, and reported as failed
+    assert len(ignored) == 1 and "IMG_0002: HEIC/HEIF photos are not" in ignored[0]

@@ -9,11 +9,15 @@ umask), not `mkstemp`'s owner-only 0600/0700, so a server running as another
 user can read the outputs.
 
 Images enter the project as `uint8` RGB arrays of shape `(H, W, 3)` whatever
-their file holds: EXIF orientation is applied, and grayscale, alpha, palette
-and 16-bit images are converted.
+their file holds, through one decoder (`read_image`, for files and uploaded
+bytes alike): EXIF orientation is applied, and grayscale, alpha, palette,
+CMYK, Lab, 16-bit, 32-bit and float images are converted. What a folder run
+reads is decided by one rule too (`scan_images`): a visible file with an
+image extension, or whose content the decoder recognises.
 """
 
 import contextlib
+import io
 import json
 import os
 import shutil
@@ -25,7 +29,19 @@ import numpy as np
 
 from tf_deepexag.errors import UserError
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif",
+                    ".avif", ".heic", ".heif")
+# The Pillow formats `read_image` decodes (checked against the file's content,
+# whatever its name). Formats Pillow guesses without a signature (TGA, ...)
+# are left out: a text file must not pass for an image.
+READ_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "BMP", "DIB", "WEBP", "TIFF", "AVIF", "PPM",
+                "JPEG2000", "ICO", "PSD", "QOI", "HEIF")
+# READ_FORMATS for people (HEIF only with the optional `pi-heif` package).
+READABLE = "JPEG, PNG, GIF, BMP, WebP, TIFF, AVIF, PPM, JPEG 2000, ICO, PSD, QOI"
+# ISO base media brands of HEIF still images (HEIC is HEIF with HEVC); AVIF's
+# "avif"/"avis" are read by Pillow itself.
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs",
+                b"mif1", b"msf1")
 # Decoded-size limit of `read_image` (width x height), checked from the file's
 # header before any pixel is decoded: 100 megapixels is a 300 MB RGB array,
 # beyond every consumer camera; Pillow's own bomb limit is 89.5 M (warning)
@@ -218,8 +234,18 @@ def read_json(path):
             raise ValueError(f"{path} is not valid JSON: {e}") from e
 
 
-def list_images(folder):
-    """Returns the sorted image files directly inside `folder`.
+def scan_images(folder):
+    """The files a folder run reads, and the ones it leaves out.
+
+    One rule: a visible regular file directly inside `folder` is read if its
+    extension is in `IMAGE_EXTENSIONS` or its content is an image
+    `read_image` decodes (a GIF named `photo`, an AVIF saved as `.img`).
+    Hidden files (`.name`, where atomic writes keep their temporary files) are
+    skipped silently; sub-folders, FIFOs and devices are not listed.
+
+    Returns:
+        `(images, ignored)`: the sorted image paths, and a one-line reason
+        naming each other visible file.
 
     Raises:
         FileNotFoundError: `folder` is not a directory.
@@ -227,10 +253,30 @@ def list_images(folder):
     folder = os.fspath(folder)
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"No such image folder: {folder}")
-    return sorted(
-            os.path.join(folder, name) for name in os.listdir(folder)
-            if name.lower().endswith(IMAGE_EXTENSIONS)
-            and os.path.isfile(os.path.join(folder, name)))
+    images, ignored = [], []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if name.startswith(".") or not os.path.isfile(path):
+            continue
+        if name.lower().endswith(IMAGE_EXTENSIONS):
+            images.append(path)
+            continue
+        try:
+            image_size(path)
+        except (ImageReadError, FileNotFoundError) as e:  # gone since listed
+            ignored.append(str(e))
+        else:
+            images.append(path)
+    return images, ignored
+
+
+def list_images(folder):
+    """The sorted image files directly inside `folder` (see `scan_images`).
+
+    Raises:
+        FileNotFoundError: `folder` is not a directory.
+    """
+    return scan_images(folder)[0]
 
 
 def to_rgb_uint8(image):
@@ -276,19 +322,100 @@ def to_rgb_uint8(image):
 
 
 _PIL_LIMIT_LOCK = threading.Lock()
+_PIL_READY = []
 
 
-def _open_header(path):
-    """Opens `path` with Pillow, reading the header only, with Pillow's own
-    decompression-bomb limit lifted (the caller checks `max_pixels`)."""
+def _pil():
+    """Pillow's `Image`, with the optional HEIF opener registered once."""
     from PIL import Image  # pylint: disable=g-import-not-at-top
 
+    if not _PIL_READY:
+        try:
+            import pi_heif  # pylint: disable=g-import-not-at-top
+            pi_heif.register_heif_opener()
+        except ImportError:
+            pass  # HEIC is then named as unsupported (`_not_an_image`)
+        Image.init()
+        _PIL_READY.append(tuple(f for f in READ_FORMATS if f in Image.OPEN))
+    return Image
+
+
+def _open_header(source):
+    """Opens `source` (a path or bytes) with Pillow, reading the header only,
+    with Pillow's own decompression-bomb limit lifted (the caller checks
+    `max_pixels`), for the formats of `READ_FORMATS` only."""
+    Image = _pil()  # pylint: disable=invalid-name
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        source = io.BytesIO(source)
     with _PIL_LIMIT_LOCK:
         saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
         try:
-            return Image.open(path)
+            return Image.open(source, formats=_PIL_READY[0])
         finally:
             Image.MAX_IMAGE_PIXELS = saved
+
+
+def _head(source, size=64):
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source[:size])
+    with open(source, "rb") as f:
+        return f.read(size)
+
+
+def _not_an_image(source, name, error):
+    """The `ImageReadError` of a file the decoder does not recognise."""
+    head = _head(source)
+    if head[4:8] == b"ftyp" and any(brand in head[8:32] for brand in _HEIF_BRANDS):
+        return ImageReadError(
+            f"{name}: HEIC/HEIF photos are not supported here (the optional `pi-heif` "
+            f"package reads them); convert it to JPEG or PNG.")
+    del error
+    return ImageReadError(f"{name}: not an image file this program reads ({READABLE}).")
+
+
+def _source_and_name(source, name):
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return source, name or "the image"
+    path = os.fspath(source)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"No such image file: {path}")
+    return path, name or path
+
+
+def image_size(source, name=None):
+    """`(width, height)` from an image's header, without decoding its pixels.
+
+    Args:
+        source: a path, or the file's bytes.
+        name: how messages name the image. Defaults to the path, or "the
+            image" for bytes.
+
+    Raises:
+        FileNotFoundError: `source` is a path that does not exist.
+        ImageReadError: empty, or not an image of `READ_FORMATS`.
+    """
+    from PIL import UnidentifiedImageError  # pylint: disable=g-import-not-at-top
+
+    source, name = _source_and_name(source, name)
+    if (len(source) if not isinstance(source, str) else os.path.getsize(source)) == 0:
+        raise ImageReadError(f"{name}: file is empty")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with _open_header(source) as pil:
+                return pil.size
+    except UnidentifiedImageError as e:
+        raise _not_an_image(source, name, e) from e
+    except MemoryError:
+        raise
+    except OSError as e:
+        if e.errno is None:  # Pillow's own "cannot ..." errors carry no errno
+            raise ImageReadError(f"{name}: cannot read the image header ({e})") from e
+        raise ImageReadError(f"{name}: cannot open the file ({e.strerror})") from e
+    except Exception as e:  # pylint: disable=broad-except
+        # Header parsers fed untrusted bytes raise anything (see `read_image`).
+        raise ImageReadError(f"{name}: cannot read the image header "
+                             f"({type(e).__name__}: {e})") from e
 
 
 def check_max_pixels(max_pixels):
@@ -301,68 +428,97 @@ def check_max_pixels(max_pixels):
     return int(max_pixels)
 
 
-def read_image(path, max_pixels=DEFAULT_MAX_PIXELS):
-    """Reads an image file as `uint8` RGB with its EXIF orientation applied.
+def _wide_to_unit(array, fractions):
+    """Float `[0, 1]` from integer or float samples wider than 8 bits.
+
+    The file says the sample type, not the range its values use: a 32-bit
+    TIFF written from 8-bit data holds 0-255, a float TIFF usually 0-1. The
+    range is the smallest of `[0, 1]` (floats only), 8, 16 or 32 bits that
+    holds the largest value.
+    """
+    array = np.maximum(np.asarray(array, np.float64), 0.0)
+    top = float(array.max(initial=0.0))
+    if not np.isfinite(top):
+        raise ValueError("Image contains NaN or inf values.")
+    full = next(f for f in (1.0 if fractions else 0.0, 255.0, 65535.0, 2.0**32 - 1, top)
+                if f and top <= f)
+    return (array / full).astype(np.float32)
+
+
+def _pixels(pil):
+    """The decoded pixels of an opened image, in a layout `to_rgb_uint8` takes."""
+    mode = pil.mode
+    if mode in ("RGB", "RGBA", "L", "1"):
+        return np.asarray(pil)
+    if mode.startswith("I;16"):
+        return np.asarray(pil).astype(np.uint16)
+    if mode == "I":  # 32-bit integers; a PNG of 16 bits opens so in older Pillow
+        array = np.asarray(pil)
+        if pil.format == "PNG":
+            return np.clip(array, 0, 65535).astype(np.uint16)
+        return _wide_to_unit(array, fractions=False)
+    if mode == "F":
+        return _wide_to_unit(np.asarray(pil), fractions=True)
+    if mode in ("P", "PA", "LA", "La", "RGBa"):
+        return np.asarray(pil.convert("RGBA"))
+    return np.asarray(pil.convert("RGB"))  # CMYK, YCbCr, LAB (Pillow's CIELab), HSV
+
+
+def read_image(source, max_pixels=DEFAULT_MAX_PIXELS, name=None):
+    """Decodes an image file as `uint8` RGB with its EXIF orientation applied.
+
+    The one decoder of the project: the command line, `annotate`, the data
+    readers and the web app (uploaded bytes) all read photos through it.
 
     Args:
-        path: str or path-like.
+        source: a path, or the file's bytes.
         max_pixels: int, the largest width x height accepted, checked from the
             header before decoding; None for no limit. Defaults to
             `DEFAULT_MAX_PIXELS` (100 M).
+        name: how messages name the image. Defaults to the path, or "the
+            image" for bytes.
 
     Returns:
         `uint8` array of shape `(H, W, 3)`.
 
     Raises:
-        FileNotFoundError: `path` does not exist.
+        FileNotFoundError: `source` is a path that does not exist.
         ImageTooLargeError: the header declares more than `max_pixels` pixels.
-        ImageReadError: the file is empty, truncated or not a decodable image
-            (whatever the decoder raised is reported as this).
+        ImageReadError: the file is empty, truncated, of a format not in
+            `READ_FORMATS` or not decodable (whatever the decoder raised is
+            reported as this).
     """
     from PIL import Image, ImageOps  # pylint: disable=g-import-not-at-top
 
     max_pixels = check_max_pixels(max_pixels)
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"No such image file: {path}")
-    if os.path.getsize(path) == 0:
-        raise ImageReadError(f"{path}: file is empty")
+    width, height = image_size(source, name)
+    source, name = _source_and_name(source, name)
+    if max_pixels is not None and width * height > max_pixels:
+        raise ImageTooLargeError(
+            f"{name}: {width}x{height} = {width * height / 1e6:.1f} "
+            f"megapixels exceeds the limit of {max_pixels / 1e6:.1f} "
+            "(`max_pixels`); downscale the photo or raise the limit.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with _open_header(path) as pil:
-                width, height = pil.size
-                if max_pixels is not None and width * height > max_pixels:
-                    raise ImageTooLargeError(
-                        f"{path}: {width}x{height} = {width * height / 1e6:.1f} "
-                        f"megapixels exceeds the limit of {max_pixels / 1e6:.1f} "
-                        "(`max_pixels`); downscale the photo or raise the limit.")
+            with _open_header(source) as pil:
                 pil.load()
-                pil = ImageOps.exif_transpose(pil)
-                if pil.mode == "P":
-                    pil = pil.convert("RGBA")
-                elif pil.mode in ("I;16", "I;16B", "I;16L", "I"):
-                    array = np.asarray(pil).astype(np.uint16)
-                    return to_rgb_uint8(array)
-                elif pil.mode in ("1", "L", "LA", "CMYK", "YCbCr", "F"):
-                    pil = pil.convert("RGBA" if pil.mode == "LA" else "RGB")
-                array = np.asarray(pil)
-    except ImageReadError:
-        raise
+                array = _pixels(ImageOps.exif_transpose(pil))
     except Image.DecompressionBombError as e:
-        raise ImageTooLargeError(f"{path}: {e}") from e
+        raise ImageTooLargeError(f"{name}: {e}") from e
     except MemoryError:
         raise
     except Exception as e:  # pylint: disable=broad-except
         # A decoder fed untrusted bytes may raise anything (OSError, EOFError,
-        # SyntaxError, struct.error, IndexError, ...): all mean "not a
+        # SyntaxError, struct.error, RuntimeError from libavif,
+        # NotImplementedError for a DDS variant, ...): all mean "not a
         # decodable image", reported with the file named.
-        raise ImageReadError(f"{path}: cannot decode image ({type(e).__name__}: "
+        raise ImageReadError(f"{name}: cannot decode image ({type(e).__name__}: "
                              f"{e})") from e
     try:
         return to_rgb_uint8(array)
     except ValueError as e:
-        raise ImageReadError(f"{path}: {e}") from e
+        raise ImageReadError(f"{name}: {e}") from e
 
 
 def write_image(path, image):

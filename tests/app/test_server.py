@@ -13,6 +13,7 @@ import time
 import numpy as np
 from PIL import Image
 
+from tests import test_fileio
 from tests.app import helpers
 from tf_deepexag.app import engine as engine_lib
 from tf_deepexag.app import server, uploads
@@ -197,3 +198,13 @@ def test_requests_run_one_at_a_time_and_a_full_queue_is_503(make_client):
         gate.set()
         assert [f.result().status_code for f in running] == [200, 200]
     assert engine.max_running == 1 and len(engine.calls) == 2
+
+
+def test_every_undecodable_upload_is_a_400_json_and_never_runs(make_client):
+    engine = helpers.FakeEngine()
+    client = make_client(server.create_app(engine))
+    for name, make in sorted(test_fileio.UNDECODABLE.items()):
+        response = _post(client, data=make())
+        assert response.status_code == 400, (name, response.text)
+        assert set(response.json()) == {"error"}
+    assert engine.calls == []

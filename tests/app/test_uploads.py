@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests import test_fileio
 from tests.app import helpers
+from tf_deepexag import fileio
 from tf_deepexag.app import uploads
 
 STYLES = ("cartoon", "none")
@@ -116,3 +118,20 @@ def test_decode_shrinks_to_the_work_side():
 def test_limits_must_be_positive():
     with pytest.raises(ValueError, match="max_pixels"):
         uploads.Limits(max_pixels=0)
+
+
+@pytest.mark.parametrize("name", sorted(test_fileio.UNDECODABLE))
+def test_every_undecodable_file_is_400_whatever_the_decoder_raises(name):
+    # A corrupt AVIF raises RuntimeError, an unknown DDS NotImplementedError.
+    error = _error(uploads.decode, test_fileio.UNDECODABLE[name](), LIMITS)
+    assert error.status == 400 and error.message.startswith("The file: ")
+
+
+def test_decode_is_the_command_lines_decoder(tmp_path):
+    rgb = np.array([[[200, 30, 40], [20, 200, 30]]], np.uint8)
+    test_fileio._lab_tiff(tmp_path / "lab.tif", rgb)
+    np.testing.assert_array_equal(uploads.decode((tmp_path / "lab.tif").read_bytes(), LIMITS),
+                                  fileio.read_image(tmp_path / "lab.tif"))
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((3, 3), 0.5, np.float32)).save(buffer, "TIFF")
+    np.testing.assert_array_equal(uploads.decode(buffer.getvalue(), LIMITS), 128)

@@ -7,9 +7,7 @@ the HTTP status it maps to: 400 not an image, 413 too large, 422 bad value.
 """
 
 import dataclasses
-import io
 import math
-import warnings
 
 import numpy as np
 
@@ -136,24 +134,15 @@ def check_header(data, limits):
     Raises:
         RequestError: 413 over a limit, 400 empty or not an image.
     """
-    from PIL import Image, UnidentifiedImageError  # pylint: disable=g-import-not-at-top
-
     if len(data) > limits.max_file_bytes:
         raise RequestError(413, f"The file is {_mb(len(data))}; the limit is "
                                 f"{_mb(limits.max_file_bytes)}.")
     if not data:
         raise RequestError(400, "The file is empty.")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as pil:
-                width, height = pil.size
-    except Image.DecompressionBombError as e:
-        raise RequestError(413, f"The image has too many pixels ({e}); the limit is "
-                                f"{limits.max_pixels / 1e6:g} megapixels.") from e
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        raise RequestError(400, "The file is not an image Pillow can read (PNG, JPEG, "
-                                "WebP, BMP, TIFF, GIF).") from e
+        width, height = fileio.image_size(data, name=_NAME)
+    except fileio.ImageReadError as e:
+        raise RequestError(400, _sentence(e)) from e
     if width * height > limits.max_pixels:
         raise RequestError(413, f"The image is {width} x {height} pixels "
                                 f"({width * height / 1e6:.0f} megapixels); the limit is "
@@ -164,34 +153,38 @@ def check_header(data, limits):
 def decode(data, limits):
     """Decodes a checked photo to uint8 RGB, EXIF-rotated, shrunk to the work side.
 
+    The command line's decoder (`fileio.read_image`), so a file reads the
+    same in both; whatever it cannot decode is a 400.
+
     Raises:
-        RequestError: 400 when the pixels cannot be decoded (e.g. truncated).
+        RequestError: 400 when the pixels cannot be decoded (e.g. truncated),
+            413 over a limit.
     """
     import cv2  # pylint: disable=g-import-not-at-top
-    from PIL import Image, ImageOps  # pylint: disable=g-import-not-at-top
 
     check_header(data, limits)
     try:
-        with Image.open(io.BytesIO(data)) as pil:
-            pil.load()
-            pil = ImageOps.exif_transpose(pil)
-            # As fileio.read_image: alpha composited onto white, 16 bits scaled.
-            if pil.mode in ("I;16", "I;16B", "I;16L", "I"):
-                array = np.asarray(pil).astype(np.uint16)
-            elif pil.mode in ("RGB", "RGBA", "L"):
-                array = np.asarray(pil)
-            else:
-                array = np.asarray(pil.convert("RGBA" if pil.mode in ("P", "LA", "PA")
-                                               else "RGB"))
-        photo = fileio.to_rgb_uint8(array)
-    except (OSError, SyntaxError, ValueError) as e:
-        raise RequestError(400, f"The image cannot be decoded ({e}).") from e
+        photo = fileio.read_image(data, max_pixels=limits.max_pixels, name=_NAME)
+    except fileio.ImageTooLargeError as e:
+        raise RequestError(413, _sentence(e)) from e
+    except fileio.ImageReadError as e:
+        raise RequestError(400, _sentence(e)) from e
     h, w = photo.shape[:2]
     scale = limits.max_work_side / float(max(h, w))
     if scale < 1:
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         photo = cv2.resize(photo, size, interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(photo)
+
+
+# How the decoder's messages name an upload (never a path of this server).
+_NAME = "the file"
+
+
+def _sentence(error):
+    """`fileio`'s one-line message about `_NAME` as a sentence."""
+    text = str(error).strip()
+    return text[0].upper() + text[1:]
 
 
 def _mb(n):
