@@ -284,7 +284,7 @@ def test_a_folder_run_reads_by_content_and_names_what_it_ignores(tmp_path):
         "IMG_0003", "a.gif", "b.avif", "cut.jpg", "scan.img"]
     assert len(ignored) == 2
     assert ignored[0].startswith(str(tmp_path / "empty")) and "empty" in ignored[0]
-    assert ignored[1].startswith(str(tmp_path / "notes.txt")) and "not an image" in ignored[1]
+    assert ignored[1].startswith(str(tmp_path / "notes.txt")) and "not a file of a format" in ignored[1]
     for path in images[:3] + images[4:]:  # every listed image decodes
         assert fileio.read_image(path).shape == (3, 4, 3)
 

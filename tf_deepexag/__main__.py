@@ -16,6 +16,8 @@ import importlib
 import os
 import sys
 
+from tf_deepexag import errors
+
 # Commands in the order `--help` lists them.
 _COMMANDS = ("caricature", "annotate", "data", "demo", "app", "info")
 # Commands whose module is not `cli/<command>.py`.
@@ -32,9 +34,21 @@ def _available_commands():
             if os.path.isfile(os.path.join(root, *_module(c).split(".")) + ".py")]
 
 
+class _Parser(argparse.ArgumentParser):
+    """Reports a misused command line (a flag's value out of range, a missing
+    argument) as the one-line `error:` of every known error, not a usage block."""
+
+    def error(self, message):
+        raise errors.UserError(f"{message} (see `{self.prog} --help`)")
+
+
 def build_parser():
-    """Returns the top-level `argparse` parser with one sub-parser a command."""
-    parser = argparse.ArgumentParser(
+    """Returns the top-level `argparse` parser with one sub-parser a command.
+
+    Flag values are checked while parsing (`cli/_flags.py`); a bad one raises
+    `errors.UserError` naming the flag, before TensorFlow is imported.
+    """
+    parser = _Parser(
         prog="python -m tf_deepexag",
         description="Portrait photo to exaggerated caricature (DeepExaggeration).")
     parser.add_argument("--verbose", action="store_true",
@@ -54,8 +68,10 @@ def main(argv=None):
     # --verbose is accepted after any sub-command too, so it is taken out first.
     verbose = "--verbose" in argv
     argv = [a for a in argv if a != "--verbose"]
-    args = build_parser().parse_args(argv)
-    from tf_deepexag import errors  # pylint: disable=g-import-not-at-top
+    try:
+        args = build_parser().parse_args(argv)
+    except errors.UserError as e:
+        return errors.report(e, verbose)
     from tf_deepexag.cli import _quiet  # pylint: disable=g-import-not-at-top
 
     _quiet.import_tensorflow(verbose=verbose)

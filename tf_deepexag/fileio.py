@@ -370,7 +370,8 @@ def _not_an_image(source, name, error):
             f"{name}: HEIC/HEIF photos are not supported here (the optional `pi-heif` "
             f"package reads them); convert it to JPEG or PNG.")
     del error
-    return ImageReadError(f"{name}: not an image file this program reads ({READABLE}).")
+    return ImageReadError(f"{name}: cannot decode image: not a file of a format this "
+                          f"program reads ({READABLE}).")
 
 
 def _source_and_name(source, name):

@@ -124,7 +124,8 @@ def test_limits_must_be_positive():
 def test_every_undecodable_file_is_400_whatever_the_decoder_raises(name):
     # A corrupt AVIF raises RuntimeError, an unknown DDS NotImplementedError.
     error = _error(uploads.decode, test_fileio.UNDECODABLE[name](), LIMITS)
-    assert error.status == 400 and error.message.startswith("The file: ")
+    assert error.status == 400, error.message
+    assert error.message.startswith("The file is not an image this server can read: ")
 
 
 def test_decode_is_the_command_lines_decoder(tmp_path):

@@ -9,6 +9,7 @@ import skimage.data
 from tests.png_headers import png_claiming
 from tf_deepexag import __main__ as cli
 from tf_deepexag import fileio, landmarks
+from tf_deepexag.cli import annotate
 
 _FIXTURE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "astronaut_68.pts")
 
@@ -108,3 +109,13 @@ def test_huge_photo_is_a_failure_and_out_file_is_refused(tmp_path, capsys):
     (tmp_path / "file").write_text("")
     assert _run(photos, "--out", tmp_path / "file") == 1
     assert "`--out` must name a folder" in capsys.readouterr().err
+
+
+def test_folders_are_read_by_content_and_left_out_files_named(tmp_path):
+    from PIL import Image  # pylint: disable=g-import-not-at-top
+
+    Image.fromarray(skimage.data.astronaut()[::16, ::16]).save(tmp_path / "IMG_1", "GIF")
+    (tmp_path / "notes.txt").write_text("not a photo\n")
+    paths, ignored = annotate._collect([str(tmp_path)])
+    assert paths == [str(tmp_path / "IMG_1")]
+    assert len(ignored) == 1 and ignored[0].startswith(str(tmp_path / "notes.txt"))

@@ -1,6 +1,7 @@
 """Tests for `python -m tf_deepexag caricature`: output names, early argument
 checks, one-line errors, bad photos in a folder run."""
 
+import importlib.util
 import os
 
 import numpy as np
@@ -10,10 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tests.fuzzing  # noqa: F401 (loads the hypothesis profile)
+from tests import test_fileio
 from tests.png_headers import png_claiming
 from tf_deepexag import __main__ as cli
 from tf_deepexag import fileio
-from tf_deepexag.cli import caricature
+from tf_deepexag.cli import _quiet, caricature
 
 
 def _names(*paths):
@@ -56,15 +58,37 @@ def test_out_naming_an_existing_file_fails_before_any_work(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--strength", "-1"], "`strength` must be a finite number >= 0, got -1.0"),
-    (["--strength", "nan"], "`strength` must be a finite number >= 0"),
-    (["--max_pixels", "0"], "`max_pixels` must be a positive integer"),
     (["--samples", "0"], "--samples must be at least 1"),
 ])
 def test_bad_arguments_are_named_before_any_work(tmp_path, capsys, argv, message):
     assert cli.main(["caricature", str(tmp_path / "none.jpg"), "-o",
                      str(tmp_path / "out"), *argv]) == 1
     assert message in _one_line_error(capsys)
+
+
+@pytest.mark.parametrize("flag,value,message", [
+    ("--strength", "-1", "must be a finite number >= 0, got '-1'"),
+    ("--strength", "nan", "must be a finite number >= 0"),
+    ("--strength", "inf", "must be a finite number >= 0"),
+    ("--max_pixels", "0", "must be an integer >= 1, got '0'"),
+    ("--seed", "-1", "must be an integer from 0 to 2147483647, got '-1'"),
+    ("--seed", "2147483648", "must be an integer from 0 to 2147483647"),
+    ("--seed", "1.5", "must be an integer"),
+    ("--temperature", "inf", "must be a number >= 0 and <= 2, got 'inf'"),
+    ("--temperature", "1e30", "must be a number >= 0 and <= 2, got '1e30'"),
+    ("--temperature", "nan", "must be a number >= 0 and <= 2"),
+    ("--temperature", "-0.5", "must be a number >= 0 and <= 2"),
+])
+def test_flags_are_checked_while_parsing_naming_the_flag(tmp_path, capsys, monkeypatch,
+                                                         flag, value, message):
+    def no_tensorflow(**_):
+        raise AssertionError("TensorFlow imported before the flags were checked")
+
+    monkeypatch.setattr(_quiet, "import_tensorflow", no_tensorflow)
+    assert cli.main(["caricature", str(tmp_path / "none.jpg"), "-o",
+                     str(tmp_path / "out"), f"{flag}={value}"]) == 1
+    line = _one_line_error(capsys)
+    assert line.startswith(f"error: argument {flag}: {message}"), line
 
 
 def test_verbose_adds_the_traceback(tmp_path, capsys):
@@ -83,6 +107,7 @@ def test_folder_run_names_cannot_collide_and_figures_sit_beside(tmp_path, capsys
     fileio.write_image(photos / "x" / "gray.jpg", astronaut.mean(-1).astype(np.uint8))
     fileio.write_image(photos / "y" / "gray.jpg", np.roll(astronaut, 40, axis=1))
     (photos / "huge.png").write_bytes(png_claiming(14000, 14000))  # 196 MP
+    (photos / "notes.txt").write_text("not a photo\n")  # ignored, and counted
     out = tmp_path / "my_caricature_out"
     argv = ["caricature", str(photos), str(photos / "x"), str(photos / "y"), "-o",
             str(out), "--geometry", "identity", "--style", "none", "--figure"]
@@ -90,6 +115,7 @@ def test_folder_run_names_cannot_collide_and_figures_sit_beside(tmp_path, capsys
     printed = capsys.readouterr().out
     assert "4 caricature(s) written" in printed and "1 failed" in printed
     assert "huge.png" in printed and "megapixels exceeds" in printed
+    assert "1 file(s) ignored" in printed and "notes.txt: cannot decode" in printed
     assert sorted(os.listdir(tmp_path)) == ["my_caricature_out", "photos"]
     written = sorted(os.path.relpath(os.path.join(d, f), out)
                      for d, _, files in os.walk(out) for f in files)
@@ -131,3 +157,31 @@ def test_output_names_are_unique_for_any_inputs(paths):
     assert len(set(lowered)) == len(lowered)  # unique, even case-insensitively
     assert all(not os.path.isabs(n) and ".." not in n.split(os.sep) for n in names.values())
     assert caricature.output_names(photos) == names  # deterministic
+
+
+def _image_file(path, fmt):
+    from PIL import Image  # pylint: disable=g-import-not-at-top
+
+    Image.fromarray(skimage.data.astronaut()[::16, ::16]).save(path, format=fmt)
+
+
+def test_a_folder_run_reads_what_a_single_file_run_reads(tmp_path):
+    _image_file(tmp_path / "a.gif", "GIF")
+    _image_file(tmp_path / "b.avif", "AVIF")
+    _image_file(tmp_path / "IMG_0003", "PNG")
+    (tmp_path / "notes.txt").write_text("not a photo\n")
+    photos, ignored = caricature._collect([str(tmp_path)])
+    assert [os.path.basename(p) for p in photos] == ["IMG_0003", "a.gif", "b.avif"]
+    assert len(ignored) == 1 and "notes.txt" in ignored[0]
+
+
+def test_a_folder_without_images_says_what_it_ignored(tmp_path, capsys):
+    photos = tmp_path / "phone"
+    photos.mkdir()
+    (photos / "IMG_0002").write_bytes(test_fileio._fake_heic())
+    (photos / "notes.txt").write_text("not a photo\n")
+    assert cli.main(["caricature", str(photos), "-o", str(tmp_path / "out")]) == 1
+    line = _one_line_error(capsys)
+    assert f"No images found in {photos} (2 file(s) ignored" in line
+    assert "IMG_0002: HEIC/HEIF photos are not supported" in line or \
+        importlib.util.find_spec("pi_heif") is not None

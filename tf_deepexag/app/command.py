@@ -5,6 +5,8 @@ import socket
 import sys
 import time
 
+from tf_deepexag.cli import _flags
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 
@@ -19,7 +21,7 @@ def add_parser(subparsers):
     parser.add_argument("--host", default=DEFAULT_HOST,
                         help="Address to listen on. Default: 127.0.0.1 (this computer "
                              "only); 0.0.0.0 lets the whole network in.")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+    parser.add_argument("--port", type=_flags.integer(1, 65535), default=DEFAULT_PORT,
                         help=f"TCP port. Default: {DEFAULT_PORT}.")
     parser.add_argument("--geometry", default="vae",
                         help="'vae' (the built-in model), 'vae:<model dir>', 'edfm' or "
@@ -28,11 +30,11 @@ def add_parser(subparsers):
                         help="Comma-separated style specs to offer (e.g. "
                              "'cartoon,sketch,none,ugatit:runs/style'). Default: every "
                              "built-in style that loads.")
-    parser.add_argument("--max_upload_mb", type=float, default=20.0,
+    parser.add_argument("--max_upload_mb", type=_flags.number(0.001), default=20.0,
                         help="Largest photo file accepted, in MB. Default: 20.")
-    parser.add_argument("--max_megapixels", type=float, default=50.0,
+    parser.add_argument("--max_megapixels", type=_flags.number(0.001), default=50.0,
                         help="Largest photo accepted, in megapixels. Default: 50.")
-    parser.add_argument("--queue", type=int, default=4,
+    parser.add_argument("--queue", type=_flags.integer(0), default=4,
                         help="Requests that may wait behind the running one; more are "
                              "answered 503. Default: 4.")
     parser.add_argument("--compile", action="store_true",
@@ -72,11 +74,7 @@ def run(args):
 
     from tf_deepexag.app import engine as engine_lib, server, uploads  # pylint: disable=g-import-not-at-top
 
-    if args.max_upload_mb <= 0 or args.max_megapixels <= 0:
-        raise ValueError(f"--max_upload_mb and --max_megapixels must be positive, got "
-                         f"{args.max_upload_mb} and {args.max_megapixels}.")
-    if args.queue < 0:
-        raise ValueError(f"--queue must be >= 0, got {args.queue}.")
+    # The flags' values were checked while parsing (cli/_flags.py).
     _check_address(args.host, args.port)
     if not _is_loopback(args.host):
         print(f"warning: listening on {args.host}: anyone who can reach this computer "

@@ -142,7 +142,11 @@ def check_header(data, limits):
     try:
         width, height = fileio.image_size(data, name=_NAME)
     except fileio.ImageReadError as e:
-        raise RequestError(400, _sentence(e)) from e
+        detail = _detail(e)
+        if "HEIC" not in detail:  # the decoder's own words add nothing here
+            detail = f"it is none of {fileio.READABLE}"
+        raise RequestError(400, f"The file is not an image this server can read: "
+                                f"{detail}.") from e
     if width * height > limits.max_pixels:
         raise RequestError(413, f"The image is {width} x {height} pixels "
                                 f"({width * height / 1e6:.0f} megapixels); the limit is "
@@ -166,9 +170,10 @@ def decode(data, limits):
     try:
         photo = fileio.read_image(data, max_pixels=limits.max_pixels, name=_NAME)
     except fileio.ImageTooLargeError as e:
-        raise RequestError(413, _sentence(e)) from e
+        raise RequestError(413, f"The image is too large: {_detail(e)}.") from e
     except fileio.ImageReadError as e:
-        raise RequestError(400, _sentence(e)) from e
+        raise RequestError(400, f"The file is not an image this server can read: "
+                                f"{_detail(e)}.") from e
     h, w = photo.shape[:2]
     scale = limits.max_work_side / float(max(h, w))
     if scale < 1:
@@ -181,10 +186,10 @@ def decode(data, limits):
 _NAME = "the file"
 
 
-def _sentence(error):
-    """`fileio`'s one-line message about `_NAME` as a sentence."""
-    text = str(error).strip()
-    return text[0].upper() + text[1:]
+def _detail(error):
+    """`fileio`'s one-line message about `_NAME`, without the name."""
+    text = str(error).strip().rstrip(".")
+    return text[len(_NAME) + 2:] if text.startswith(f"{_NAME}: ") else text
 
 
 def _mb(n):

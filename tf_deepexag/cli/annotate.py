@@ -13,6 +13,7 @@ import sys
 import tqdm
 
 from tf_deepexag import fileio
+from tf_deepexag.cli import _flags
 
 _BOX_COLOUR = (255, 220, 0)
 _OTHER_COLOUR = (160, 160, 160)
@@ -41,7 +42,8 @@ def add_parser(subparsers):
     parser.add_argument("--on_error", choices=("skip", "fail"), default="skip",
                         help="On a bad file or a photo without a face: report it and go "
                              "on, or stop with exit code 1. Default: skip.")
-    parser.add_argument("--max_pixels", type=int, default=fileio.DEFAULT_MAX_PIXELS,
+    parser.add_argument("--max_pixels", type=_flags.max_pixels,
+                        default=fileio.DEFAULT_MAX_PIXELS,
                         help="Largest photo accepted, in pixels (width x height), "
                              "checked from the file header before decoding. Default: "
                              f"{fileio.DEFAULT_MAX_PIXELS:,}.")
@@ -49,16 +51,14 @@ def add_parser(subparsers):
 
 
 def _collect(inputs):
-    """Returns (photo paths, ignored non-image files of the folders)."""
+    """Returns (photo paths, a one-line reason for each file of the folders left
+    out); a folder's photos by `fileio.scan_images`'s rule."""
     paths, ignored = [], []
     for item in inputs:
         if os.path.isdir(item):
-            paths.extend(fileio.list_images(item))
-            listed = set(fileio.list_images(item))
-            ignored.extend(
-                    os.path.join(item, n) for n in sorted(os.listdir(item))
-                    if not n.startswith(".") and os.path.isfile(os.path.join(item, n))
-                    and os.path.join(item, n) not in listed)
+            images, left_out = fileio.scan_images(item)
+            paths.extend(images)
+            ignored.extend(left_out)
         elif os.path.isfile(item):
             paths.append(item)
         else:
@@ -99,7 +99,6 @@ def run(args):
     """Annotates every photo; prints a summary. Returns the exit code."""
     from tf_deepexag import detect, landmarks  # pylint: disable=g-import-not-at-top
 
-    fileio.check_max_pixels(args.max_pixels)
     fileio.check_output_dir(args.out, "--out")
     paths, ignored = _collect(args.inputs)
     landmarker = detect.FaceLandmarker(
@@ -154,5 +153,7 @@ def _print_summary(args, total, counts, no_face, failed, ignored):
         print(f"  no face in {path}")
     for reason in failed:
         print(f"  failed {reason}")
-    for path in ignored:
-        print(f"  ignored {path}: not an image file ({', '.join(fileio.IMAGE_EXTENSIONS)})")
+    if ignored:
+        print(f"  ignored:       {len(ignored)} (not images)")
+    for reason in ignored:
+        print(f"  ignored {reason}")

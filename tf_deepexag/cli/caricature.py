@@ -16,6 +16,7 @@ import sys
 import tqdm
 
 from tf_deepexag import fileio
+from tf_deepexag.cli import _flags
 
 # Folders of this many photos run the geometry model as a traced tf.function.
 COMPILE_FROM_PHOTOS = 12
@@ -29,17 +30,19 @@ def add_parser(subparsers):
                     "models.")
     parser.add_argument("inputs", nargs="+", help="Photo files and/or folders of photos.")
     parser.add_argument("-o", "--out", required=True, help="Output folder.")
-    parser.add_argument("--strength", type=float, default=1.0,
+    parser.add_argument("--strength", type=_flags.strength, default=1.0,
                         help="Exaggeration scale: 0 keeps the photo's geometry, 1 the "
                              "model's, >1 more. Default: 1.")
-    parser.add_argument("--temperature", type=float, default=None,
+    parser.add_argument("--temperature", type=_flags.temperature, default=None,
                         help="Sampling temperature of the VAE (0 = deterministic: the "
                              "model's most likely caricature). Default: 0 for one "
                              "sample, 1 with --samples > 1 (so they differ; "
-                             "vae:synthetic's per-step noise needs about 0.2).")
+                             "vae:synthetic's per-step noise needs about 0.2); at "
+                             f"most {_flags.MAX_TEMPERATURE:g}.")
     parser.add_argument("--samples", type=int, default=1,
                         help="Number of different caricatures per photo. Default: 1.")
-    parser.add_argument("--seed", type=int, default=0, help="Random seed. Default: 0.")
+    parser.add_argument("--seed", type=_flags.seed, default=0,
+                        help=f"Random seed, 0 to {_flags.MAX_SEED}. Default: 0.")
     parser.add_argument("--geometry", default="vae",
                         help="'vae' (the built-in model), "
                              "'vae:<model dir>', 'edfm' or 'identity'. Default: vae.")
@@ -61,7 +64,8 @@ def add_parser(subparsers):
                         help="Replace existing outputs (default: skip them).")
     parser.add_argument("--on_error", choices=("skip", "fail"), default="skip",
                         help="On a bad photo: report it and go on, or stop. Default: skip.")
-    parser.add_argument("--max_pixels", type=int, default=fileio.DEFAULT_MAX_PIXELS,
+    parser.add_argument("--max_pixels", type=_flags.max_pixels,
+                        default=fileio.DEFAULT_MAX_PIXELS,
                         help="Largest photo accepted, in pixels (width x height), "
                              "checked from the file header before decoding; larger "
                              "photos are reported as bad. Default: "
@@ -70,21 +74,26 @@ def add_parser(subparsers):
 
 
 def _collect(inputs):
-    paths = []
+    """`(photos, ignored)`: the photos to run (a folder's by `fileio.scan_images`'s
+    rule, the same file once) and a one-line reason for each file left out."""
+    paths, ignored = [], []
     for item in inputs:
         if os.path.isdir(item):
-            paths.extend(fileio.list_images(item))
+            images, left_out = fileio.scan_images(item)
+            paths.extend(images)
+            ignored.extend(left_out)
         elif os.path.isfile(item):
             paths.append(item)
         else:
             raise FileNotFoundError(f"No such photo or folder: {item}")
     if not paths:
-        raise ValueError(f"No images found in {inputs}.")
+        why = f" ({len(ignored)} file(s) ignored, e.g. {ignored[0]})" if ignored else ""
+        raise ValueError(f"No images found in {', '.join(inputs)}{why}.")
     # The same file named twice (directly and through its folder) runs once.
     unique = {}
     for path in paths:
         unique.setdefault(os.path.realpath(path), path)
-    return list(unique.values())
+    return list(unique.values()), ignored
 
 
 def _clashing(names):
@@ -144,10 +153,9 @@ def run(args):
     # Every argument is checked before a model loads or a photo is processed.
     if args.samples < 1:
         raise errors.UserError(f"--samples must be at least 1, got {args.samples}.")
-    pipeline.check_strength(args.strength)
-    fileio.check_max_pixels(args.max_pixels)
+    # --strength, --temperature, --seed, --max_pixels: checked while parsing (_flags).
     fileio.check_output_dir(args.out, "--out")
-    photos = _collect(args.inputs)
+    photos, ignored = _collect(args.inputs)
     names = output_names(photos)
     # Tracing the VAE sampler costs ~15 s once and saves ~1.4 s a face.
     artist = pipeline.build_caricaturist(
@@ -179,4 +187,8 @@ def run(args):
           f"done; {len(failures)} failed.")
     for photo, reason in failures:
         print(f"  skipped {photo}: {reason}")
+    if ignored:
+        print(f"{len(ignored)} file(s) ignored, not images:")
+        for reason in ignored:
+            print(f"  ignored {reason}")
     return 1 if failures and written == 0 else 0

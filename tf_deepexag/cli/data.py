@@ -11,6 +11,8 @@ import sys
 
 import tqdm
 
+from tf_deepexag.cli import _flags
+
 FORMATS = ("paired", "caricature_data", "webcaricature")
 
 
@@ -23,12 +25,13 @@ def add_parser(subparsers):
     synthetic = commands.add_parser(
         "synthetic", help="Write the built-in synthetic paired set (+ style images).")
     synthetic.add_argument("--out", required=True, help="Output folder.")
-    synthetic.add_argument("--num_persons", type=int, default=41,
+    synthetic.add_argument("--num_persons", type=_flags.integer(1), default=41,
                            help="Persons (MMC has 41). Default: 41.")
-    synthetic.add_argument("--pairs_per_person", type=int, default=13,
+    synthetic.add_argument("--pairs_per_person", type=_flags.integer(1), default=13,
                            help="Pairs per person. Default: 13.")
-    synthetic.add_argument("--seed", type=int, default=0, help="Random seed. Default: 0.")
-    synthetic.add_argument("--image_size", type=int, default=256,
+    synthetic.add_argument("--seed", type=_flags.seed, default=0,
+                           help="Random seed. Default: 0.")
+    synthetic.add_argument("--image_size", type=_flags.integer(32), default=256,
                            help="Rendered image side in pixels. Default: 256.")
     synthetic.add_argument("--no_images", action="store_true",
                            help="Write landmarks only.")
@@ -65,9 +68,10 @@ def _add_unpaired_parser(commands):
                           "files (<relative path>.txt|.pts) mirroring --photos.")
     unpaired.add_argument("--caricature_landmarks", help="The same for --caricatures.")
     unpaired.add_argument("--out", required=True, help="Output folder (no images yet).")
-    unpaired.add_argument("--size", type=int, default=256,
+    unpaired.add_argument("--size", type=_flags.integer(8), default=256,
                           help="Output side in pixels. Default: 256.")
-    unpaired.add_argument("--test_fraction", type=float, default=0.1,
+    unpaired.add_argument("--test_fraction", type=_flags.number(0.0, 1.0, hi_open=True),
+                          default=0.1,
                           help="Share of each domain in testA/testB; persons (first-"
                           "level subfolders) stay on one side. Default: 0.1.")
     unpaired.add_argument("--no_face", choices=("centre", "skip"), default="centre",
@@ -75,9 +79,9 @@ def _add_unpaired_parser(commands):
                           "centred square, or leave out. Default: centre.")
     unpaired.add_argument("--prefer_landmarks", action="store_true",
                           help="Use landmark files before the detector.")
-    unpaired.add_argument("--scale", type=float, default=1.0,
+    unpaired.add_argument("--scale", type=_flags.number(0.0, lo_open=True), default=1.0,
                           help="Multiplies the crop side (1: head and hair). Default: 1.")
-    unpaired.add_argument("--seed", type=int, default=0, help="Split seed. Default: 0.")
+    unpaired.add_argument("--seed", type=_flags.seed, default=0, help="Split seed. Default: 0.")
 
     autotoon = commands.add_parser(
         "autotoon", help="Landmark pairs from a clone of adobe-research/AutoToon: "
