@@ -304,3 +304,20 @@ def test_heic_is_named_unsupported_directly_and_in_a_folder(tmp_path):
     images, ignored = fileio.scan_images(tmp_path)
     assert images == [str(tmp_path / "IMG_0001.HEIC")]  # read, and reported as failed
     assert len(ignored) == 1 and "IMG_0002: HEIC/HEIF photos are not" in ignored[0]
+
+
+def test_a_permission_error_names_the_users_file_not_the_hidden_one(tmp_path, monkeypatch):
+    # Tests run as root here, where chmod 0o500 does not stop a write: the
+    # refusal is made by the system call mkstemp makes.
+    real_open = os.open
+
+    def refusing_open(path, *args, **kwargs):
+        if os.path.basename(path).startswith("."):
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    with pytest.raises(PermissionError) as info:
+        fileio.write_image(tmp_path / "anna_caricature.png", _rgb())
+    assert info.value.filename == str(tmp_path / "anna_caricature.png")
+    assert ".tmp" not in str(info.value) and "Permission denied" in str(info.value)

@@ -11,7 +11,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from tf_deepexag import errors, face_crops, landmarks, pipeline
+from tf_deepexag import errors, face_crops, fileio, landmarks, pipeline
 
 
 @dataclasses.dataclass
@@ -155,3 +155,38 @@ def test_a_singular_warp_is_a_user_error():
         warp=warp, stylizer=lambda image: image, crop_size=128)
     with pytest.raises(errors.UserError, match="spline system is singular"):
         artist(_photo())
+
+
+@dataclasses.dataclass
+class _TurnedFace:
+    points: np.ndarray
+    rotation: int
+
+
+@pytest.mark.parametrize("quarter_turns", [1, 2, 3])
+def test_a_face_found_turned_is_caricatured_upright(quarter_turns):
+    # The landmarker found the face in np.rot90(photo, k) and mapped its
+    # points back to the photo (detect.FaceLandmarker(try_rotations=True)).
+    upright = _photo()[:, :384]  # not square: width and height must not mix up
+    sideways = np.ascontiguousarray(np.rot90(upright, -quarter_turns))
+    points = np.round(_template())
+    h, w = upright.shape[:2]
+    x, y = points[:, 0], points[:, 1]
+    in_sideways = np.stack({1: (h - 1 - y, x), 2: (w - 1 - x, h - 1 - y),
+                            3: (y, w - 1 - x)}[quarter_turns], axis=-1).astype(np.float32)
+    ix, iy = in_sideways.astype(int).T
+    np.testing.assert_array_equal(sideways[iy, ix], upright[y.astype(int), x.astype(int)])
+    turned = _artist([], factor=1.0)
+    turned.landmarker = lambda image: [_TurnedFace(in_sideways, 90 * quarter_turns)]
+    straight = _artist([points], factor=1.0)
+    turned, straight = turned(sideways)[0], straight(upright)[0]
+    np.testing.assert_allclose(turned.photo_points, straight.photo_points, atol=1e-3)
+    assert turned.crop_box == straight.crop_box
+    np.testing.assert_array_equal(turned.caricature, straight.caricature)
+
+
+def test_a_small_face_warning_names_the_photo(tmp_path, caplog):
+    path = tmp_path / "group.png"
+    fileio.write_image(path, _photo())
+    _artist([_template(scale=0.2)])(str(path))
+    assert f"Face 0 of {path} is only" in caplog.text

@@ -87,8 +87,16 @@ def dir_mode():
 
 def make_temp_file(folder, name):
     """`(fd, path)` of a new hidden temporary file beside `folder/name`, with
-    the permissions of a plain new file (see `file_mode`)."""
-    fd, path = tempfile.mkstemp(dir=folder, prefix="." + name + ".", suffix=".tmp")
+    the permissions of a plain new file (see `file_mode`).
+
+    Raises:
+        OSError: the file cannot be made (no permission, no space), naming
+            `folder/name`, the file the user asked for, not the hidden one.
+    """
+    try:
+        fd, path = tempfile.mkstemp(dir=folder, prefix="." + name + ".", suffix=".tmp")
+    except OSError as e:
+        raise type(e)(e.errno, e.strerror, os.path.join(folder, name)) from e
     try:
         os.chmod(path, file_mode())
     except BaseException:

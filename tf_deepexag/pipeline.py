@@ -23,7 +23,9 @@ Shapes: N = 68 points, S samples.
 """
 
 import dataclasses
+import os
 import sys
+import types
 
 import numpy as np
 from absl import logging
@@ -194,12 +196,14 @@ class Caricaturist:
         if temperature is None:
             temperature = 0.0 if int(num_samples) == 1 else 1.0
         if isinstance(image, np.ndarray):
-            photo = fileio.to_rgb_uint8(image)
+            photo, name = fileio.to_rgb_uint8(image), "the photo"
         else:
             photo = fileio.read_image(image, max_pixels=self.max_pixels)
+            name = os.fspath(image)
         faces = self.landmarker(photo)
         if not faces:
             raise ValueError("No face found in the photo.")
+        photo, faces = _turn_upright(photo, faces)
         faces = sorted(faces, key=lambda f: -face_width(f.points))
         if self.faces == "largest":
             faces = faces[:1]
@@ -207,8 +211,8 @@ class Caricaturist:
         for index, face in enumerate(faces):
             width = face_width(face.points)
             if width < SMALL_FACE_PX:
-                logging.warning("Face %d is only %.0f px wide: expect a coarse result.",
-                                index, width)
+                logging.warning("Face %d of %s is only %.0f px wide: expect a coarse "
+                                "result.", index, name, width)
             face_seed = None if seed is None else int(seed) + 1000 * index
             per_face.append(self._caricature_of_face(
                 photo, np.asarray(face.points, np.float32), strength,
@@ -239,6 +243,20 @@ def _warp(warp, crop, source, target):
         raise
 
 
+def _turn_upright(photo, faces):
+    """`(photo, faces)` turned so the faces stand upright, when the landmarker
+    found them in a turned copy (`detect.FaceLandmarker(try_rotations=True)`
+    sets `Face.rotation`, degrees counter-clockwise); else unchanged. The
+    caricature of a sideways photo without an EXIF tag comes out upright."""
+    quarter_turns = int(getattr(faces[0], "rotation", 0) or 0) // 90 % 4
+    if not quarter_turns:
+        return photo, faces
+    points = [np.asarray(face.points, np.float32) for face in faces]  # (N, 2) each
+    for _ in range(quarter_turns):  # np.rot90: pixel (x, y) lands on (y, W - 1 - x)
+        width = photo.shape[1]
+        photo = np.ascontiguousarray(np.rot90(photo))
+        points = [np.stack([p[:, 1], width - 1 - p[:, 0]], axis=-1) for p in points]
+    return photo, [types.SimpleNamespace(points=p) for p in points]
 
 
 
@@ -246,7 +264,7 @@ def build_caricaturist(geometry="vae", style=None, faces="largest",
                        detector="mtcnn", crop_size=512, compile_geometry=False,
                        style_max_side=DEFAULT_STYLE_MAX_SIDE,
                        style_weight=DEFAULT_STYLE_WEIGHT,
-                       max_pixels=fileio.DEFAULT_MAX_PIXELS):
+                       max_pixels=fileio.DEFAULT_MAX_PIXELS, try_rotations=False):
     """A `Caricaturist` with the detector, geometry, warp and style named.
 
     Args:
@@ -265,11 +283,15 @@ def build_caricaturist(geometry="vae", style=None, faces="largest",
             caricature (`style.CartoonGANStylizer`'s `style_weight`).
             Defaults to `DEFAULT_STYLE_WEIGHT`.
         max_pixels: int or None, see `Caricaturist`.
+        try_rotations: bool, also look for faces in the photo turned by 90,
+            180 and 270 degrees (`detect.FaceLandmarker`'s); a face found
+            turned is caricatured upright. Defaults to `False`.
     """
     from tf_deepexag import detect, style as style_lib, warp  # pylint: disable=g-import-not-at-top
 
     landmarker = detect.FaceLandmarker(detector=detector,
-                                       faces="all" if faces == "all" else "largest")
+                                       faces="all" if faces == "all" else "largest",
+                                       try_rotations=try_rotations)
     return Caricaturist(
         landmarker=landmarker, geometry=build_geometry(geometry, compile_geometry),
         warp=warp.warp_face, stylizer=style_lib.make_stylizer(

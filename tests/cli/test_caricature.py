@@ -185,3 +185,31 @@ def test_a_folder_without_images_says_what_it_ignored(tmp_path, capsys):
     assert f"No images found in {photos} (2 file(s) ignored" in line
     assert "IMG_0002: HEIC/HEIF photos are not supported" in line or \
         importlib.util.find_spec("pi_heif") is not None
+
+
+def test_the_no_face_reason_names_the_file(tmp_path, capsys):
+    # Smaller than the detector's smallest face: refused before any model loads.
+    photo = tmp_path / "tiny.png"
+    fileio.write_image(photo, np.zeros((10, 12, 3), np.uint8))
+    assert cli.main(["caricature", str(photo), "-o", str(tmp_path / "out"),
+                     "--geometry", "identity", "--style", "none"]) == 1
+    printed = capsys.readouterr().out
+    assert f"skipped {photo}: No face found in the photo (12x10 pixels)" in printed
+    assert "array of shape" not in printed
+
+
+@pytest.mark.slow
+def test_try_rotations_finds_the_face_of_a_sideways_photo(tmp_path, capsys):
+    astronaut = skimage.data.astronaut()
+    fileio.write_image(tmp_path / "upright.png", astronaut)
+    fileio.write_image(tmp_path / "sideways.png", np.rot90(astronaut))  # no EXIF tag
+    argv = ["-o", str(tmp_path / "out"), "--geometry", "identity", "--style", "none"]
+    assert cli.main(["caricature", str(tmp_path / "sideways.png"), *argv]) == 1
+    assert "No face found" in capsys.readouterr().out
+    assert cli.main(["caricature", str(tmp_path / "upright.png"),
+                     str(tmp_path / "sideways.png"), *argv, "--try_rotations"]) == 0
+    assert "2 caricature(s) written" in capsys.readouterr().out
+    turned, upright = (fileio.read_image(tmp_path / "out" / f"{n}_caricature.png")
+                       for n in ("sideways", "upright"))
+    assert turned.shape == upright.shape  # the same upright crop, up to detection noise
+    assert np.abs(turned.astype(int) - upright).mean() < 12

@@ -57,6 +57,10 @@ def add_parser(subparsers):
     parser.add_argument("--faces", choices=("largest", "all"), default="largest",
                         help="Caricature the largest face (the crop is the output) or "
                              "all faces pasted back into the photo. Default: largest.")
+    parser.add_argument("--try_rotations", action="store_true",
+                        help="Also look for the face in the photo turned by 90/180/270 "
+                             "degrees (a sideways photo without an EXIF tag); the "
+                             "caricature comes out upright.")
     parser.add_argument("--figure", action="store_true",
                         help="Also write a side-by-side PNG: photo with landmarks, "
                              "generated landmarks, warped photo, caricature.")
@@ -160,7 +164,8 @@ def run(args):
     # Tracing the VAE sampler costs ~15 s once and saves ~1.4 s a face.
     artist = pipeline.build_caricaturist(
         geometry=args.geometry, style=args.style, faces=args.faces,
-        compile_geometry=len(photos) >= COMPILE_FROM_PHOTOS, max_pixels=args.max_pixels)
+        compile_geometry=len(photos) >= COMPILE_FROM_PHOTOS, max_pixels=args.max_pixels,
+        try_rotations=args.try_rotations)
     failures, written, skipped = [], 0, 0
     for photo in tqdm.tqdm(photos, desc="caricature", unit="photo", disable=None,
                            file=sys.stderr):

@@ -242,11 +242,12 @@ def _load(image):
     if isinstance(image, (str, os.PathLike)):
         return fileio.read_image(image), os.fspath(image)
     array = np.asarray(image)
-    name = f"array of shape {array.shape}"
     try:
-        return fileio.to_rgb_uint8(array), name
+        photo = fileio.to_rgb_uint8(array)
     except ValueError as e:
-        raise ValueError(f"`image` ({name}): {e}") from e
+        raise ValueError(f"`image` (array of shape {array.shape}): {e}") from e
+    # The caller knows the file: it names it before this (the CLI does).
+    return photo, f"the photo ({photo.shape[1]}x{photo.shape[0]} pixels)"
 
 
 def _frozen(array):
