@@ -3,14 +3,17 @@
 The real pipeline's answers are in `test_server_astronaut.py`.
 """
 
+import asyncio
 import concurrent.futures
 import io
 import os
 import re
+import socket
 import threading
 import time
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tests import test_fileio
@@ -208,3 +211,131 @@ def test_every_undecodable_upload_is_a_400_json_and_never_runs(make_client):
         assert response.status_code == 400, (name, response.text)
         assert set(response.json()) == {"error"}
     assert engine.calls == []
+
+
+# --- A client that leaves (issue 28, item 5) ---
+
+_BOUNDARY = "tf-deepexag-test"
+
+
+def _form_body(data=PNG):
+    return (f"--{_BOUNDARY}\r\nContent-Disposition: form-data; name=\"photo\"; "
+            f"filename=\"photo.png\"\r\nContent-Type: image/png\r\n\r\n").encode() + data \
+        + f"\r\n--{_BOUNDARY}--\r\n".encode()
+
+
+class _ASGIClient:
+    """One request made straight to the ASGI app, as uvicorn would: the body,
+    then `http.disconnect` when the client leaves (or after the response)."""
+
+    def __init__(self, app):
+        self.app, self.status, self.left = app, None, asyncio.Event()
+
+    async def receive(self):
+        if not hasattr(self, "_sent"):
+            self._sent = True
+            return {"type": "http.request", "body": _form_body(), "more_body": False}
+        await self.left.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message):
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        elif not message.get("more_body"):
+            self.left.set()  # the answer is complete: the connection closes
+
+    def post(self):
+        body = _form_body()
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "method": "POST", "scheme": "http", "path": "/api/caricature",
+                 "raw_path": b"/api/caricature", "query_string": b"", "root_path": "",
+                 "headers": [(b"content-type",
+                              f"multipart/form-data; boundary={_BOUNDARY}".encode()),
+                             (b"content-length", str(len(body)).encode())],
+                 "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 7860)}
+        return asyncio.ensure_future(self.app(scope, self.receive, self.send))
+
+
+async def _until(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+def test_a_waiting_request_whose_client_left_is_dropped_and_frees_its_place():
+    gate = threading.Event()
+    engine = helpers.FakeEngine(gate=gate)
+    app = server.create_app(engine, max_waiting=2)
+    queue = app.state.queue
+
+    async def scenario():
+        running = _ASGIClient(app)
+        first = running.post()
+        await _until(lambda: engine.running == 1)
+        leaving = [_ASGIClient(app) for _ in range(2)]
+        tasks = [c.post() for c in leaving]
+        await _until(lambda: queue.jobs == 3)  # one running, two waiting: full
+        for client in leaving:
+            client.left.set()
+        await asyncio.wait_for(asyncio.gather(*tasks), 10)
+        assert queue.jobs == 1  # the waiting ones are gone, not run later
+        staying = _ASGIClient(app)
+        second = staying.post()
+        await _until(lambda: queue.jobs == 2)  # accepted, no 503
+        gate.set()
+        await asyncio.wait_for(asyncio.gather(first, second), 10)
+        return running.status, staying.status
+
+    try:
+        assert asyncio.run(scenario()) == (200, 200)
+        assert len(engine.calls) == 2 and queue.jobs == 0
+    finally:
+        gate.set()
+        queue.shutdown()
+
+
+def test_over_loopback_a_closed_connection_drops_its_queued_request():
+    uvicorn = pytest.importorskip("uvicorn")
+    gate = threading.Event()
+    engine = helpers.FakeEngine(gate=gate)
+    app = server.create_app(engine, max_waiting=2)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=uv.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    body = _form_body()
+    request = (f"POST /api/caricature HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+               f"multipart/form-data; boundary={_BOUNDARY}\r\nContent-Length: {len(body)}"
+               f"\r\n\r\n").encode() + body
+    clients = []
+    try:
+        deadline = time.monotonic() + 30
+        while not uv.started:
+            assert time.monotonic() < deadline and thread.is_alive()
+            time.sleep(0.01)
+        for expected_jobs in (1, 2, 3):
+            client = socket.create_connection(("127.0.0.1", port), timeout=10)
+            client.sendall(request)
+            clients.append(client)
+            while app.state.queue.jobs < expected_jobs:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+        for client in clients[1:]:  # two clients give up waiting
+            client.close()
+        while app.state.queue.jobs > 1:
+            assert time.monotonic() < deadline, app.state.queue.jobs
+            time.sleep(0.01)
+        gate.set()
+        answer = clients[0].recv(65536)
+        assert answer.startswith(b"HTTP/1.1 200")
+        assert len(engine.calls) == 1
+    finally:
+        gate.set()
+        for client in clients:
+            client.close()
+        uv.should_exit = True
+        thread.join(10)
+        app.state.queue.shutdown()

@@ -9,10 +9,12 @@ Routes:
 
 Errors are JSON `{"error": "..."}`: 400 not an image or a malformed form, 413
 over a size limit, 422 no face or a bad field, 503 queue full, 500 a failed
-run (the server stays up). Nothing is fetched from elsewhere: the page's
+run (the server stays up). A request whose client disconnects while it waits
+in the queue is dropped there and never runs (`_unless_client_leaves`). Nothing is fetched from elsewhere: the page's
 Content-Security-Policy allows this origin only.
 """
 
+import asyncio
 import contextlib
 import os
 import time
@@ -34,6 +36,44 @@ _CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
 
 class _BodyTooLargeError(Exception):
     pass
+
+
+class _ClientLeftError(Exception):
+    pass
+
+
+async def _disconnected(request):
+    """Returns when the client has closed the connection.
+
+    Once the body is read, the ASGI server's next `receive()` message is
+    `http.disconnect`, sent when the client goes (or the response is done).
+    """
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _unless_client_leaves(request, job):
+    """Awaits the coroutine `job`, cancelled if the client disconnects first.
+
+    A cancelled `RunQueue.run` drops its job if the job has not started (one
+    already running finishes; its answer is discarded).
+
+    Raises:
+        _ClientLeftError: the client left before the answer was ready.
+    """
+    job = asyncio.ensure_future(job)
+    gone = asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait({job, gone}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:
+        job.cancel()
+        raise
+    finally:
+        gone.cancel()
+    if not job.done():
+        job.cancel()
+        raise _ClientLeftError()
+    return job.result()
 
 
 class _BodyLimit:
@@ -139,7 +179,11 @@ def create_app(engine, limits=None, max_waiting=4):
             options = uploads.parse_options(fields, engine.styles)
             data = await photo.read(limits.max_file_bytes + 1)
             uploads.check_header(data, limits)
-            answer = await queue.run(_run, data, options)
+            answer = await _unless_client_leaves(request, queue.run(_run, data, options))
+        except _ClientLeftError:
+            logging.info("A client left before its answer; its request was dropped.")
+            # Nobody reads it; nginx's code for "client closed request".
+            return _error(499, "The client closed the connection.")
         except uploads.RequestError as e:
             return _error(e.status, e.message)
         except engine_lib.NoFaceError as e:
