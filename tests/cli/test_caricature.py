@@ -213,3 +213,14 @@ def test_try_rotations_finds_the_face_of_a_sideways_photo(tmp_path, capsys):
                        for n in ("sideways", "upright"))
     assert turned.shape == upright.shape  # the same upright crop, up to detection noise
     assert np.abs(turned.astype(int) - upright).mean() < 12
+
+
+def test_a_heic_photo_is_named_unsupported_once(tmp_path, capsys):
+    if importlib.util.find_spec("pi_heif") is not None:
+        pytest.skip("pi-heif is installed: HEIC is read")
+    photo = tmp_path / "IMG_0001.HEIC"
+    photo.write_bytes(test_fileio._fake_heic())
+    assert cli.main(["caricature", str(photo), "-o", str(tmp_path / "out"),
+                     "--geometry", "identity", "--style", "none"]) == 1
+    printed = capsys.readouterr().out
+    assert f"  skipped {photo}: HEIC/HEIF photos are not supported here" in printed

@@ -181,7 +181,8 @@ def run(args):
             if args.on_error == "fail":
                 reason = str(e) if photo in str(e) else f"{photo}: {e}"
                 raise ValueError(reason) from e
-            failures.append((photo, str(e)))
+            # The summary names the photo once (the decoder's messages start with it).
+            failures.append((photo, str(e).removeprefix(f"{photo}: ")))
             continue
         for (path, figure_path), result in zip(outputs, results):
             fileio.write_image(path, result.caricature)
