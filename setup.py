@@ -22,6 +22,10 @@ _INSTALL_REQUIRES = [
     "scikit-image>=0.24",
     "tensorboard>=2.20",
     "pillow>=10",
+    # HEIC/HEIF photos (phones). pi-heif decodes only: BSD-3, its wheel bundles
+    # LGPL-3.0 libheif and libde265 as shared libraries (pillow-heif would add
+    # the GPL x265 encoder).
+    "pi-heif>=1.0",
     "tqdm>=4.66",
     # `python -m tf_deepexag app` (docs/app.md): small pure-Python wheels.
     "starlette>=0.44,<2",  # request.form(max_part_size=...) since 0.44

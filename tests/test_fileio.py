@@ -199,8 +199,8 @@ def test_max_pixels_is_checked_from_the_header(tmp_path):
 
 # --- One decoder, one folder rule (issue 28, items 4 and 11) ---
 
-import importlib.util  # noqa: E402
 import io  # noqa: E402
+import shutil  # noqa: E402
 import struct  # noqa: E402
 
 from PIL import ImageCms  # noqa: E402
@@ -289,16 +289,35 @@ def test_a_folder_run_reads_by_content_and_names_what_it_ignores(tmp_path):
         assert fileio.read_image(path).shape == (3, 4, 3)
 
 
-def _fake_heic():
-    box = struct.pack(">I", 24) + b"ftypheic" + struct.pack(">I", 0) + b"mif1heic"
-    return box + b"\0" * 200
+HEIC = os.path.join(os.path.dirname(__file__), "gradient_64x48.heic")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("pi_heif") is not None,
-                    reason="pi-heif is installed: HEIC is read")
-def test_heic_is_named_unsupported_directly_and_in_a_folder(tmp_path):
-    (tmp_path / "IMG_0001.HEIC").write_bytes(_fake_heic())
-    (tmp_path / "IMG_0002").write_bytes(_fake_heic())
+def heic_reference():
+    """The picture `gradient_64x48.heic` holds (made with pillow-heif at quality 95):
+    red rises left to right, green top to bottom, blue 96, a red square."""
+    y, x = np.mgrid[0:48, 0:64]
+    image = np.stack([x * 255 // 63, y * 255 // 47, np.full((48, 64), 96)], -1)
+    image[8:24, 8:24] = (230, 40, 40)
+    return image.astype(np.uint8)
+
+
+def test_heic_is_read_directly_as_bytes_and_in_a_folder_without_extension(tmp_path):
+    photo = fileio.read_image(HEIC)
+    assert photo.shape == (48, 64, 3)
+    assert np.abs(photo.astype(int) - heic_reference()).mean() < 3  # lossy codec
+    np.testing.assert_array_equal(fileio.read_image(open(HEIC, "rb").read()), photo)
+    shutil.copy(HEIC, tmp_path / "IMG_0001")
+    images, ignored = fileio.scan_images(tmp_path)
+    assert images == [str(tmp_path / "IMG_0001")] and ignored == []
+
+
+def test_without_pi_heif_heic_is_named_unsupported_directly_and_in_a_folder(
+        tmp_path, monkeypatch):
+    fileio._pil()
+    monkeypatch.setattr(fileio, "_PIL_READY", [tuple(  # as if pi-heif were missing
+        f for f in fileio._PIL_READY[0] if f != "HEIF")])
+    shutil.copy(HEIC, tmp_path / "IMG_0001.HEIC")
+    shutil.copy(HEIC, tmp_path / "IMG_0002")
     with pytest.raises(fileio.ImageReadError, match="IMG_0001.HEIC: HEIC/HEIF photos are not"):
         fileio.read_image(tmp_path / "IMG_0001.HEIC")
     images, ignored = fileio.scan_images(tmp_path)

@@ -36,8 +36,8 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", "
 # are left out: a text file must not pass for an image.
 READ_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "BMP", "DIB", "WEBP", "TIFF", "AVIF", "PPM",
                 "JPEG2000", "ICO", "PSD", "QOI", "HEIF")
-# READ_FORMATS for people (HEIF only with the optional `pi-heif` package).
-READABLE = "JPEG, PNG, GIF, BMP, WebP, TIFF, AVIF, PPM, JPEG 2000, ICO, PSD, QOI"
+# READ_FORMATS for people (HEIF with the `pi-heif` package, a dependency).
+READABLE = "JPEG, PNG, GIF, BMP, WebP, TIFF, AVIF, HEIC, PPM, JPEG 2000, ICO, PSD, QOI"
 # ISO base media brands of HEIF still images (HEIC is HEIF with HEVC); AVIF's
 # "avif"/"avis" are read by Pillow itself.
 _HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs",
@@ -334,7 +334,11 @@ _PIL_READY = []
 
 
 def _pil():
-    """Pillow's `Image`, with the optional HEIF opener registered once."""
+    """Pillow's `Image`, with pi-heif's HEIF opener registered once.
+
+    `pi-heif` (decode only; BSD-3 with LGPL-3.0 libheif and libde265 in its
+    wheel) is a dependency; where it is missing, HEIC files are named as
+    unsupported in one line instead."""
     from PIL import Image  # pylint: disable=g-import-not-at-top
 
     if not _PIL_READY:
@@ -373,7 +377,8 @@ def _head(source, size=64):
 def _not_an_image(source, name, error):
     """The `ImageReadError` of a file the decoder does not recognise."""
     head = _head(source)
-    if head[4:8] == b"ftyp" and any(brand in head[8:32] for brand in _HEIF_BRANDS):
+    if ("HEIF" not in _PIL_READY[0] and head[4:8] == b"ftyp"
+            and any(brand in head[8:32] for brand in _HEIF_BRANDS)):
         return ImageReadError(
             f"{name}: HEIC/HEIF photos are not supported here (the optional `pi-heif` "
             f"package reads them); convert it to JPEG or PNG.")

@@ -136,3 +136,6 @@ def test_decode_is_the_command_lines_decoder(tmp_path):
     buffer = io.BytesIO()
     Image.fromarray(np.full((3, 3), 0.5, np.float32)).save(buffer, "TIFF")
     np.testing.assert_array_equal(uploads.decode(buffer.getvalue(), LIMITS), 128)
+    with open(test_fileio.HEIC, "rb") as f:
+        np.testing.assert_array_equal(uploads.decode(f.read(), LIMITS),
+                                      fileio.read_image(test_fileio.HEIC))
