@@ -31,7 +31,11 @@ ALLOWED = {
     # user's images; no stage imports data.
     "data": BASE | {"detect", "geometry"},
     **{stage: BASE | set(STAGES[:i]) for i, stage in enumerate(STAGES)},
-    "pipeline": BASE | {"figures", "data", *STAGES},
+    # The pipeline's own helpers: face crops (pure NumPy/OpenCV) and the
+    # geometry stage's specs (which read the built-in models' data).
+    "face_crops": BASE,
+    "geometry_stage": BASE | {"data", "geometry"},
+    "pipeline": BASE | {"figures", "data", "face_crops", "geometry_stage", *STAGES},
 }
 
 
