@@ -1,5 +1,5 @@
 """Imports run one way: landmarks <- data, detect, geometry, warp, style <-
-pipeline <- training, export, serving, app, cli (DESIGN.md, Layout).
+pipeline <- motion, training, export, serving, app, cli (DESIGN.md, Layout).
 
 Every module of the package is parsed with `ast` (imports inside functions
 count too), each imported `tf_deepexag` module is reduced to its top-level
@@ -32,6 +32,8 @@ ALLOWED = {
     "data": BASE | {"detect", "geometry"},
     **{stage: BASE | set(STAGES[:i]) for i, stage in enumerate(STAGES)},
     "pipeline": BASE | {"figures", "data", *STAGES},
+    # motion animates and films caricatures: after the pipeline (DESIGN.md).
+    "motion": BASE | {"figures", "pipeline", *STAGES},
 }
 
 
