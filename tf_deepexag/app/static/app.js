@@ -61,6 +61,7 @@ async function loadInfo() {
 }
 
 function setPhoto(file, name) {
+  closeCamera();  // a file dropped or chosen while the preview is open replaces it
   if (state.limits && file.size > state.limits.max_file_bytes) {
     const mb = (n) => (n / 1048576).toFixed(1);
     showMessage(`${name} is ${mb(file.size)} MB; the limit is ${mb(state.limits.max_file_bytes)} MB.`);
