@@ -59,7 +59,12 @@ def astronaut_result():
     return artist(skimage.data.astronaut())[0]
 
 
-def _disc_result(shift=(10.0, -6.0)):
+def _identity_warp(image, src, dst):
+    del src, dst
+    return image
+
+
+def _disc_result(shift=(10.0, -6.0), warp_fn=warp.warp_face):
     """A flat crop (grey 40) with a bright disc on the nose tip; the face moves by `shift`."""
     photo_points = (ASTRONAUT_POINTS - ASTRONAUT_POINTS.min(0)) * 0.5 + 20.0
     generated = photo_points + shift
@@ -68,11 +73,12 @@ def _disc_result(shift=(10.0, -6.0)):
     disc = (xx - x) ** 2 + (yy - y) ** 2 <= 3.0 ** 2
     photo = np.full((CROP, CROP, 3), 40, np.uint8)
     photo[disc] = 200
-    warped = warp.warp_face(photo, photo_points, generated)
+    warped = warp_fn(photo, photo_points, generated)
     return pipeline.CaricatureResult(_wash(warped), photo, photo_points.astype(np.float32),
                                      generated.astype(np.float32), warped, (0, 0, CROP, CROP))
 
 
+@pytest.mark.slow  # the warp's XLA programs compile per image size
 def test_the_disc_follows_its_landmark_and_the_style_fades_in():
     shift = np.array([10.0, -6.0])
     result = _disc_result(shift)
@@ -97,7 +103,7 @@ def test_the_disc_follows_its_landmark_and_the_style_fades_in():
 
 
 def test_timing_is_about_two_seconds_with_both_ends_held():
-    animation = motion.make_morph(_disc_result(), lambda image, src, dst: image)
+    animation = motion.make_morph(_disc_result(warp_fn=_identity_warp), _identity_warp)
     assert animation.periods[0] > 1 and animation.periods[-1] > 1
     assert set(animation.periods[1:-1]) == {1}
     assert 1.5 <= animation.seconds <= 2.5
@@ -120,6 +126,7 @@ def _mean_grey_difference(a, b):
     return float(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)).mean())
 
 
+@pytest.mark.slow
 def test_webp_loops_from_the_crop_to_the_still_caricature(astronaut_result, tmp_path):
     animation = motion.make_morph(astronaut_result, warp.warp_face)
     fileio.write_image(tmp_path / "still.png", astronaut_result.caricature)
@@ -141,6 +148,7 @@ def test_webp_loops_from_the_crop_to_the_still_caricature(astronaut_result, tmp_
     assert sorted(os.listdir(tmp_path)) == ["face_morph.webp", "still.png"]
 
 
+@pytest.mark.slow
 def test_mp4_has_every_period_as_a_frame(astronaut_result, tmp_path):
     av = pytest.importorskip("av")
     animation = motion.make_morph(astronaut_result, warp.warp_face)
@@ -161,11 +169,12 @@ def test_mp4_without_pyav_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "av", None)
     assert not motion.mp4_available()
     with pytest.raises(motion.VideoWriterUnavailableError, match="pip install av"):
-        motion.encode_mp4(motion.make_morph(_disc_result(), lambda image, src, dst: image))
+        motion.encode_mp4(motion.make_morph(_disc_result(warp_fn=_identity_warp),
+                                            _identity_warp))
 
 
 def test_a_pasted_back_caricature_is_refused():
-    result = _disc_result()
+    result = _disc_result(warp_fn=_identity_warp)
     whole_photo = dataclasses.replace(result, caricature=np.zeros((300, 200, 3), np.uint8))
     with pytest.raises(errors.UserError, match="faces='largest'"):
         motion.make_morph(whole_photo, warp.warp_face)
