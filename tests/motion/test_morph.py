@@ -10,6 +10,7 @@ on the astronaut, against the crop and the still caricature written as PNG.
 import dataclasses
 import io
 import os
+import types
 
 import numpy as np
 import pytest
@@ -163,6 +164,26 @@ def test_mp4_has_every_period_as_a_frame(astronaut_result, tmp_path):
     assert frames[0].shape == (ASTRONAUT_CROP, ASTRONAUT_CROP, 3)
     assert _mean_grey_difference(frames[0], astronaut_result.photo) <= 3
     assert _mean_grey_difference(frames[-1], astronaut_result.caricature) <= 3
+
+
+def test_the_path_follows_a_plane_map_when_the_result_has_one():
+    rng = np.random.default_rng(0)
+    landmarks_only = _disc_result(warp_fn=_identity_warp)
+    sources, path = motion.geometry_path(landmarks_only)
+    np.testing.assert_allclose(sources, landmarks_only.photo_points)
+    np.testing.assert_allclose(path(0.25), landmarks_only.photo_points + 0.25 * (
+        landmarks_only.generated_points - landmarks_only.photo_points), atol=1e-4)
+    # Controls and pins (the pins' targets are their sources).
+    source = rng.uniform(0, 128, (80, 2))
+    target = np.concatenate([source[:68] + rng.normal(0, 3, (68, 2)), source[68:]])
+    mapped = types.SimpleNamespace(  # a result of the pipeline that warps by a map
+        photo_points=landmarks_only.photo_points,
+        generated_points=landmarks_only.generated_points,
+        plane_map=types.SimpleNamespace(source=source, target=target))
+    sources, path = motion.geometry_path(mapped)
+    np.testing.assert_allclose(sources, source, atol=1e-4)
+    np.testing.assert_allclose(path(1.0), target, atol=1e-4)
+    np.testing.assert_allclose(path(0.5)[68:], source[68:], atol=1e-4)  # pins stay
 
 
 def test_mp4_without_pyav_is_a_clear_error(monkeypatch):

@@ -6,9 +6,10 @@ from tf_deepexag.motion.morph import VideoWriterUnavailableError
 from tf_deepexag.motion.morph import displacement_path
 from tf_deepexag.motion.morph import encode_mp4
 from tf_deepexag.motion.morph import encode_webp
+from tf_deepexag.motion.morph import geometry_path
 from tf_deepexag.motion.morph import make_morph
 from tf_deepexag.motion.morph import mp4_available
 from tf_deepexag.motion.morph import write_morph
 
 __all__ = ["FPS", "Morph", "VideoWriterUnavailableError", "displacement_path",
-           "encode_mp4", "encode_webp", "make_morph", "mp4_available", "write_morph"]
+           "encode_mp4", "encode_webp", "geometry_path", "make_morph", "mp4_available", "write_morph"]

@@ -13,11 +13,13 @@ The first layer is the photo taking on the shape, the second the caricature
 the shape grows and no frame is painted again. The first frame is the photo's
 crop and the last the caricature, exactly (the warps are the identity there).
 
-The geometry at `t` is one call, a `path(t) -> (N, 2)` returned by
-`displacement_path`: the pipeline's landmarks with their displacement scaled
-by `t` (what `Caricaturist` warps with). A path from the geometry as a map of
-the plane (`Exaggerator.map_points` at strength `t * strength` on the photo's
-landmarks, head points and a grid) drops in without other changes.
+The geometry at `t` is one call, `geometry_path(result)`: the control points
+the pipeline warped the crop with, their displacement scaled by `t`, which is
+the pipeline's warp at `t` times the chosen strength. Today those are the 68
+landmarks; a result that carries the geometry as a map of the plane (a
+`plane_map` with `source` and `target` points, controls and pins, as
+`Exaggerator.map_points` evaluates it) is followed through that map's points,
+whose displacement scales the same way (`PlaneMap.scaled(t)`).
 
 Timing (`FPS` = 25): the photo is held `HOLD_START_FRAMES` frame periods, the
 transition takes `TRANSITION_FRAMES`, the caricature is held
@@ -117,6 +119,18 @@ def displacement_path(photo_points, generated_points):
     return photo.astype(np.float32), path
 
 
+def geometry_path(result):
+    """`displacement_path` of the points the pipeline warped `result`'s crop with.
+
+    The result's `plane_map` (source and target points, pins included) when it
+    has one, else its landmarks (`photo_points` -> `generated_points`).
+    """
+    plane = getattr(result, "plane_map", None)
+    if plane is not None:
+        return displacement_path(plane.source, plane.target)
+    return displacement_path(result.photo_points, result.generated_points)
+
+
 def transition_fractions(num_frames=TRANSITION_FRAMES):
     """The eased fractions `t` of the frames: 0 first, 1 last, `num_frames + 1` in all."""
     if int(num_frames) < 1:
@@ -135,7 +149,7 @@ def make_morph(result, warp, path=None, num_frames=TRANSITION_FRAMES,
         warp: callable `(image uint8, src_xy, dst_xy) -> uint8 image`, the
             pipeline's warp (`Caricaturist.warp`).
         path: `(sources, path)` as `displacement_path` returns, or None for
-            the displacement path of `result`'s landmarks.
+            `geometry_path(result)`.
         num_frames: int, transition steps (`num_frames + 1` frames).
         hold_start, hold_end: int, frame periods the photo and the caricature
             are shown.
@@ -153,7 +167,7 @@ def make_morph(result, warp, path=None, num_frames=TRANSITION_FRAMES,
     if min(int(hold_start), int(hold_end)) < 1 or int(fps) < 1:
         raise ValueError(f"`hold_start`, `hold_end` and `fps` must be at least 1, got "
                          f"{hold_start}, {hold_end}, {fps}.")
-    sources, path = path or displacement_path(result.photo_points, result.generated_points)
+    sources, path = path or geometry_path(result)
     painted_points = path(1.0)
     frames = [photo]
     for t in transition_fractions(num_frames)[1:-1]:
