@@ -1,5 +1,5 @@
 """Imports run one way: landmarks <- data, detect, geometry, warp, style <-
-pipeline <- training, export, serving, app, cli (DESIGN.md, Layout).
+pipeline <- motion, training, export, serving, app, cli (DESIGN.md, Layout).
 
 Every module of the package is parsed with `ast` (imports inside functions
 count too), each imported `tf_deepexag` module is reduced to its top-level
@@ -36,6 +36,8 @@ ALLOWED = {
     "face_crops": BASE,
     "geometry_stage": BASE | {"data", "geometry"},
     "pipeline": BASE | {"figures", "data", "face_crops", "geometry_stage", *STAGES},
+    # motion animates and films caricatures: after the pipeline (DESIGN.md).
+    "motion": BASE | {"figures", "pipeline", "face_crops", *STAGES},
 }
 
 

@@ -13,6 +13,7 @@ with warnings.catch_warnings():
     from starlette import testclient  # pylint: disable=g-import-not-at-top
 
 from tests.png_headers import png_claiming  # noqa: F401 (used by the app tests)
+from tf_deepexag import motion
 from tf_deepexag.app import engine as engine_lib
 
 
@@ -20,7 +21,8 @@ class FakeEngine:
     """An `Engine` stand-in: draws no model, records its calls.
 
     Each sample's caricature is the photo's top-left 64 x 64 block, brightened
-    by 10 * (sample index + 1), so tests can tell the samples apart.
+    by 10 * (sample index + 1), so tests can tell the samples apart; its morph
+    (with `morph=True`) goes from the block to the caricature in two frames.
     """
 
     styles = ("cartoongan:hayao", "cartoon", "none")
@@ -35,14 +37,14 @@ class FakeEngine:
         self._lock = threading.Lock()
 
     def caricature(self, photo, style=None, faces="largest", strength=1.0,
-                   temperature=None, samples=1, seed=0):
+                   temperature=None, samples=1, seed=0, morph=False):
         with self._lock:
             self.running += 1
             self.max_running = max(self.max_running, self.running)
         try:
             self.calls.append(dict(shape=photo.shape, style=style, faces=faces,
                                    strength=strength, temperature=temperature,
-                                   samples=samples, seed=seed))
+                                   samples=samples, seed=seed, morph=morph))
             if self.gate is not None:
                 self.gate.wait(timeout=60)
             if self.fail_with is not None:
@@ -52,7 +54,8 @@ class FakeEngine:
             for k in range(samples):
                 tile = np.clip(photo[:64, :64].astype(int) + 10 * (k + 1), 0, 255)
                 tile = tile.astype(np.uint8)
-                out.append(engine_lib.Sample(tile, tile, tile, tile))
+                animation = motion.Morph((photo[:64, :64], tile), (8, 12)) if morph else None
+                out.append(engine_lib.Sample(tile, tile, tile, tile, animation))
             return out
         finally:
             with self._lock:

@@ -1,13 +1,16 @@
 """The app as users start it, `python -m tf_deepexag app`, over real HTTP, and
 the page driven in headless Chromium.
 
-The browser test needs Debian's `chromium` and `chromium-driver` (`.ci/run`
-installs them) and selenium (the `dev` extra); it skips, naming what is
-missing, elsewhere. It saves a screenshot to pytest's temporary folder, and
-to `$TF_DEEPEXAG_APP_SCREENSHOT` when set (the docs' figure:
-`TF_DEEPEXAG_APP_SCREENSHOT=docs/figures/app.png`).
+The browser tests need Debian's `chromium` and `chromium-driver` (`.ci/run`
+installs them) and selenium (the `dev` extra); they skip, naming what is
+missing, elsewhere. They save screenshots to pytest's temporary folder, and
+to `$TF_DEEPEXAG_APP_SCREENSHOT` / `$TF_DEEPEXAG_CAMERA_SCREENSHOT` when set
+(the docs' figures: `TF_DEEPEXAG_APP_SCREENSHOT=docs/figures/app.png
+TF_DEEPEXAG_CAMERA_SCREENSHOT=docs/figures/app_camera.png`). The camera test
+feeds the astronaut through Chromium's fake capture device (a Y4M file).
 """
 
+import io
 import os
 import shutil
 import socket
@@ -85,7 +88,7 @@ def test_server_answers_a_photo_refuses_a_bomb_and_stays_up(live_server):
     assert httpx.get(url + "/healthz").status_code == 200 and process.poll() is None
 
 
-def _browser_or_skip():
+def _browser_or_skip(extra_args=()):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     driver = shutil.which("chromedriver")
     if not chromium or not driver:
@@ -103,7 +106,7 @@ def _browser_or_skip():
                 "--disable-background-networking", "--disable-component-update",
                 "--disable-default-apps", "--hide-scrollbars",
                 # Only the app's own address resolves: the page must need nothing else.
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1", *extra_args):
         options.add_argument(arg)
     # A driver path given: Selenium Manager (which downloads) is never run.
     return webdriver.Chrome(options=options, service=service.Service(executable_path=driver))
@@ -167,13 +170,16 @@ def test_page_in_headless_chromium(live_server, tmp_path):
 
         images = driver.find_elements(By.CSS_SELECTOR, "#results img")
         assert [i.get_attribute("class") for i in images] == [
-            "photo", "landmarks", "warped", "caricature"]
+            "photo", "landmarks", "warped", "caricature", "morph"]
         sizes = [driver.execute_script("return [arguments[0].naturalWidth, "
                                        "arguments[0].naturalHeight]", i) for i in images]
         assert all(w >= 256 and h >= 256 for w, h in sizes), sizes
         link = driver.find_element(By.CSS_SELECTOR, "#results a.download")
         assert link.get_attribute("download").endswith(".png")
         assert link.get_attribute("href").startswith("data:image/png;base64,")
+        link = driver.find_element(By.CSS_SELECTOR, "#results a.download-morph")
+        assert link.get_attribute("download").endswith("_morph.webp")
+        assert link.get_attribute("href").startswith("data:image/webp;base64,")
         # Everything the page loaded came from the app itself.
         origins = driver.execute_script(
             "return performance.getEntriesByType('resource')"
@@ -188,6 +194,113 @@ def test_page_in_headless_chromium(live_server, tmp_path):
         if target:
             os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
             driver.save_screenshot(target)
+        assert process.poll() is None
+    finally:
+        driver.quit()
+
+
+def _write_y4m(path, image, frames=5):
+    """A Y4M clip of a still image, 4:2:0 as Chromium's fake camera reads it."""
+    import cv2  # pylint: disable=g-import-not-at-top
+
+    height, width = image.shape[:2]  # even sides
+    planes = cv2.cvtColor(image, cv2.COLOR_RGB2YUV_I420)  # (H * 3 / 2, W): Y, then U, V
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{width} H{height} F25:1 Ip A1:1 C420jpeg\n".encode("ascii"))
+        for _ in range(frames):
+            f.write(b"FRAME\n" + planes.tobytes())
+
+
+def _click_camera_for_message(driver, script):
+    """Runs `script` (breaking the camera), clicks the camera button, returns the message."""
+    from selenium.webdriver.common.by import By  # pylint: disable=g-import-not-at-top
+
+    driver.execute_script(script)
+    driver.find_element(By.ID, "camera").click()
+    _wait(driver, lambda d: d.find_element(By.ID, "message").is_displayed(), "the message")
+    assert not driver.find_element(By.ID, "camera-box").is_displayed()
+    return driver.find_element(By.ID, "message").text
+
+
+def _camera_playing(driver):
+    return driver.execute_script(
+        "const v = document.getElementById('camera-video');"
+        "return !document.getElementById('camera-box').hidden && v.readyState >= 2 "
+        "&& v.videoWidth > 0")
+
+
+def test_camera_in_headless_chromium(live_server, tmp_path):
+    import base64  # pylint: disable=g-import-not-at-top
+
+    import numpy as np  # pylint: disable=g-import-not-at-top
+    from PIL import Image  # pylint: disable=g-import-not-at-top
+    from selenium.webdriver.common.by import By  # pylint: disable=g-import-not-at-top
+
+    url, process = live_server
+    astronaut = skdata.astronaut()
+    clip = tmp_path / "astronaut.y4m"
+    _write_y4m(clip, astronaut)
+    driver = _browser_or_skip([
+        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={clip}"])
+    try:
+        driver.get(url + "/")
+        _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#style option"),
+              "the style menu")
+
+        # 1. A denied camera, a missing one and a page served over plain HTTP
+        #    to another computer: one clear message each.
+        denied = _click_camera_for_message(driver, (
+            "navigator.mediaDevices.getUserMedia = () => Promise.reject("
+            "new DOMException('Permission denied', 'NotAllowedError'));"))
+        assert "camera was denied" in denied
+        missing = _click_camera_for_message(driver, (
+            "navigator.mediaDevices.getUserMedia = () => Promise.reject("
+            "new DOMException('Requested device not found', 'NotFoundError'));"))
+        assert "No camera was found" in missing
+        insecure = _click_camera_for_message(driver, (
+            "Object.defineProperty(window, 'isSecureContext', {value: false});"))
+        assert "HTTPS" in insecure and "127.0.0.1" in insecure
+        driver.get(url + "/")  # the page as it was
+        _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#style option"),
+              "the style menu")
+
+        # 2. The fake camera shows the astronaut; the picture is caricatured.
+        driver.find_element(By.ID, "camera").click()
+        _wait(driver, _camera_playing, "the camera preview")
+        driver.find_element(By.ID, "snap").click()
+        _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#results img.caricature"),
+              "the caricature of the camera's picture")
+        _wait(driver, _settled, "the request to finish")
+        assert not driver.find_element(By.ID, "message").is_displayed()
+        assert not driver.find_element(By.ID, "camera-box").is_displayed()
+        assert driver.execute_script("return state.stream") is None  # camera released
+        morph = driver.find_element(By.CSS_SELECTOR, "#results img.morph")
+        assert morph.get_attribute("src").startswith("data:image/webp;base64,")
+        # The picture sent is the camera's frame, not mirrored.
+        picture = driver.execute_script(
+            "const img = document.getElementById('preview');"
+            "const c = document.createElement('canvas');"
+            "c.width = img.naturalWidth; c.height = img.naturalHeight;"
+            "c.getContext('2d').drawImage(img, 0, 0); return c.toDataURL('image/png');")
+        with Image.open(io.BytesIO(base64.b64decode(picture.split(",", 1)[1]))) as image:
+            picture = np.asarray(image.convert("RGB"), np.float64)
+        assert picture.shape == astronaut.shape
+        assert np.abs(picture - astronaut).mean() < 8  # 4:2:0 and colour-range rounding
+        assert np.abs(picture[:, ::-1] - astronaut).mean() > 30
+
+        # 3. The preview again, above the result: the docs' figure.
+        driver.find_element(By.ID, "camera").click()
+        _wait(driver, _camera_playing, "the camera preview")
+        driver.execute_script("document.activeElement.blur()")
+        driver.save_screenshot(str(tmp_path / "app_camera.png"))
+        target = os.environ.get("TF_DEEPEXAG_CAMERA_SCREENSHOT")
+        if target:
+            os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+            driver.save_screenshot(target)
+        driver.find_element(By.ID, "camera-close").click()
+        assert not driver.find_element(By.ID, "camera-box").is_displayed()
+        assert not [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         assert process.poll() is None
     finally:
         driver.quit()

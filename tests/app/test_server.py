@@ -71,7 +71,8 @@ def test_one_sample_is_the_caricature_png_with_fields_passed_on(make_client):
                          faces="all"))
     np.testing.assert_array_equal(image, _expected_tile(0))
     assert engine.calls == [dict(shape=PHOTO.shape, style="none", faces="all",
-                                 strength=2.5, temperature=0.4, samples=1, seed=9)]
+                                 strength=2.5, temperature=0.4, samples=1, seed=9,
+                                 morph=False)]
 
 
 def test_defaults_reach_the_engine(make_client):
@@ -79,7 +80,8 @@ def test_defaults_reach_the_engine(make_client):
     client = make_client(server.create_app(engine))
     _image(_post(client))
     assert engine.calls == [dict(shape=PHOTO.shape, style=None, faces="largest",
-                                 strength=1.0, temperature=None, samples=1, seed=0)]
+                                 strength=1.0, temperature=None, samples=1, seed=0,
+                                 morph=False)]
 
 
 def test_several_samples_are_one_grid_png(make_client):
@@ -101,6 +103,63 @@ def test_json_format_gives_four_panels_a_sample(make_client):
     for sample in answer["samples"]:
         assert set(sample) == {"photo", "landmarks", "warped", "caricature"}
         assert all(v.startswith("data:image/png;base64,") for v in sample.values())
+
+
+# Lossy WebP cannot keep PHOTO's noise: the morph tests send smooth ramps.
+_YY, _XX = np.mgrid[:96, :128]
+SMOOTH = np.stack([_XX * 1.5, _YY * 2.0, 200 - _XX], -1).astype(np.uint8)
+
+
+def _smooth_tile(k):
+    return np.clip(SMOOTH[:64, :64].astype(int) + 10 * (k + 1), 0, 255)
+
+
+def _webp_frames(response):
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "image/webp"
+    with Image.open(io.BytesIO(response.content)) as image:
+        assert image.format == "WEBP" and image.is_animated and image.info["loop"] == 0
+        frames = []
+        for k in range(image.n_frames):
+            image.seek(k)
+            frames.append(np.asarray(image.convert("RGB"), np.float64))
+        return frames
+
+
+def test_morph_is_an_animated_webp_from_the_photo_to_the_caricature(make_client):
+    engine = helpers.FakeEngine()
+    client = make_client(server.create_app(engine))
+    first, last = _webp_frames(_post(client, helpers.png_bytes(SMOOTH), morph=1))
+    # Lossy WebP: within 3 grey levels on average of the frames the engine made.
+    assert np.abs(first - SMOOTH[:64, :64]).mean() <= 3
+    assert np.abs(last - _smooth_tile(0)).mean() <= 3
+    assert engine.calls[-1]["morph"] is True
+
+
+def test_several_morphs_are_one_grid_animation(make_client):
+    client = make_client(server.create_app(helpers.FakeEngine()))
+    frames = _webp_frames(_post(client, helpers.png_bytes(SMOOTH), morph=1, samples=2))
+    gap = 8  # render.GRID_GAP
+    assert frames[-1].shape == (64, 2 * 64 + gap, 3)
+    for k in range(2):
+        x = k * (64 + gap)
+        assert np.abs(frames[0][:, x:x + 64] - SMOOTH[:64, :64]).mean() <= 3
+        assert np.abs(frames[-1][:, x:x + 64] - _smooth_tile(k)).mean() <= 3
+
+
+def test_json_carries_the_morph_when_asked(make_client):
+    client = make_client(server.create_app(helpers.FakeEngine()))
+    answer = _post(client, morph="1", format="json").json()
+    assert answer["samples"][0]["morph"].startswith("data:image/webp;base64,")
+    assert "morph" not in _post(client, format="json").json()["samples"][0]
+
+
+def test_morph_of_all_faces_is_422_and_never_runs(make_client):
+    engine = helpers.FakeEngine()
+    client = make_client(server.create_app(engine))
+    response = _post(client, morph=1, faces="all")
+    assert response.status_code == 422 and "faces=largest" in response.json()["error"]
+    assert engine.calls == []
 
 
 def test_not_an_image_is_400_and_missing_photo_is_400(make_client):

@@ -69,6 +69,24 @@ def test_styles_and_samples(client):
     assert np.abs(grid[:, :512].astype(int) - grid[:, 520:]).mean() > 0.5  # they differ
 
 
+def test_morph_runs_from_the_crop_to_the_still(client):
+    import base64  # pylint: disable=g-import-not-at-top
+
+    (sample,) = _post(client, ASTRONAUT, style="sketch", morph=1, format="json").json()[
+        "samples"]
+
+    def decode(url, frame=0):
+        with Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))) as image:
+            image.seek(image.n_frames - 1 if frame == -1 else frame)
+            return np.asarray(image.convert("RGB"), float)
+
+    assert sample["morph"].startswith("data:image/webp;base64,")
+    # The photo panel is the crop with 68 small landmark dots drawn on it.
+    assert np.abs(decode(sample["morph"]) - decode(sample["photo"])).mean() <= 3
+    assert np.abs(decode(sample["morph"], -1) - decode(sample["caricature"])).mean() <= 3
+    assert np.abs(decode(sample["morph"]) - decode(sample["caricature"])).mean() > 10
+
+
 def test_json_panels(client):
     answer = _post(client, ASTRONAUT, format="json", style="none").json()
     (sample,) = answer["samples"]

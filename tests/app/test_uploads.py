@@ -33,6 +33,8 @@ def test_options_parse_every_field():
     assert uploads.parse_options(fields, STYLES) == uploads.Options(
         strength=2.5, temperature=0.3, samples=4, style="none", seed=17, faces="all",
         format="json")
+    assert uploads.parse_options({"morph": "1"}, STYLES) == uploads.Options(morph=True)
+    assert uploads.parse_options({"morph": "0"}, STYLES) == uploads.Options(morph=False)
 
 
 @pytest.mark.parametrize("name,value", [
@@ -40,7 +42,7 @@ def test_options_parse_every_field():
     ("strength", "inf"), ("temperature", "2.5"), ("temperature", "-1"),
     ("samples", "0"), ("samples", "9"), ("samples", "1.5"), ("samples", "two"),
     ("seed", "-1"), ("seed", str(2**31)), ("style", "picasso"), ("faces", "some"),
-    ("format", "gif")])
+    ("format", "gif"), ("morph", "2"), ("morph", "yes")])
 def test_bad_field_values_are_422_naming_field_and_value(name, value):
     error = _error(uploads.parse_options, {name: value}, STYLES)
     assert error.status == 422

@@ -14,7 +14,7 @@ import tests.fuzzing  # noqa: F401 (loads the hypothesis profile)
 from tests import test_fileio
 from tests.png_headers import png_claiming
 from tf_deepexag import __main__ as cli
-from tf_deepexag import fileio
+from tf_deepexag import fileio, motion
 from tf_deepexag.cli import _quiet, caricature
 
 
@@ -59,6 +59,7 @@ def test_out_naming_an_existing_file_fails_before_any_work(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv,message", [
     (["--samples", "0"], "--samples must be at least 1"),
+    (["--morph", "--faces", "all"], "--morph animates one face"),
 ])
 def test_bad_arguments_are_named_before_any_work(tmp_path, capsys, argv, message):
     assert cli.main(["caricature", str(tmp_path / "none.jpg"), "-o",
@@ -130,6 +131,32 @@ def test_folder_run_names_cannot_collide_and_figures_sit_beside(tmp_path, capsys
     cli.main(argv)  # a rerun finds every output done (and huge.png bad again)
     again = capsys.readouterr().out
     assert "0 caricature(s) written" in again and "4 photo(s) already done" in again
+
+
+@pytest.mark.slow
+def test_morph_is_written_beside_the_still_and_ends_on_it(tmp_path, capsys):
+    from PIL import Image  # pylint: disable=g-import-not-at-top
+
+    photo = tmp_path / "astronaut.png"
+    fileio.write_image(photo, skimage.data.astronaut())
+    out = tmp_path / "out"
+    argv = ["caricature", str(photo), "-o", str(out), "--geometry", "edfm", "--style",
+            "cartoon", "--morph"]
+    assert cli.main(argv) == 0
+    expected = ["astronaut_caricature.png", "astronaut_morph.webp"]
+    if motion.mp4_available():
+        expected.append("astronaut_morph.mp4")
+    else:
+        assert "PyAV is not installed" in capsys.readouterr().err
+    assert sorted(os.listdir(out)) == sorted(expected)  # no temporary files left
+    still = fileio.read_image(out / "astronaut_caricature.png")
+    with Image.open(out / "astronaut_morph.webp") as morph:
+        assert morph.is_animated and morph.info["loop"] == 0
+        morph.seek(morph.n_frames - 1)
+        last = np.asarray(morph.convert("RGB"), np.float64)
+    assert np.abs(last - still).mean() <= 3
+    assert cli.main(argv) == 0
+    assert "1 photo(s) already done" in capsys.readouterr().out
 
 
 @pytest.mark.slow

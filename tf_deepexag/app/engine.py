@@ -26,7 +26,7 @@ class NoFaceError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class Sample:
-    """One sample's four panels, uint8 RGB.
+    """One sample's four panels, uint8 RGB, and its morph when asked for.
 
     Attributes:
         caricature: `(H, W, 3)`: the styled face crop, or the whole photo with
@@ -35,12 +35,14 @@ class Sample:
         landmarks: `(S, S, 3)` photo (green) and generated (red) landmarks on
             white.
         warped: `(S, S, 3)` the warped crop with the generated landmarks.
+        morph: a `motion.Morph` from the face crop to the caricature, or None.
     """
 
     caricature: np.ndarray
     photo: np.ndarray
     landmarks: np.ndarray
     warped: np.ndarray
+    morph: object = None
 
 
 def sample_photo():
@@ -127,7 +129,7 @@ class Engine:
             self.caricature(photo, style="none", samples=samples)
 
     def caricature(self, photo, style=None, faces="largest", strength=1.0,
-                   temperature=None, samples=1, seed=0):
+                   temperature=None, samples=1, seed=0, morph=False):
         """Caricatures one photo.
 
         Args:
@@ -135,6 +137,8 @@ class Engine:
             style: one of `styles`; None for `default_style`.
             faces: `"largest"` or `"all"`.
             strength, temperature, samples, seed: as `Caricaturist.__call__`.
+            morph: bool, also animate each sample (`motion.make_morph`; one
+                face: faces="largest").
 
         Returns:
             list of `Sample`, one per sample.
@@ -143,13 +147,15 @@ class Engine:
             NoFaceError: no face in the photo.
             ValueError: a bad argument.
         """
-        from tf_deepexag import figures, pipeline  # pylint: disable=g-import-not-at-top
+        from tf_deepexag import figures, motion, pipeline  # pylint: disable=g-import-not-at-top
 
         style = self.default_style if style is None else style
         if style not in self.stylizers:
             raise ValueError(f"`style` must be one of {self.styles}, got {style!r}.")
         if faces not in FACE_MODES:
             raise ValueError(f"`faces` must be one of {FACE_MODES}, got {faces!r}.")
+        if morph and faces != "largest":
+            raise ValueError("`morph` animates one face: use faces='largest'.")
         artist = pipeline.Caricaturist(
             landmarker=self._landmarkers[faces], geometry=self._base.geometry,
             warp=self._base.warp, stylizer=self.stylizers[style],
@@ -169,5 +175,7 @@ class Engine:
                  (r.generated_points, figures.GENERATED_COLOUR)], size=r.photo.shape[0])
             warped = np.asarray(r.warped, np.uint8).copy()
             figures.draw_landmarks(warped, r.generated_points, figures.GENERATED_COLOUR)
-            out.append(Sample(np.asarray(r.caricature, np.uint8), shown, shapes, warped))
+            animation = motion.make_morph(r, artist.warp) if morph else None
+            out.append(Sample(np.asarray(r.caricature, np.uint8), shown, shapes, warped,
+                              animation))
         return out

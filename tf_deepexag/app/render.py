@@ -1,9 +1,10 @@
-"""PNG encoding of the app's answers: one caricature, a grid of samples, panels.
+"""Encoding of the app's answers: one caricature, a grid of samples, panels, morphs.
 
 With several samples `POST /api/caricature` answers one PNG: the samples in a
 grid of up to `GRID_COLUMNS` a row, left to right then top to bottom, on
 white, each tile the caricature shrunk so the grid's longest side is at most
-`MAX_GRID_SIDE` pixels.
+`MAX_GRID_SIDE` pixels. With `morph=1` it answers one animated WebP laid out
+the same way, frame by frame.
 """
 
 import base64
@@ -27,6 +28,36 @@ def encode_png(image):
 def data_url(image):
     """uint8 RGB image -> `data:image/png;base64,...` for the page."""
     return "data:image/png;base64," + base64.b64encode(encode_png(image)).decode("ascii")
+
+
+def encode_webp(animation):
+    """A `motion.Morph` -> animated WebP bytes (looping)."""
+    from tf_deepexag import motion  # pylint: disable=g-import-not-at-top
+
+    return motion.encode_webp(animation)
+
+
+def webp_data_url(animation):
+    """A `motion.Morph` -> `data:image/webp;base64,...` for the page."""
+    return "data:image/webp;base64," + base64.b64encode(encode_webp(animation)).decode(
+        "ascii")
+
+
+def morph_grid(animations):
+    """The samples' morphs as one `motion.Morph`, each frame laid out by `grid`.
+
+    Args:
+        animations: list of `motion.Morph` with one timing and frame shape.
+    """
+    from tf_deepexag import motion  # pylint: disable=g-import-not-at-top
+
+    if not animations:
+        raise ValueError("`animations` must not be empty.")
+    first = animations[0]
+    if any((a.periods, a.fps) != (first.periods, first.fps) for a in animations):
+        raise ValueError("`animations` must share one timing.")
+    frames = tuple(grid([a.frames[k] for a in animations]) for k in range(len(first.frames)))
+    return motion.Morph(frames, first.periods, first.fps)
 
 
 def grid(images, columns=GRID_COLUMNS, max_side=MAX_GRID_SIDE, gap=GRID_GAP):

@@ -5,7 +5,8 @@ Routes:
     GET  /healthz          200 {"status": "ok", ...}
     GET  /api/info         styles, defaults and limits (the page's menus)
     GET  /sample.png       the bundled sample photo
-    POST /api/caricature   multipart form -> image/png, or JSON with format=json
+    POST /api/caricature   multipart form -> image/png, image/webp (the morph)
+                           with morph=1, or JSON with format=json
 
 Errors are JSON `{"error": "..."}`: 400 not an image or a malformed form, 413
 over a size limit, 422 no face or a bad field, 503 queue full, 500 a failed
@@ -147,14 +148,22 @@ def create_app(engine, limits=None, max_waiting=4):
         started = time.perf_counter()
         samples = engine.caricature(
             photo, style=options.style, faces=options.faces, strength=options.strength,
-            temperature=options.temperature, samples=options.samples, seed=options.seed)
+            temperature=options.temperature, samples=options.samples, seed=options.seed,
+            morph=options.morph)
         seconds = time.perf_counter() - started
         if options.format == "json":
+            answers = []
+            for s in samples:
+                answers.append({name: render.data_url(getattr(s, name))
+                                for name in ("photo", "landmarks", "warped", "caricature")})
+                if options.morph:
+                    answers[-1]["morph"] = render.webp_data_url(s.morph)
             return {"seconds": round(seconds, 3), "style": options.style or engine.default_style,
-                    "samples": [{name: render.data_url(getattr(s, name))
-                                 for name in ("photo", "landmarks", "warped", "caricature")}
-                                for s in samples]}
-        return render.encode_png(render.grid([s.caricature for s in samples]))
+                    "samples": answers}
+        if options.morph:
+            return render.encode_webp(render.morph_grid([s.morph for s in samples])), \
+                "image/webp"
+        return render.encode_png(render.grid([s.caricature for s in samples])), "image/png"
 
     async def caricature(request):
         length = request.headers.get("content-length", "")
@@ -203,7 +212,8 @@ def create_app(engine, limits=None, max_waiting=4):
             await form.close()
         if isinstance(answer, dict):
             return responses.JSONResponse(answer)
-        return responses.Response(answer, media_type="image/png",
+        body, media_type = answer
+        return responses.Response(body, media_type=media_type,
                                   headers={"X-Samples": str(options.samples)})
 
     async def healthz(request):

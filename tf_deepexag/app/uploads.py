@@ -66,6 +66,7 @@ class Options:
     seed: int = 0
     faces: str = "largest"
     format: str = "png"
+    morph: bool = False
 
 
 def _number(fields, name, kind, lo, hi, default):
@@ -111,11 +112,15 @@ def parse_options(fields, styles):
             raise RequestError(422, f"`{name}` must be one of {', '.join(allowed)}; "
                                     f"got {str(raw)!r}.")
         picked[name] = str(raw).strip()
+    morph = bool(_number(fields, "morph", int, 0, 1, 0))
+    if morph and picked.get("faces") == "all":
+        raise RequestError(422, "`morph` animates one face: send faces=largest with "
+                                "morph=1.")
     return Options(
         strength=_number(fields, "strength", float, 0.0, MAX_STRENGTH, 1.0),
         temperature=_number(fields, "temperature", float, 0.0, MAX_TEMPERATURE, None),
         samples=_number(fields, "samples", int, 1, MAX_SAMPLES, 1),
-        seed=_number(fields, "seed", int, 0, MAX_SEED, 0), **picked)
+        seed=_number(fields, "seed", int, 0, MAX_SEED, 0), morph=morph, **picked)
 
 
 def check_header(data, limits):

@@ -1,7 +1,8 @@
 """`python -m tf_deepexag caricature <photo or folder> -o <dir>`.
 
 Outputs are `<out>/<name>_caricature.png` (`_caricature_<k>.png` with
-`--samples`) and, with `--figure`, `<name>_figure.png` beside each. `<name>`
+`--samples`) and, with `--figure`, `<name>_figure.png` beside each; with
+`--morph`, `<name>_morph.webp` (and `.mp4` where PyAV is installed). `<name>`
 is the photo's file stem; photos whose stems clash (`a.jpg` and `a.png`, or
 two `gray.jpg` from different folders) keep their extension (`a_jpg`,
 `a_png`) or, if that is not enough, their path relative to the folder they
@@ -64,6 +65,10 @@ def add_parser(subparsers):
     parser.add_argument("--figure", action="store_true",
                         help="Also write a side-by-side PNG: photo with landmarks, "
                              "generated landmarks, warped photo, caricature.")
+    parser.add_argument("--morph", action="store_true",
+                        help="Also write <name>_morph.webp, a looping 2-s animation of "
+                             "the photo turning into its caricature, and <name>_morph.mp4 "
+                             "where PyAV is installed. With --faces largest.")
     parser.add_argument("--overwrite", action="store_true",
                         help="Replace existing outputs (default: skip them).")
     parser.add_argument("--on_error", choices=("skip", "fail"), default="skip",
@@ -151,14 +156,28 @@ def _output_paths(out_dir, name, samples):
              os.path.join(out_dir, f"{name}_figure{s}.png")) for s in suffixes]
 
 
+def _morph_paths(out_dir, name, samples, mp4):
+    """`[[webp path(, mp4 path)]]` of one photo's morphs, one list a sample."""
+    suffixes = [""] if samples == 1 else [f"_{k}" for k in range(samples)]
+    extensions = (".webp", ".mp4") if mp4 else (".webp",)
+    return [[os.path.join(out_dir, f"{name}_morph{s}{e}") for e in extensions]
+            for s in suffixes]
+
+
 def run(args):
-    from tf_deepexag import errors, figures, pipeline  # pylint: disable=g-import-not-at-top
+    from tf_deepexag import errors, figures, motion, pipeline  # pylint: disable=g-import-not-at-top
 
     # Every argument is checked before a model loads or a photo is processed.
     if args.samples < 1:
         raise errors.UserError(f"--samples must be at least 1, got {args.samples}.")
     # --strength, --temperature, --seed, --max_pixels: checked while parsing (_flags).
     fileio.check_output_dir(args.out, "--out")
+    if args.morph and args.faces == "all":
+        raise errors.UserError("--morph animates one face: use it with --faces largest.")
+    mp4 = args.morph and motion.mp4_available()
+    if args.morph and not mp4:
+        print("note: PyAV is not installed, so --morph writes WebP only (pip install av "
+              "adds MP4).", file=sys.stderr)
     photos, ignored = _collect(args.inputs)
     names = output_names(photos)
     # Tracing the VAE sampler costs ~15 s once and saves ~1.4 s a face.
@@ -170,7 +189,9 @@ def run(args):
     for photo in tqdm.tqdm(photos, desc="caricature", unit="photo", disable=None,
                            file=sys.stderr):
         outputs = _output_paths(args.out, names[photo], args.samples)
+        morphs = _morph_paths(args.out, names[photo], args.samples, mp4) if args.morph else []
         wanted = [p for pair in outputs for p in (pair if args.figure else pair[:1])]
+        wanted += [p for paths in morphs for p in paths]
         if not args.overwrite and all(os.path.exists(p) for p in wanted):
             skipped += 1
             continue
@@ -184,10 +205,13 @@ def run(args):
             # The summary names the photo once (the decoder's messages start with it).
             failures.append((photo, str(e).removeprefix(f"{photo}: ")))
             continue
-        for (path, figure_path), result in zip(outputs, results):
+        for k, ((path, figure_path), result) in enumerate(zip(outputs, results)):
             fileio.write_image(path, result.caricature)
             if args.figure:
                 fileio.write_image(figure_path, figures.side_by_side(result))
+            if args.morph:
+                animation = motion.make_morph(result, artist.warp)
+                motion.write_morph(os.path.splitext(morphs[k][0])[0], animation, mp4=mp4)
             written += 1
     print(f"{written} caricature(s) written to {args.out}; {skipped} photo(s) already "
           f"done; {len(failures)} failed.")

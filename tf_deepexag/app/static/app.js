@@ -1,5 +1,6 @@
 // The caricature page: one request at a time to POST /api/caricature
-// (format=json), re-run when a control changes, results as four panels a sample.
+// (format=json), re-run when a control changes, results as four panels a sample
+// and the morph beside them. The camera (getUserMedia) gives a photo like an upload.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -18,6 +19,7 @@ const state = {
   again: false,          // a control changed during the request
   temperatureSet: false, // the user moved the temperature slider
   timer: null,
+  stream: null,          // the camera's MediaStream while its preview is open
 };
 
 function showMessage(text) {
@@ -59,6 +61,7 @@ async function loadInfo() {
 }
 
 function setPhoto(file, name) {
+  closeCamera();  // a file dropped or chosen while the preview is open replaces it
   if (state.limits && file.size > state.limits.max_file_bytes) {
     const mb = (n) => (n / 1048576).toFixed(1);
     showMessage(`${name} is ${mb(file.size)} MB; the limit is ${mb(state.limits.max_file_bytes)} MB.`);
@@ -126,10 +129,19 @@ function render(answer, seconds) {
     link.textContent = "Download PNG";
     link.className = "download";
     title.appendChild(link);
+    if (sample.morph) {
+      const animation = document.createElement("a");
+      animation.href = sample.morph;
+      animation.download = `caricature_${k + 1}_morph.webp`;
+      animation.textContent = "Download morph (WebP)";
+      animation.className = "download-morph";
+      title.appendChild(animation);
+    }
     card.appendChild(title);
     const panels = document.createElement("div");
-    panels.className = "panels";
-    for (const [key, caption] of PANELS) {
+    panels.className = sample.morph ? "panels with-morph" : "panels";
+    const shown = sample.morph ? PANELS.concat([["morph", "Morph: photo to caricature"]]) : PANELS;
+    for (const [key, caption] of shown) {
       const figure = document.createElement("figure");
       const img = document.createElement("img");
       img.src = sample[key];
@@ -162,6 +174,8 @@ async function request() {
   form.append("seed", $("seed").value);
   form.append("style", $("style").value);
   form.append("faces", $("faces").checked ? "all" : "largest");
+  // The morph animates one face: it is not asked for with "All faces".
+  if ($("morph").checked && !$("faces").checked) form.append("morph", "1");
   form.append("format", "json");
   try {
     const response = await fetch("/api/caricature", { method: "POST", body: form });
@@ -184,6 +198,75 @@ async function request() {
     setBusy(false);
     if (state.again) request();
   }
+}
+
+// Camera. Browsers offer getUserMedia only in a secure context: HTTPS, or
+// this computer (http://127.0.0.1, http://localhost).
+function cameraError(err) {
+  const name = (err && err.name) || "";
+  if (["NotAllowedError", "PermissionDeniedError", "SecurityError"].includes(name)) {
+    return "The camera was denied. Allow it for this page in the browser's site settings " +
+      "(the camera icon in the address bar) and try again, or upload a photo.";
+  }
+  if (["NotFoundError", "DevicesNotFoundError", "OverconstrainedError"].includes(name)) {
+    return "No camera was found. Connect one and try again, or upload a photo.";
+  }
+  if (["NotReadableError", "TrackStartError", "AbortError"].includes(name)) {
+    return "The camera could not be started: another application may be using it.";
+  }
+  return `The camera could not be opened (${name || err}).`;
+}
+
+async function openCamera() {
+  showMessage("");
+  if (!window.isSecureContext) {
+    showMessage("The camera works only when this page is opened on this computer " +
+      "(http://127.0.0.1 or http://localhost) or over HTTPS; browsers block it elsewhere. " +
+      "Upload a photo instead.");
+    return;
+  }
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    showMessage("This browser gives pages no camera access. Upload a photo instead.");
+    return;
+  }
+  closeCamera();
+  try {
+    state.stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: "user", width: { ideal: 1280 }, height: { ideal: 720 } },
+      audio: false,
+    });
+  } catch (err) {
+    showMessage(cameraError(err));
+    return;
+  }
+  const video = $("camera-video");
+  video.srcObject = state.stream;
+  $("camera-box").hidden = false;
+  video.play().catch(() => {});  // autoplay (muted) starts it anyway
+}
+
+function closeCamera() {
+  if (state.stream) state.stream.getTracks().forEach((track) => track.stop());
+  state.stream = null;
+  $("camera-video").srcObject = null;
+  $("camera-box").hidden = true;
+}
+
+function takePicture() {
+  const video = $("camera-video");
+  if (!video.videoWidth) {
+    showMessage("The camera has not sent a picture yet; wait a moment and try again.");
+    return;
+  }
+  const canvas = document.createElement("canvas");
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  canvas.getContext("2d").drawImage(video, 0, 0);  // not mirrored: the scene as it is
+  canvas.toBlob((blob) => {
+    if (!blob) { showMessage("The picture could not be taken; try again."); return; }
+    closeCamera();
+    setPhoto(new File([blob], "camera.png", { type: "image/png" }), "camera.png");
+  }, "image/png");
 }
 
 function wire() {
@@ -215,8 +298,12 @@ function wire() {
       showMessage("The sample photo could not be loaded.");
     }
   });
+  $("camera").addEventListener("click", openCamera);
+  $("snap").addEventListener("click", takePicture);
+  $("camera-close").addEventListener("click", closeCamera);
+  $("faces").addEventListener("change", () => { $("morph").disabled = $("faces").checked; });
   $("temperature").addEventListener("input", () => { state.temperatureSet = true; });
-  for (const id of ["strength", "temperature", "samples", "seed", "style", "faces"]) {
+  for (const id of ["strength", "temperature", "samples", "seed", "style", "faces", "morph"]) {
     $(id).addEventListener(id === "strength" || id === "temperature" ? "input" : "change",
                            scheduleRun);
   }
