@@ -1,5 +1,6 @@
 """Tests for `tf_deepexag.fileio`: atomic writes and image reading."""
 
+import errno
 import os
 
 import numpy as np
@@ -340,3 +341,33 @@ def test_a_permission_error_names_the_users_file_not_the_hidden_one(tmp_path, mo
         fileio.write_image(tmp_path / "anna_caricature.png", _rgb())
     assert info.value.filename == str(tmp_path / "anna_caricature.png")
     assert ".tmp" not in str(info.value) and "Permission denied" in str(info.value)
+
+
+def test_write_bytes_exclusive_never_replaces(tmp_path, monkeypatch):
+    fileio.write_bytes_exclusive(tmp_path / "a", b"first")
+    with pytest.raises(FileExistsError):
+        fileio.write_bytes_exclusive(tmp_path / "a", b"second")
+    assert (tmp_path / "a").read_bytes() == b"first"
+    assert os.listdir(tmp_path) == ["a"]  # no temporary file left
+
+    def no_links(src, dst):  # FAT, some network file systems
+        raise OSError(errno.EPERM, "Operation not permitted")
+    monkeypatch.setattr(os, "link", no_links)
+    fileio.write_bytes_exclusive(tmp_path / "b", b"b")
+    with pytest.raises(FileExistsError):
+        fileio.write_bytes_exclusive(tmp_path / "b", b"other")
+    assert (tmp_path / "b").read_bytes() == b"b"
+    assert sorted(os.listdir(tmp_path)) == ["a", "b"]
+
+
+def test_a_full_disk_fails_the_writability_check(tmp_path, monkeypatch):
+    fileio.check_writable_dir(tmp_path / "new" / "out")  # creates it
+    assert os.listdir(tmp_path / "new" / "out") == []  # the probe is gone
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(fileio.OutputFolderError,
+                       match=r"^Cannot write to the output folder '.*out': No space left"):
+        fileio.check_writable_dir(tmp_path / "new" / "out")
+    assert os.listdir(tmp_path / "new" / "out") == []

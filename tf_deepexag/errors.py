@@ -6,8 +6,8 @@ argument, an input file that is malformed, too large or corrupt, a saved model
 of the wrong kind, a run directory that holds another configuration. The
 message names the argument or file and the value received, in one line.
 
-Entry points print such errors (and the other known ones: `ValueError`,
-missing files, permissions) as one `error: ...` line and exit with status 1;
+Entry points print such errors (and the other known ones: `ValueError` and
+every `OSError`: missing files, permissions, a full or read-only disk) as one `error: ...` line and exit with status 1;
 `--verbose` adds the traceback. `report` is that policy, shared by
 `python -m tf_deepexag` and the absl mains of `train/` and `export/`.
 """
@@ -25,9 +25,10 @@ class CorruptFileError(UserError):
     """A file exists but is truncated, corrupt, or not of the expected kind."""
 
 
-# What entry points report as one line instead of a traceback.
-KNOWN_ERRORS = (ValueError, FileNotFoundError, FileExistsError, IsADirectoryError,
-                NotADirectoryError, PermissionError)
+# What entry points report as one line instead of a traceback. `OSError`
+# covers missing files and permissions and also a full (ENOSPC) or read-only
+# (EROFS) disk, which no code path can fix.
+KNOWN_ERRORS = (ValueError, OSError)
 
 
 def one_line(error):

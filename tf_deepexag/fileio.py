@@ -17,6 +17,8 @@ image extension, or whose content the decoder recognises.
 """
 
 import contextlib
+import errno
+import hashlib
 import io
 import json
 import os
@@ -57,6 +59,24 @@ class ImageTooLargeError(ImageReadError):
     """An image's header declares more pixels than the decoded-size limit."""
 
 
+class OutputFolderError(UserError):
+    """An output folder cannot be written: read-only, full, not permitted.
+
+    Args:
+        folder: the output folder the user named.
+        error: the `OSError` raised.
+        target: optional name of the file being written, relative to `folder`.
+    """
+
+    def __init__(self, folder, error, target=None):
+        reason = error.strerror or str(error)
+        where = f" (writing {target})" if target else ""
+        super().__init__(f"Cannot write to the output folder {os.fspath(folder)!r}: "
+                         f"{reason}{where}.")
+        self.folder = folder
+        self.errno = error.errno
+
+
 _UMASK_LOCK = threading.Lock()
 
 
@@ -85,16 +105,17 @@ def dir_mode():
     return 0o777 & ~current_umask()
 
 
-def make_temp_file(folder, name):
+def make_temp_file(folder, name, suffix=".tmp"):
     """`(fd, path)` of a new hidden temporary file beside `folder/name`, with
-    the permissions of a plain new file (see `file_mode`).
+    the permissions of a plain new file (see `file_mode`); its name ends with
+    `suffix` (writers that pick the format by extension need `.tmp.png`).
 
     Raises:
         OSError: the file cannot be made (no permission, no space), naming
             `folder/name`, the file the user asked for, not the hidden one.
     """
     try:
-        fd, path = tempfile.mkstemp(dir=folder, prefix="." + name + ".", suffix=".tmp")
+        fd, path = tempfile.mkstemp(dir=folder, prefix="." + name + ".", suffix=suffix)
     except OSError as e:
         raise type(e)(e.errno, e.strerror, os.path.join(folder, name)) from e
     try:
@@ -131,6 +152,111 @@ def check_output_dir(path, name="out"):
     path = os.fspath(path)
     if os.path.exists(path) and not os.path.isdir(path):
         raise UserError(f"`{name}` must name a folder, got the existing file {path!r}.")
+
+
+def check_writable_dir(path, name="out"):
+    """Creates the folder `path` if needed and proves it writable.
+
+    A small probe file is written, flushed, `fsync`ed and removed, so a
+    read-only or full file system is found before any work is done (an empty
+    file would still fit on a full disk).
+
+    Args:
+        path: the output folder.
+        name: the argument's name for the message.
+
+    Raises:
+        UserError: `path` is an existing file.
+        OutputFolderError: the folder cannot be created or written.
+    """
+    check_output_dir(path, name)
+    try:
+        os.makedirs(path, exist_ok=True)
+        fd, probe = make_temp_file(path, "write-probe")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(b"\0" * 4096)
+                f.flush()
+                os.fsync(f.fileno())
+        finally:
+            os.remove(probe)
+    except OSError as e:
+        raise OutputFolderError(path, e) from e
+
+
+def file_digest(path, chunk_size=1 << 20):
+    """The SHA-256 hex digest of a file's content, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(chunk_size), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# Errors of `os.link` on file systems without hard links (FAT, some SMB/FUSE).
+_NO_LINKS = frozenset(e for e in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP,
+                                  errno.ENOSYS, errno.EMLINK) if e is not None)
+
+
+def write_bytes_exclusive(path, data):
+    """Writes `data` to `path` only if no file of that name exists.
+
+    The bytes are written to a temporary file, `fsync`ed and hard-linked to
+    `path`: the link fails if `path` exists, so two writers never replace
+    each other, and a reader sees the whole file or none. File systems
+    without hard links get an `O_EXCL` create, then the bytes.
+
+    Raises:
+        FileExistsError: `path` exists.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp_path = make_temp_file(folder, os.path.basename(path))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp_path, path)
+        except FileExistsError:
+            raise
+        except OSError as e:
+            if e.errno not in _NO_LINKS:
+                raise
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666),
+                           "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp_path)
+
+
+LOCK_FILE = ".tf_deepexag.lock"
+
+
+@contextlib.contextmanager
+def folder_lock(folder):
+    """Holds an exclusive advisory lock on `folder` while the block runs.
+
+    The lock is `fcntl.flock` on `<folder>/.tf_deepexag.lock`, released by the
+    kernel if the process dies. Where the OS has no `fcntl` (Windows) the
+    block runs unlocked: callers must stay correct without it and use the
+    lock only to keep concurrent writers' sets consistent.
+    """
+    try:
+        import fcntl  # pylint: disable=g-import-not-at-top
+    except ImportError:
+        yield
+        return
+    fd = os.open(os.path.join(folder, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager

@@ -156,19 +156,21 @@ class Caricaturist:
         generated = np.asarray(self.geometry(crop_points, num_samples=num_samples,
                                              temperature=temperature, seed=seed),
                                np.float32).reshape(num_samples, -1, 2)
-        results = []
         for sample, target in enumerate(generated):
             target = scale_displacement(crop_points, target, strength)
             check_in_reach(target, self.crop_size, strength)
             landmarks_lib.check_points(target, name="generated points")
             warped = np.asarray(_warp(self.warp, crop, crop_points, target), np.uint8)
             styled = np.asarray(self.stylizer(warped), np.uint8)
-            results.append(CaricatureResult(styled, crop, crop_points, target, warped,
-                                            box, sample))
-        return results
+            yield CaricatureResult(styled, crop, crop_points, target, warped, box, sample)
 
     def __call__(self, image, strength=1.0, num_samples=1, temperature=None, seed=None):
-        """Caricatures the face(s) of one photo.
+        """The list of `iter_samples`' results: every sample of the photo at once."""
+        return list(self.iter_samples(image, strength, num_samples, temperature, seed))
+
+    def iter_samples(self, image, strength=1.0, num_samples=1, temperature=None, seed=None):
+        """Caricatures the face(s) of one photo, one sample at a time: the points
+        of all samples are drawn at once, each sample's images when asked for.
 
         Args:
             image: a file path or a uint8 RGB `(H, W, 3)` array.
@@ -180,9 +182,9 @@ class Caricaturist:
                 whole-face sampling noise is calibrated there, docs/autotoon.md).
             seed: int or None; the same seed gives the same output.
 
-        Returns:
-            list of `CaricatureResult`, one per sample (faces="largest"), or one
-            per sample with every face pasted back (faces="all").
+        Yields:
+            `CaricatureResult`, one per sample (faces="largest"), or one per
+            sample with every face pasted back (faces="all").
 
         Raises:
             detect.NoFaceError: no face in the photo.
@@ -218,16 +220,14 @@ class Caricaturist:
                 photo, np.asarray(face.points, np.float32), strength,
                 int(num_samples), temperature, face_seed))
         if self.faces == "largest":
-            return per_face[0]
-        composed = []
-        for sample in range(int(num_samples)):
+            yield from per_face[0]
+            return
+        for results in zip(*per_face):  # one sample of every face
             canvas = photo
-            for results in per_face:
-                r = results[sample]
+            for r in results:
                 canvas = paste_back(canvas, r.caricature, r.crop_box,
                                     np.concatenate([r.photo_points, r.generated_points]))
-            composed.append(dataclasses.replace(per_face[0][sample], caricature=canvas))
-        return composed
+            yield dataclasses.replace(results[0], caricature=canvas)
 
 
 def _warp(warp, crop, source, target):

@@ -1,6 +1,7 @@
 """Tests for `python -m tf_deepexag caricature`: output names, early argument
 checks, one-line errors, bad photos in a folder run."""
 
+import errno
 import os
 import shutil
 
@@ -12,10 +13,11 @@ from hypothesis import strategies as st
 
 import tests.fuzzing  # noqa: F401 (loads the hypothesis profile)
 from tests import test_fileio
+from tests.cli.conftest import write_photo
 from tests.png_headers import png_claiming
 from tf_deepexag import __main__ as cli
-from tf_deepexag import fileio, motion
-from tf_deepexag.cli import _quiet, caricature
+from tf_deepexag import fileio, motion, pipeline
+from tf_deepexag.cli import _progress, _quiet, caricature
 
 
 def _names(*paths):
@@ -58,7 +60,6 @@ def test_out_naming_an_existing_file_fails_before_any_work(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--samples", "0"], "--samples must be at least 1"),
     (["--morph", "--faces", "all"], "--morph animates one face"),
 ])
 def test_bad_arguments_are_named_before_any_work(tmp_path, capsys, argv, message):
@@ -79,6 +80,8 @@ def test_bad_arguments_are_named_before_any_work(tmp_path, capsys, argv, message
     ("--temperature", "1e30", "must be a number >= 0 and <= 2, got '1e30'"),
     ("--temperature", "nan", "must be a number >= 0 and <= 2"),
     ("--temperature", "-0.5", "must be a number >= 0 and <= 2"),
+    ("--samples", "0", "must be an integer from 1 to 100, got '0'"),
+    ("--samples", "101", "must be an integer from 1 to 100, got '101'"),
 ])
 def test_flags_are_checked_while_parsing_naming_the_flag(tmp_path, capsys, monkeypatch,
                                                          flag, value, message):
@@ -118,8 +121,8 @@ def test_folder_run_names_cannot_collide_and_figures_sit_beside(tmp_path, capsys
     assert "huge.png" in printed and "megapixels exceeds" in printed
     assert "1 file(s) ignored" in printed and "notes.txt: cannot decode" in printed
     assert sorted(os.listdir(tmp_path)) == ["my_caricature_out", "photos"]
-    written = sorted(os.path.relpath(os.path.join(d, f), out)
-                     for d, _, files in os.walk(out) for f in files)
+    written = sorted(os.path.relpath(os.path.join(d, f), out)  # records are hidden
+                     for d, _, files in os.walk(out) for f in files if f[0] != ".")
     assert written == sorted([
         "a_jpg_caricature.png", "a_jpg_figure.png", "a_png_caricature.png",
         "a_png_figure.png", os.path.join("x", "gray_caricature.png"),
@@ -148,7 +151,8 @@ def test_morph_is_written_beside_the_still_and_ends_on_it(tmp_path, capsys):
         expected.append("astronaut_morph.mp4")
     else:
         assert "PyAV is not installed" in capsys.readouterr().err
-    assert sorted(os.listdir(out)) == sorted(expected)  # no temporary files left
+    assert sorted(os.listdir(out)) == sorted(  # no temporary files left
+            expected + [".astronaut.caricature.done.json", ".tf_deepexag.lock"])
     still = fileio.read_image(out / "astronaut_caricature.png")
     with Image.open(out / "astronaut_morph.webp") as morph:
         assert morph.is_animated and morph.info["loop"] == 0
@@ -248,3 +252,163 @@ def test_a_heic_photo_is_read(tmp_path, capsys):
                      "--geometry", "identity", "--style", "none"]) == 1
     printed = capsys.readouterr().out  # decoded: a gradient has no face
     assert f"  skipped {photo}: No face found in the photo (64x48 pixels)" in printed
+
+
+# The output side (issue 28): fast, with the stand-in stages of conftest.py.
+
+def _run(*argv):
+    return cli.main(["caricature", *map(str, argv), "--style", "none"])
+
+
+def _files(folder):
+    return sorted(os.path.relpath(os.path.join(d, f), folder)
+                  for d, _, files in os.walk(folder) for f in files if not f.startswith("."))
+
+
+def _colour(path):
+    """The mean colour, rounded to tens (JPEG moves a flat colour by a few levels)."""
+    return tuple(int(v) for v in np.round(fileio.read_image(path).reshape(-1, 3).mean(0), -1))
+
+
+def test_out_equal_to_the_input_folder_never_reads_outputs_back(
+        tmp_path, capsys, fake_caricaturist):
+    write_photo(tmp_path / "anna.jpg", (200, 30, 30))
+    write_photo(tmp_path / "ben.png", (30, 30, 200))
+    for run in range(3):
+        assert _run(tmp_path, "-o", tmp_path, "--figure") == 0
+        printed = capsys.readouterr().out
+        assert ("2 caricature(s) written" if run == 0 else "0 caricature(s) written") in printed
+    assert _files(tmp_path) == ["anna.jpg", "anna_caricature.png", "anna_figure.png",
+                                "ben.png", "ben_caricature.png", "ben_figure.png"]
+    assert fake_caricaturist.stylized == 2  # the reruns processed nothing
+
+
+def test_photos_of_one_name_from_two_runs_get_two_outputs(tmp_path, capsys, fake_caricaturist):
+    red, blue = (220, 20, 20), (20, 20, 220)
+    write_photo(tmp_path / "card1" / "IMG_0001.JPG", red)
+    write_photo(tmp_path / "card2" / "IMG_0001.JPG", blue)
+    out = tmp_path / "out"
+    assert _run(tmp_path / "card1", "-o", out) == 0
+    assert _run(tmp_path / "card2", "-o", out) == 0
+    assert "IMG_0001_2_caricature*.png (IMG_0001 holds another" in capsys.readouterr().out
+    assert _files(out) == ["IMG_0001_2_caricature.png", "IMG_0001_caricature.png"]
+    assert _colour(out / "IMG_0001_caricature.png") == red
+    assert _colour(out / "IMG_0001_2_caricature.png") == blue
+    # Reruns find each photo done under its own name, whichever order.
+    for card in ("card2", "card1"):
+        assert _run(tmp_path / card, "-o", out) == 0
+        assert "1 photo(s) already done" in capsys.readouterr().out
+    # Other settings redo the photo under the same name; the first sample set goes.
+    assert _run(tmp_path / "card2", "-o", out, "--samples", "2") == 0
+    assert "2 caricature(s) written" in capsys.readouterr().out
+    assert _files(out) == ["IMG_0001_2_caricature_0.png", "IMG_0001_2_caricature_1.png",
+                           "IMG_0001_caricature.png"]
+
+
+def test_a_concurrent_run_never_replaces_another_photos_outputs(
+        tmp_path, capsys, fake_caricaturist):
+    red, blue = (220, 20, 20), (20, 20, 220)
+    write_photo(tmp_path / "card1" / "IMG_0001.JPG", red)
+    write_photo(tmp_path / "card2" / "IMG_0001.JPG", blue)
+    out = tmp_path / "out"
+
+    def other_run():  # starts and ends while the first run is making its caricature
+        fake_caricaturist.on_style = None
+        assert _run(tmp_path / "card2", "-o", out) == 0
+
+    fake_caricaturist.on_style = other_run
+    assert _run(tmp_path / "card1", "-o", out) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("1 caricature(s) written") == 2
+    assert _colour(out / "IMG_0001_caricature.png") == blue  # the other run published first
+    assert _colour(out / "IMG_0001_2_caricature.png") == red
+
+
+def _no_space_on(kind, monkeypatch):
+    """`fileio.write_image` fails with ENOSPC when writing a file whose name has `kind`."""
+    write = fileio.write_image
+
+    def full(path, image):
+        if kind in os.path.basename(path):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        write(path, image)
+    monkeypatch.setattr(fileio, "write_image", full)
+
+
+def test_a_full_disk_is_one_line_naming_the_folder_and_no_half_set(
+        tmp_path, capsys, monkeypatch, fake_caricaturist):
+    write_photo(tmp_path / "in" / "anna.jpg", (200, 30, 30))
+    out = tmp_path / "out"
+    _no_space_on("figure", monkeypatch)
+    assert _run(tmp_path / "in", "-o", out, "--figure") == 1
+    err = _one_line_error(capsys)
+    assert f"Cannot write to the output folder {str(out)!r}: No space left" in err
+    assert "anna_figure.png" in err and ".tmp" not in err
+    assert os.listdir(out) == []  # no caricature without its figure, no temporary file
+    monkeypatch.undo()
+    monkeypatch.setattr(pipeline, "build_caricaturist", fake_caricaturist.build)
+    assert _run(tmp_path / "in", "-o", out, "--figure") == 0  # the rerun does the set
+    assert _files(out) == ["anna_caricature.png", "anna_figure.png"]
+
+
+def test_a_read_only_folder_is_refused_before_the_models_load(
+        tmp_path, capsys, monkeypatch, fake_caricaturist):
+    write_photo(tmp_path / "anna.jpg", (200, 30, 30))
+
+    def read_only(folder, name, suffix=".tmp"):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+    monkeypatch.setattr(fileio, "make_temp_file", read_only)
+    assert _run(tmp_path / "anna.jpg", "-o", tmp_path / "out") == 1
+    assert (f"Cannot write to the output folder {str(tmp_path / 'out')!r}: Read-only file "
+            "system.") in _one_line_error(capsys)
+    assert fake_caricaturist.built == 0
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/1/fdinfo"), reason="needs Linux /proc")
+def test_a_folder_nobody_may_write_is_one_line(tmp_path, capsys, fake_caricaturist):
+    write_photo(tmp_path / "anna.jpg", (200, 30, 30))
+    assert _run(tmp_path / "anna.jpg", "-o", "/proc/1/fdinfo") == 1  # not even root
+    assert "Cannot write to the output folder '/proc/1/fdinfo'" in _one_line_error(capsys)
+    assert fake_caricaturist.built == 0
+
+
+def test_a_set_left_half_renamed_is_redone(tmp_path, capsys, fake_caricaturist):
+    write_photo(tmp_path / "in" / "anna.jpg", (200, 30, 30))
+    out = tmp_path / "out"
+    assert _run(tmp_path / "in", "-o", out, "--figure") == 0
+    os.remove(out / "anna_figure.png")  # as if a kill landed between the renames
+    assert _run(tmp_path / "in", "-o", out, "--figure") == 0
+    assert "1 caricature(s) written" in capsys.readouterr().out
+    assert _files(out) == ["anna_caricature.png", "anna_figure.png"]
+
+
+def test_samples_are_written_as_they_are_made(tmp_path, capsys, monkeypatch, fake_caricaturist):
+    write_photo(tmp_path / "anna.jpg", (200, 30, 30))
+    stylized_at_write = []
+    write = fileio.write_image
+
+    def record(path, image):
+        stylized_at_write.append(fake_caricaturist.stylized)
+        write(path, image)
+    monkeypatch.setattr(fileio, "write_image", record)
+    assert _run(tmp_path / "anna.jpg", "-o", tmp_path / "out", "--samples", "5") == 0
+    assert stylized_at_write == [1, 2, 3, 4, 5]  # not [5, 5, 5, 5, 5]: one in memory
+
+
+def test_samples_are_bounded_before_any_work(tmp_path, capsys, fake_caricaturist):
+    write_photo(tmp_path / "anna.jpg", (200, 30, 30))
+    assert _run(tmp_path / "anna.jpg", "-o", tmp_path / "out", "--samples", "101") == 1
+    assert ("error: argument --samples: must be an integer from 1 to 100, got '101'"
+            in _one_line_error(capsys))
+    assert fake_caricaturist.built == 0
+
+
+def test_progress_lines_without_a_terminal(tmp_path, capsys, monkeypatch, fake_caricaturist):
+    for k in range(3):
+        write_photo(tmp_path / "in" / f"p{k}.png", (10 * k, 30, 30))
+    monkeypatch.setattr(_progress, "LINE_EVERY_S", 0.0)
+    assert _run(tmp_path / "in", "-o", tmp_path / "out") == 0
+    lines = [line for line in capsys.readouterr().err.splitlines()
+             if line.startswith("caricature: ")]
+    assert lines[0].startswith("caricature: 0/3 photos") and "1/3 photos" in lines[1]
+    assert lines[-1].startswith("caricature: 3/3 photos")

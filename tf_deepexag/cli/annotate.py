@@ -4,16 +4,20 @@
 
 Writes `<out>/<name>.pts` (iBUG, 68 points) per photo; with `--faces all` the
 further faces go to `<name>_face1.pts`, `<name>_face2.pts`, ... biggest first.
+A photo's files (its `.pts` files and overlay) are written as a set, all or
+none, and recorded with the photo's digest and the settings, as `caricature`'s
+are (`cli/_outputs.py`): reruns complete partial sets and skip done photos.
 """
 
 import collections
+import functools
 import os
 import sys
 
 import tqdm
 
 from tf_deepexag import fileio
-from tf_deepexag.cli import _flags
+from tf_deepexag.cli import _flags, _outputs, _progress
 
 _BOX_COLOUR = (255, 220, 0)
 _OTHER_COLOUR = (160, 160, 160)
@@ -72,9 +76,10 @@ def _collect(inputs):
     return list(dict.fromkeys(paths)), ignored
 
 
-def _outputs(out, path, count):
-    stem = os.path.splitext(os.path.basename(path))[0]
-    return [os.path.join(out, stem + (f"_face{i}" if i else "") + ".pts") for i in range(count)]
+def _settings(args):
+    """The settings that shape the points (a photo done with others is redone)."""
+    return {key: getattr(args, key) for key in (
+            "faces", "detector", "no_hog_fallback", "try_rotations")}
 
 
 def _write_overlay(path, photo, kept, others):
@@ -99,56 +104,68 @@ def run(args):
     """Annotates every photo; prints a summary. Returns the exit code."""
     from tf_deepexag import detect, landmarks  # pylint: disable=g-import-not-at-top
 
-    fileio.check_output_dir(args.out, "--out")
+    folder = _outputs.OutputFolder(args.out, "annotate", _settings(args), args.overwrite)
     paths, ignored = _collect(args.inputs)
+    paths, _ = _outputs.exclude_outputs(paths, args.inputs)
+    ignored = _outputs.exclude_reasons(ignored, args.inputs)
     landmarker = detect.FaceLandmarker(
             detector=args.detector, faces="all", fallback_to_hog=not args.no_hog_fallback,
             try_rotations=args.try_rotations)
     counts = collections.Counter()
-    failed, no_face = [], []
-    os.makedirs(args.out, exist_ok=True)
-    for path in tqdm.tqdm(paths, desc="annotate", unit="photo", file=sys.stderr,
-                          disable=None):
-        first_output = _outputs(args.out, path, 1)[0]
-        if os.path.exists(first_output) and not args.overwrite:
-            counts["kept"] += 1
-            continue
-        try:
-            photo = fileio.read_image(path, max_pixels=args.max_pixels)
-            found = landmarker(photo)
-        except detect.NoFaceError as e:
-            if args.on_error == "fail":
-                raise detect.NoFaceError(f"No face found in {path}") from e
-            no_face.append(path)
-            tqdm.tqdm.write(f"no face: {path}", file=sys.stderr)
-            continue
-        except (ValueError, OSError) as e:
-            if args.on_error == "fail":
-                raise
-            reason = str(e) if path in str(e) else f"{path}: {e}"
-            failed.append(reason)
-            tqdm.tqdm.write(f"skipped {reason}", file=sys.stderr)
-            continue
-        kept = detect.select_faces(found, args.faces)
-        for output, face in zip(_outputs(args.out, path, len(kept)), kept):
-            landmarks.write_pts(output, face.points)
-        counts["several" if len(found) > 1 else "one"] += 1
-        if args.overlay:
-            overlay = os.path.join(
-                    args.out, os.path.splitext(os.path.basename(path))[0] + "_overlay.png")
-            _write_overlay(overlay, photo, kept, [f for f in found if f not in kept])
-    _print_summary(args, len(paths), counts, no_face, failed, ignored)
-    return 0
+    failed, no_face, moved = [], [], []
+    wanted = [".pts", "_overlay.png"] if args.overlay else [".pts"]
+    try:
+        for path in _progress.progress(paths, "annotate"):
+            name = os.path.splitext(os.path.basename(path))[0]
+            try:
+                digest = _outputs.source_digest(path)
+                if folder.done_name(name, digest, wanted):
+                    counts["kept"] += 1
+                    continue
+                photo = fileio.read_image(path, max_pixels=args.max_pixels)
+                found = landmarker(photo)
+            except detect.NoFaceError as e:
+                if args.on_error == "fail":
+                    raise detect.NoFaceError(f"No face found in {path}") from e
+                no_face.append(path)
+                tqdm.tqdm.write(f"no face: {path}", file=sys.stderr)
+                continue
+            except (ValueError, OSError) as e:
+                if args.on_error == "fail":
+                    raise
+                reason = str(e) if path in str(e) else f"{path}: {e}"
+                failed.append(reason)
+                tqdm.tqdm.write(f"skipped {reason}", file=sys.stderr)
+                continue
+            kept = detect.select_faces(found, args.faces)
+            with folder.stage(name, digest, path) as outputs:
+                for i, face in enumerate(kept):
+                    outputs.write(f"_face{i}.pts" if i else ".pts",
+                                  functools.partial(landmarks.write_pts, points=face.points))
+                if args.overlay:
+                    outputs.write("_overlay.png", functools.partial(
+                            _write_overlay, photo=photo, kept=kept,
+                            others=[f for f in found if f not in kept]))
+            counts[("several" if len(found) > 1 else "one") if outputs.written else "kept"] += 1
+            if outputs.name != name:
+                moved.append((path, outputs.name, name))
+    finally:  # also when the output folder fails: what was done is told
+        _print_summary(args, len(paths), counts, no_face, failed, ignored, moved)
+    done = counts["one"] + counts["several"] + counts["kept"]
+    return _outputs.exit_status(no_face + failed, done)
 
 
-def _print_summary(args, total, counts, no_face, failed, ignored):
+def _print_summary(args, total, counts, no_face, failed, ignored, moved):
     print(f"Annotated {total} photo(s) into {args.out}:")
     print(f"  one face:      {counts['one']}")
     print(f"  several faces: {counts['several']} (kept: {args.faces})")
     print(f"  no face:       {len(no_face)}")
     print(f"  failed:        {len(failed)}")
     if counts["kept"]:
-        print(f"  kept existing: {counts['kept']} (use --overwrite to redo)")
+        print(f"  already done:  {counts['kept']} (same photo and settings; "
+              "--overwrite redoes them)")
+    for path, name, taken in moved:
+        print(f"  {path} -> {name}.pts ({taken}.pts holds another photo's points)")
     for path in no_face:
         print(f"  no face in {path}")
     for reason in failed:

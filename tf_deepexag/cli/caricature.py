@@ -8,19 +8,27 @@ two `gray.jpg` from different folders) keep their extension (`a_jpg`,
 `a_png`) or, if that is not enough, their path relative to the folder they
 share (`x/gray`, `y/gray`, written in sub-folders of `<out>`), so no output
 is overwritten or mistaken for another's.
+
+A photo's files are written as a set, all or none, and recorded with the
+photo's digest and the settings (`cli/_outputs.py`): a rerun skips the photos
+done with the same settings, redoes the others, and a different photo of the
+same name (from another run) gets the next free name (`IMG_0001_2`).
+Recorded outputs are never read back as photos, so `-o` may be an input folder.
 """
 
 import collections
+import functools
 import os
 import sys
 
-import tqdm
-
 from tf_deepexag import fileio
-from tf_deepexag.cli import _flags
+from tf_deepexag.cli import _flags, _outputs, _progress
 
 # Folders of this many photos run the geometry model as a traced tf.function.
 COMPILE_FROM_PHOTOS = 12
+# Most samples a photo: more are hard to tell apart and to look through (and
+# each is written as it is made, so memory does not bound them).
+MAX_SAMPLES = 100
 
 
 def add_parser(subparsers):
@@ -40,8 +48,9 @@ def add_parser(subparsers):
                              "sample, 1 with --samples > 1 (so they differ; "
                              "vae:synthetic's per-step noise needs about 0.2); at "
                              f"most {_flags.MAX_TEMPERATURE:g}.")
-    parser.add_argument("--samples", type=int, default=1,
-                        help="Number of different caricatures per photo. Default: 1.")
+    parser.add_argument("--samples", type=_flags.integer(1, MAX_SAMPLES), default=1,
+                        help="Number of different caricatures per photo, 1 to "
+                             f"{MAX_SAMPLES}. Default: 1.")
     parser.add_argument("--seed", type=_flags.seed, default=0,
                         help=f"Random seed, 0 to {_flags.MAX_SEED}. Default: 0.")
     parser.add_argument("--geometry", default="vae",
@@ -149,76 +158,98 @@ def output_names(photos):
     return names
 
 
-def _output_paths(out_dir, name, samples):
-    """`[(caricature path, figure path)]` of one photo, one pair a sample."""
-    suffixes = [""] if samples == 1 else [f"_{k}" for k in range(samples)]
-    return [(os.path.join(out_dir, f"{name}_caricature{s}.png"),
-             os.path.join(out_dir, f"{name}_figure{s}.png")) for s in suffixes]
+def _suffixes(samples, figure, morph_extensions):
+    """The files of one photo's set, as suffixes of its output name."""
+    numbers = [""] if samples == 1 else [f"_{k}" for k in range(samples)]
+    kinds = ["_caricature{}.png"] + (["_figure{}.png"] if figure else [])
+    kinds += ["_morph{}" + e for e in morph_extensions]
+    return [kind.format(n) for n in numbers for kind in kinds]
 
 
-def _morph_paths(out_dir, name, samples, mp4):
-    """`[[webp path(, mp4 path)]]` of one photo's morphs, one list a sample."""
-    suffixes = [""] if samples == 1 else [f"_{k}" for k in range(samples)]
-    extensions = (".webp", ".mp4") if mp4 else (".webp",)
-    return [[os.path.join(out_dir, f"{name}_morph{s}{e}") for e in extensions]
-            for s in suffixes]
+def _settings(args):
+    """The settings that shape a caricature (a photo done with others is redone)."""
+    return {key: getattr(args, key) for key in (
+            "geometry", "style", "faces", "strength", "temperature", "samples", "seed",
+            "try_rotations")}
 
 
 def run(args):
     from tf_deepexag import errors, figures, motion, pipeline  # pylint: disable=g-import-not-at-top
 
     # Every argument is checked before a model loads or a photo is processed.
-    if args.samples < 1:
-        raise errors.UserError(f"--samples must be at least 1, got {args.samples}.")
-    # --strength, --temperature, --seed, --max_pixels: checked while parsing (_flags).
-    fileio.check_output_dir(args.out, "--out")
+    # --samples, --strength, --temperature, --seed, --max_pixels: checked while
+    # parsing (_flags).
     if args.morph and args.faces == "all":
         raise errors.UserError("--morph animates one face: use it with --faces largest.")
+    folder = _outputs.OutputFolder(args.out, "caricature", _settings(args), args.overwrite)
     mp4 = args.morph and motion.mp4_available()
     if args.morph and not mp4:
         print("note: PyAV is not installed, so --morph writes WebP only (pip install av "
               "adds MP4).", file=sys.stderr)
     photos, ignored = _collect(args.inputs)
+    photos, left_out = _outputs.exclude_outputs(photos, args.inputs)
+    ignored = _outputs.exclude_reasons(ignored, args.inputs)  # e.g. annotate's .pts
+    if not photos:
+        raise errors.UserError(f"No photos in {', '.join(args.inputs)}: the {left_out} "
+                               "image(s) found are outputs of earlier runs.")
     names = output_names(photos)
+    morph_extensions = ((".webp", ".mp4") if mp4 else (".webp",)) if args.morph else ()
+    suffixes = _suffixes(args.samples, args.figure, morph_extensions)
     # Tracing the VAE sampler costs ~15 s once and saves ~1.4 s a face.
     artist = pipeline.build_caricaturist(
         geometry=args.geometry, style=args.style, faces=args.faces,
         compile_geometry=len(photos) >= COMPILE_FROM_PHOTOS, max_pixels=args.max_pixels,
         try_rotations=args.try_rotations)
-    failures, written, skipped = [], 0, 0
-    for photo in tqdm.tqdm(photos, desc="caricature", unit="photo", disable=None,
-                           file=sys.stderr):
-        outputs = _output_paths(args.out, names[photo], args.samples)
-        morphs = _morph_paths(args.out, names[photo], args.samples, mp4) if args.morph else []
-        wanted = [p for pair in outputs for p in (pair if args.figure else pair[:1])]
-        wanted += [p for paths in morphs for p in paths]
-        if not args.overwrite and all(os.path.exists(p) for p in wanted):
-            skipped += 1
-            continue
-        try:
-            results = artist(photo, strength=args.strength, num_samples=args.samples,
-                             temperature=args.temperature, seed=args.seed)
-        except (ValueError, FileNotFoundError) as e:
-            if args.on_error == "fail":
-                reason = str(e) if photo in str(e) else f"{photo}: {e}"
-                raise ValueError(reason) from e
-            # The summary names the photo once (the decoder's messages start with it).
-            failures.append((photo, str(e).removeprefix(f"{photo}: ")))
-            continue
-        for k, ((path, figure_path), result) in enumerate(zip(outputs, results)):
-            fileio.write_image(path, result.caricature)
+    failures, moved, counts = [], [], collections.Counter()
+    encoders = {".webp": motion.encode_webp, ".mp4": motion.encode_mp4}
+
+    def caricature(photo, outputs):
+        for result in artist.iter_samples(photo, strength=args.strength,
+                                          num_samples=args.samples,
+                                          temperature=args.temperature, seed=args.seed):
+            number = "" if args.samples == 1 else f"_{result.sample}"
+            outputs.write(f"_caricature{number}.png",
+                          functools.partial(fileio.write_image, image=result.caricature))
             if args.figure:
-                fileio.write_image(figure_path, figures.side_by_side(result))
+                outputs.write(f"_figure{number}.png", functools.partial(
+                        fileio.write_image, image=figures.side_by_side(result)))
             if args.morph:
                 animation = motion.make_morph(result, artist.warp)
-                motion.write_morph(os.path.splitext(morphs[k][0])[0], animation, mp4=mp4)
-            written += 1
-    print(f"{written} caricature(s) written to {args.out}; {skipped} photo(s) already "
-          f"done; {len(failures)} failed.")
-    for photo, reason in failures:
-        print(f"  skipped {photo}: {reason}")
-    if ignored:
-        print(f"{len(ignored)} file(s) ignored, not images:")
-        for reason in ignored:
-            print(f"  ignored {reason}")
-    return 1 if failures and written == 0 else 0
+                for ext in morph_extensions:
+                    outputs.write(f"_morph{number}{ext}", functools.partial(
+                            fileio.write_bytes_atomic, data=encoders[ext](animation)))
+
+    try:
+        for photo in _progress.progress(photos, "caricature"):
+            try:
+                digest = _outputs.source_digest(photo)
+                if folder.done_name(names[photo], digest, suffixes):
+                    counts["done"] += 1
+                    continue
+                with folder.stage(names[photo], digest, photo) as outputs:
+                    caricature(photo, outputs)
+            except fileio.OutputFolderError:
+                raise
+            except (ValueError, FileNotFoundError) as e:
+                if args.on_error == "fail":
+                    reason = str(e) if photo in str(e) else f"{photo}: {e}"
+                    raise ValueError(reason) from e
+                # The summary names the photo once (the decoder's messages start with it).
+                failures.append((photo, str(e).removeprefix(f"{photo}: ")))
+                continue
+            counts["written" if outputs.written else "done"] += 1
+            if outputs.name != names[photo]:
+                moved.append((photo, outputs.name, names[photo]))
+    finally:
+        print(f"{counts['written'] * args.samples} caricature(s) written to {args.out}; "
+              f"{counts['done']} photo(s) already done; {len(failures)} failed.")
+        for photo, name, taken in moved:
+            print(f"  {photo} -> {name}_caricature*.png ({taken} holds another "
+                  "photo's outputs)")
+        for photo, reason in failures:
+            print(f"  skipped {photo}: {reason}")
+        if ignored:
+            print(f"{len(ignored)} file(s) ignored, not images:")
+            for reason in ignored:
+                print(f"  ignored {reason}")
+    return _outputs.exit_status(failures, counts["written"] + counts["done"])
