@@ -14,6 +14,11 @@ photo's digest and the settings (`cli/_outputs.py`): a rerun skips the photos
 done with the same settings, redoes the others, and a different photo of the
 same name (from another run) gets the next free name (`IMG_0001_2`).
 Recorded outputs are never read back as photos, so `-o` may be an input folder.
+
+Video clips named on the command line (a video suffix, or a video
+container's signature) become `<out>/<name>_caricature.mp4` at their frame
+rate and size, with their audio (`cli/_video.py`, docs/video.md); a clip's
+set is that one file.
 """
 
 import collections
@@ -22,7 +27,8 @@ import os
 import sys
 
 from tf_deepexag import fileio
-from tf_deepexag.cli import _flags, _outputs, _progress
+from tf_deepexag.cli import _flags, _outputs, _progress, _video
+from tf_deepexag.motion import clip_io
 
 # Folders of this many photos run the geometry model as a traced tf.function.
 COMPILE_FROM_PHOTOS = 12
@@ -37,7 +43,8 @@ def add_parser(subparsers):
         description="Detects the face, exaggerates its landmarks, warps the photo "
                     "onto them and applies a style. Works offline with the built-in "
                     "models.")
-    parser.add_argument("inputs", nargs="+", help="Photo files and/or folders of photos.")
+    parser.add_argument("inputs", nargs="+",
+                        help="Photo files, folders of photos and/or video clips.")
     parser.add_argument("-o", "--out", required=True, help="Output folder.")
     parser.add_argument("--strength", type=_flags.strength, default=1.0,
                         help="Exaggeration scale: 0 keeps the photo's geometry, 1 the "
@@ -193,17 +200,23 @@ def run(args):
         raise errors.UserError(f"No photos in {', '.join(args.inputs)}: the {left_out} "
                                "image(s) found are outputs of earlier runs.")
     names = output_names(photos)
+    videos = {p for p in photos if clip_io.looks_like_video(p)}
+    _video.check_arguments(args, videos)
     morph_extensions = ((".webp", ".mp4") if mp4 else (".webp",)) if args.morph else ()
     suffixes = _suffixes(args.samples, args.figure, morph_extensions)
     # Tracing the VAE sampler costs ~15 s once and saves ~1.4 s a face.
     artist = pipeline.build_caricaturist(
         geometry=args.geometry, style=args.style, faces=args.faces,
-        compile_geometry=len(photos) >= COMPILE_FROM_PHOTOS, max_pixels=args.max_pixels,
+        compile_geometry=len(photos) >= COMPILE_FROM_PHOTOS or bool(videos),
+        max_pixels=args.max_pixels,
         try_rotations=args.try_rotations)
     failures, moved, counts = [], [], collections.Counter()
     encoders = {".webp": motion.encode_webp, ".mp4": motion.encode_mp4}
 
     def caricature(photo, outputs):
+        if photo in videos:
+            _video.caricature_clip(args, artist, photo, outputs)
+            return
         for result in artist.iter_samples(photo, strength=args.strength,
                                           num_samples=args.samples,
                                           temperature=args.temperature, seed=args.seed):
@@ -223,7 +236,8 @@ def run(args):
         for photo in _progress.progress(photos, "caricature"):
             try:
                 digest = _outputs.source_digest(photo)
-                if folder.done_name(names[photo], digest, suffixes):
+                wanted = _video.SUFFIXES if photo in videos else suffixes
+                if folder.done_name(names[photo], digest, wanted):
                     counts["done"] += 1
                     continue
                 with folder.stage(names[photo], digest, photo) as outputs:
