@@ -7,9 +7,12 @@ MP4 (decode, process, encode, one frame in memory at a time).
 
 What keeps the caricature steady over time:
 1. the landmarks are tracked and smoothed (`tracking.FaceTracker`, One-Euro);
-2. the face crop is a sub-pixel similarity of the smoothed points (not the
-   still pipeline's integer box), so a face moving rigidly gives the same
-   crop in every frame;
+2. the face crop (the still pipeline's square around the landmarks, at
+   sub-pixel precision) is carried along the face's measured image motion
+   and placed afresh on the smoothed landmarks only when the two differ by
+   more than `REANCHOR` of its side: a face moving rigidly gives the same
+   crop in every frame (the style paints a crop moved by a pixel quite
+   differently: 2.3 grey levels on bench/video.py's clip);
 3. each face keeps one seed for the whole clip (`seed + 1000 * k` for the
    k-th face to appear, the still pipeline's rule), so the geometry model
    draws the same noise: one consistent caricature;
@@ -44,6 +47,9 @@ HISTORY_TOLERANCE = 12.0
 # One-Euro settings of the exaggeration (speed in crop sides a second).
 DISPLACEMENT_MIN_CUTOFF = 0.5
 DISPLACEMENT_BETA = 2.0
+# How far (a share of the crop's side, at its corners) the crop carried along
+# the motion may drift from the landmarks' crop before it is placed afresh.
+REANCHOR = 0.03
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,6 +90,39 @@ def crop_transform(points, crop_size, margin=0.9):
 
 def _apply(matrix, points):
     return (points @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32)
+
+
+def _compose(outer, inner):
+    """The affine map `x -> outer(inner(x))`, both `(2, 3)`."""
+    return np.concatenate([outer[:, :2] @ inner[:, :2],
+                           (outer[:, :2] @ inner[:, 2] + outer[:, 2])[:, None]], axis=1)
+
+
+def _drift(matrix, wanted, size):
+    """Crop pixels by which `matrix` misplaces the corners of `wanted`'s crop."""
+    corners = np.array([[0, 0], [size, 0], [0, size], [size, size]], np.float64)
+    in_frame = _apply(cv2.invertAffineTransform(wanted), corners)
+    return float(np.max(np.linalg.norm(_apply(matrix, in_frame) - corners, axis=1)))
+
+
+def _place_crop(state, points, motion, size):
+    """The frame-to-crop map of this frame (see the module docstring, 2.);
+    re-aligns the painted history when the crop is placed afresh."""
+    wanted = crop_transform(points, size)
+    if "crop" not in state:
+        state["crop"] = wanted
+        return wanted
+    carried = _compose(state["crop"], cv2.invertAffineTransform(motion))
+    if _drift(carried, wanted, size) > REANCHOR * size:
+        realign = _compose(wanted, cv2.invertAffineTransform(carried))
+        for key in ("painted", "warped"):
+            if key in state:
+                state[key] = cv2.warpAffine(state[key], realign, (size, size),
+                                            flags=cv2.INTER_LINEAR,
+                                            borderMode=cv2.BORDER_REPLICATE)
+        carried = wanted
+    state["crop"] = carried
+    return carried
 
 
 def _mask(crop_points, target, size):
@@ -176,11 +215,11 @@ class VideoCaricaturist:
 
     def _face(self, frame, track, t, strength, temperature, seed):
         size = self.artist.crop_size
-        matrix = crop_transform(track.points, size)
+        state = track.state
+        matrix = _place_crop(state, track.points, track.motion, size)
         crop = cv2.warpAffine(frame, matrix, (size, size), flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REPLICATE)
         crop_points = _apply(matrix, track.points)
-        state = track.state
         generated = np.asarray(self.artist.geometry(
             crop_points, num_samples=1, temperature=temperature,
             seed=None if seed is None else int(seed) + 1000 * track.index),
