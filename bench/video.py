@@ -20,12 +20,12 @@ moves exactly with the face.
 
 Memory: `caricature_clip` (file to file) on the clip and on one `--long`
 times longer runs in a fresh process each; their peak RSS is reported. These
-runs use `--memory_geometry` and `--memory_style` (default: EDFM and the
-classic cartoon filter, ~20x faster than the VAE and CartoonGAN on a loaded
-CPU): streaming is the same code whatever paints the frames.
+runs use `--memory_geometry` and `--memory_style` (default: EDFM and no
+style, to fit a loaded CPU: CartoonGAN costs ~1-5 s a frame there; the
+streaming is the same code whatever paints the frames).
 
     python bench/video.py [--photo path.png] [--frames 40] [--pan 4] [--long 10]
-        [--memory_geometry edfm] [--memory_style cartoon]
+        [--memory_geometry edfm] [--memory_style none]
 """
 
 import argparse
@@ -138,7 +138,7 @@ def main():
                         help="The memory check's long clip is this many times longer "
                              "(0: skip the memory check).")
     parser.add_argument("--memory_geometry", default="edfm")
-    parser.add_argument("--memory_style", default="cartoon")
+    parser.add_argument("--memory_style", default="none")
     args = parser.parse_args()
 
     from tf_deepexag import pipeline  # pylint: disable=g-import-not-at-top

@@ -28,9 +28,10 @@ import math
 import cv2
 import numpy as np
 
-# One-Euro defaults for landmarks, speeds measured in face sizes a second:
-# 1 Hz at rest; at 0.7 face sizes a second (a 4 px/frame pan of a 170 px face
-# at 30 fps) the cutoff is ~8 Hz. Tuned on bench/video.py's clip.
+# One-Euro defaults for landmarks, speeds measured in face sizes a second of
+# the motion the image flow does not explain (the detector's noise, the face's
+# own changes): 1 Hz at rest, ~3 Hz at 0.2 face sizes a second (a mouth
+# opening), which halves a still point's noise (tests/motion/test_tracking.py).
 MIN_CUTOFF = 1.0
 BETA = 10.0
 D_CUTOFF = 1.0
