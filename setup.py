@@ -27,6 +27,8 @@ _INSTALL_REQUIRES = [
     # the GPL x265 encoder).
     "pi-heif>=1.0",
     "tqdm>=4.66",
+    # Video clips (`caricature clip.mp4`, docs/video.md): FFmpeg inside the wheel.
+    "av>=14",
     # `python -m tf_deepexag app` (docs/app.md): small pure-Python wheels.
     "starlette>=0.44,<2",  # request.form(max_part_size=...) since 0.44
     "uvicorn>=0.30",
