@@ -31,7 +31,6 @@ streaming is the same code whatever paints the frames).
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench._report import report  # pylint: disable=wrong-import-position
+from tests.motion.clips import write_clip  # pylint: disable=wrong-import-position
 
 _WINDOW = (480, 360)  # width, height of the clip
 _CANVAS = 640
@@ -71,22 +71,6 @@ def pan_frames(photo, frames, pan):
         yield np.ascontiguousarray(photo[y0:y0 + height, x0:x0 + width])
 
 
-def write_clip(path, frames, rate=30):
-    import av  # pylint: disable=g-import-not-at-top
-
-    with av.open(path, "w") as out:
-        stream = out.add_stream("libx264rgb", rate=rate)
-        stream.width, stream.height = _WINDOW
-        stream.pix_fmt, stream.options = "rgb24", {"qp": "0", "preset": "ultrafast"}
-        for t, frame in enumerate(frames):
-            video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
-            video_frame.pts = t
-            for packet in stream.encode(video_frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-
-
 def stability(outputs, pan, region):
     """Per-frame mean |out_t(x - pan t) - out_0(x)| over `region` (x0, y0, x1, y1)."""
     x0, y0, x1, y1 = region
@@ -110,7 +94,12 @@ def _measure(name, frames_fn, process, pan, region):
 
 
 def _memory_run(clip, out, geometry, style):
-    """Runs `caricature_clip` in a fresh process; returns (frames, fps, peak RSS MiB)."""
+    """Runs `caricature_clip` in a fresh process; returns (frames, fps, peak RSS MiB).
+
+    The peak is the process's own high-water mark (Linux `VmHWM`, reset by
+    exec); `getrusage`'s `ru_maxrss` would report the parent's peak, which a
+    forked child inherits.
+    """
     code = (
         "import json, resource, sys\n"
         "from tf_deepexag import pipeline\n"
@@ -118,8 +107,8 @@ def _memory_run(clip, out, geometry, style):
         "artist = pipeline.build_caricaturist(geometry=sys.argv[3], style=sys.argv[4],\n"
         "                                     faces='all', compile_geometry=True)\n"
         "r = video.caricature_clip(artist, sys.argv[1], sys.argv[2])\n"
-        "print(json.dumps([r.frames, r.fps, resource.getrusage("
-        "resource.RUSAGE_SELF).ru_maxrss / 1024]))\n")
+        "peak = [l for l in open('/proc/self/status') if l.startswith('VmHWM')]\n"
+        "print(json.dumps([r.frames, r.fps, int(peak[0].split()[1]) / 1024]))\n")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
         + os.environ.get("PYTHONPATH", "").split(os.pathsep)))
@@ -139,54 +128,56 @@ def main():
                              "(0: skip the memory check).")
     parser.add_argument("--memory_geometry", default="edfm")
     parser.add_argument("--memory_style", default="none")
+    parser.add_argument("--memory_only", action="store_true",
+                        help="Skip the stability and speed rows.")
     args = parser.parse_args()
-
-    from tf_deepexag import pipeline  # pylint: disable=g-import-not-at-top
-    from tf_deepexag.motion import clip_io, tracking, video  # pylint: disable=g-import-not-at-top
-
     photo = _portrait(args.photo)
     if args.pan * (args.frames - 1) + _WINDOW[0] > _CANVAS:
         raise SystemExit(f"--pan {args.pan} x --frames {args.frames} leaves the photo")
-    rows, notes = [], []
+    rows, notes = [], [f"clip: {_WINDOW[0]}x{_WINDOW[1]}, {args.frames} frames, pan "
+                       f"{args.pan} px/frame; photo: {args.photo or 'astronaut'}"]
     with tempfile.TemporaryDirectory() as tmp:
         clip = os.path.join(tmp, "pan.mkv")
-        write_clip(clip, pan_frames(photo, args.frames, args.pan))
-
-        def frames():
-            with clip_io.open_clip(clip) as reader:
-                yield from reader.frames()
-
-        artist = pipeline.build_caricaturist(faces="all", compile_geometry=True)
-        first = next(frames())
-        points = artist.landmarker(first)[0].points
-        x0, y0, x1, y1 = tracking.points_box(points)
-        region = (int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1)))
-        artist(first, seed=0)  # warm up: trace the geometry graph, load the style
-        rows.append(_measure(
-            "per-frame", frames, lambda fs: (artist(f, seed=0)[0].caricature for f in fs),
-            args.pan, region))
-        for name, history in (("video, no painted history", 0.0),
-                              ("video", video.HISTORY)):
-            rows.append(_measure(
-                name, frames,
-                lambda fs, h=history: video.VideoCaricaturist(artist, history=h)(
-                    fs, rate=30.0, seed=0), args.pan, region))
-        ratio = rows[-1]["stability_mean"] / rows[0]["stability_mean"]
-        notes.append(f"video / per-frame stability: {ratio:.2f} (done when <= 0.5)")
+        write_clip(clip, pan_frames(photo, args.frames, args.pan), rate=30)
+        if not args.memory_only:
+            rows += _stability_rows(clip, args.pan)
+            ratio = rows[-1]["stability_mean"] / rows[0]["stability_mean"]
+            notes.append(f"video / per-frame stability: {ratio:.2f} (done when <= 0.5)")
         if args.long:
             long_clip = os.path.join(tmp, "long.mkv")
-            write_clip(long_clip, pan_frames(photo, args.frames * args.long, args.pan))
+            write_clip(long_clip, pan_frames(photo, args.frames * args.long, args.pan),
+                       rate=30)
             for name, path in (("clip", clip), (f"clip x{args.long}", long_clip)):
                 count, fps, rss = _memory_run(path, os.path.join(tmp, "out.mp4"),
                                               args.memory_geometry, args.memory_style)
                 rows.append({"mode": f"caricature_clip, {name} ({args.memory_geometry}, "
                                      f"{args.memory_style})", "frames": count,
                              "fps": fps, "peak_rss_mib": rss})
-    notes.append(f"clip: {_WINDOW[0]}x{_WINDOW[1]}, {args.frames} frames, pan "
-                 f"{args.pan} px/frame, face region {region}; "
-                 f"photo: {args.photo or 'astronaut'}; this process's peak RSS "
-                 f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     report("video", rows, notes)
+
+
+def _stability_rows(clip, pan):
+    """Per-frame processing and the video mode (without and with the painted
+    history) on `clip`: frames per second and stability."""
+    from tf_deepexag import pipeline  # pylint: disable=g-import-not-at-top
+    from tf_deepexag.motion import clip_io, tracking, video  # pylint: disable=g-import-not-at-top
+
+    def frames():
+        with clip_io.open_clip(clip) as reader:
+            yield from reader.frames()
+
+    artist = pipeline.build_caricaturist(faces="all", compile_geometry=True)
+    first = next(frames())
+    x0, y0, x1, y1 = tracking.points_box(artist.landmarker(first)[0].points)
+    region = (int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1)))
+    artist(first, seed=0)  # warm up: trace the geometry graph, load the style
+    rows = [_measure("per-frame", frames,
+                     lambda fs: (artist(f, seed=0)[0].caricature for f in fs), pan, region)]
+    for name, history in (("video, no painted history", 0.0), ("video", video.HISTORY)):
+        rows.append(_measure(
+            name, frames, lambda fs, h=history: video.VideoCaricaturist(artist, history=h)(
+                fs, rate=30.0, seed=0), pan, region))
+    return rows
 
 
 if __name__ == "__main__":

@@ -3,11 +3,9 @@ frames, rate, size and audio are kept; a clip without a face is copied with
 a warning; bad clips end with one line and leave nothing in the folder."""
 
 import os
-import shutil
 
 import numpy as np
 import pytest
-import skimage.data
 
 from tests.motion import clips
 from tf_deepexag import __main__ as cli
@@ -54,29 +52,13 @@ def test_a_clip_without_a_face_is_copied_with_a_warning(tmp_path, capsys):
 
 
 def _truncated(path):
-    clips.write_clip(path, clips.astronaut_frames(30)[0], codec="libx264",
-                     container_options={"movflags": "faststart"})
-    path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
-
-
-def _still(path):
-    fileio.write_image(path.with_suffix(".png"), skimage.data.astronaut()[:64, :64])
-    shutil.move(path.with_suffix(".png"), path)
-
-
-def _zero_frames(path):
-    import av  # pylint: disable=g-import-not-at-top
-
-    with av.open(os.fspath(path), "w") as out:
-        stream = out.add_stream("libx264", rate=24)
-        stream.width, stream.height = 64, 48
-        out.start_encoding()
+    clips.truncated_faststart(path, clips.astronaut_frames(30)[0])
 
 
 @pytest.mark.parametrize("make, argv, message", [
     (_truncated, [], "truncated"),
-    (_still, [], "is a still image (png_pipe), not a video."),
-    (_zero_frames, [], "has no video frames"),
+    (clips.still_renamed, [], "is a still image (png_pipe), not a video."),
+    (clips.zero_frames, [], "has no video frames"),
     (lambda p: clips.write_clip(p, clips.astronaut_frames(2)[0]), ["--max_pixels", "10000"],
      "128x128 frames (0.0 megapixels) exceed --max_pixels=10,000."),
 ])

@@ -1,14 +1,16 @@
 """Small clips for the motion tests, made with PyAV: the astronaut's face
 panned across a 128x128 window, with or without a tone."""
 
+import itertools
 import os
+import shutil
 
 import av
 import cv2
 import numpy as np
 import skimage.data
 
-from tf_deepexag import landmarks
+from tf_deepexag import fileio, landmarks
 
 SIZE = 128
 SCALE = 2.0 / 3.0  # the astronaut (512 px) shrunk: its face is ~62 px wide
@@ -33,9 +35,11 @@ def astronaut_frames(count, pan=2, size=SIZE):
 
 def write_clip(path, frames, rate=24, codec="libx264rgb", audio=None, options=None,
                container_options=None, fmt=None):
-    """Writes `frames` (uint8 RGB) as a clip; `audio` a codec name adds a tone
-    as long as the clip ("aac" in MP4, "pcm_s16le" in MOV/MKV)."""
-    height, width = frames[0].shape[:2]
+    """Writes `frames` (uint8 RGB, any iterable) as a clip; `audio` a codec
+    name adds a tone as long as the clip ("aac" in MP4, "pcm_s16le" in MOV/MKV)."""
+    frames = iter(frames)
+    first = next(frames)
+    height, width = first.shape[:2]
     with av.open(os.fspath(path), "w", format=fmt, options=container_options or {}) as out:
         stream = out.add_stream(codec, rate=rate)
         stream.width, stream.height = width, height
@@ -45,7 +49,9 @@ def write_clip(path, frames, rate=24, codec="libx264rgb", audio=None, options=No
         if audio:  # every stream is added before the first packet
             sound = out.add_stream(audio, rate=16000)
             sound.layout = "mono"
-        for t, frame in enumerate(frames):
+        count = 0
+        for t, frame in enumerate(itertools.chain([first], frames)):
+            count += 1
             video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
             video_frame.pts = t
             for packet in stream.encode(video_frame):
@@ -53,7 +59,7 @@ def write_clip(path, frames, rate=24, codec="libx264rgb", audio=None, options=No
         for packet in stream.encode(None):
             out.mux(packet)
         if sound is not None:
-            _write_tone(out, sound, len(frames) / rate)
+            _write_tone(out, sound, count / rate)
 
 
 def _write_tone(out, stream, seconds, sample_rate=16000):
@@ -85,3 +91,23 @@ def decode(path):
     """All frames of a (small) clip as uint8 RGB arrays."""
     with av.open(os.fspath(path)) as clip:
         return [f.to_ndarray(format="rgb24") for f in clip.decode(video=0)]
+
+
+def truncated_faststart(path, frames):
+    """An MP4 of `frames` (index first) cut in half."""
+    write_clip(path, frames, codec="libx264", container_options={"movflags": "faststart"})
+    path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
+
+
+def still_renamed(path):
+    """A PNG photo saved under `path` (e.g. `photo.mp4`)."""
+    fileio.write_image(path.with_suffix(".png"), skimage.data.astronaut()[:64, :64])
+    shutil.move(path.with_suffix(".png"), path)
+
+
+def zero_frames(path):
+    """An MP4 with a video stream and no frame."""
+    with av.open(os.fspath(path), "w") as out:
+        stream = out.add_stream("libx264", rate=24)
+        stream.width, stream.height = 64, 48
+        out.start_encoding()

@@ -43,12 +43,8 @@ def test_a_copy_keeps_frames_rate_size_and_audio(tmp_path, name, codec, audio, s
 
 
 def _truncated_faststart(path):
-    frames = [np.random.default_rng(t).integers(0, 255, (48, 64, 3), np.uint8)
-              for t in range(30)]
-    clips.write_clip(path, frames, codec="libx264", container_options={
-        "movflags": "faststart"})
-    data = path.read_bytes()
-    path.write_bytes(data[:len(data) // 2])
+    clips.truncated_faststart(path, [
+        np.random.default_rng(t).integers(0, 255, (48, 64, 3), np.uint8) for t in range(30)])
 
 
 def _truncated_tail(path):
@@ -57,25 +53,11 @@ def _truncated_tail(path):
     path.write_bytes(data[:2 * len(data) // 3])
 
 
-def _still(path):
-    fileio.write_image(path.with_suffix(".png"), skimage.data.astronaut()[:64, :64])
-    shutil.move(path.with_suffix(".png"), path)
-
-
-def _zero_frames(path):
-    import av  # pylint: disable=g-import-not-at-top
-
-    with av.open(os.fspath(path), "w") as out:
-        stream = out.add_stream("libx264", rate=24)
-        stream.width, stream.height = 64, 48
-        out.start_encoding()
-
-
 @pytest.mark.parametrize("make, message", [
     (_truncated_faststart, "is truncated: 12 of its 30 frames could be decoded"),
     (_truncated_tail, "is not a video FFmpeg can read"),
-    (_still, "is a still image (png_pipe), not a video"),
-    (_zero_frames, "has no video frames"),
+    (clips.still_renamed, "is a still image (png_pipe), not a video"),
+    (clips.zero_frames, "has no video frames"),
     (lambda p: p.write_bytes(b""), "is empty (0 bytes)"),
     (lambda p: p.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(500)),
      "is not a video FFmpeg can read"),

@@ -142,6 +142,7 @@ def open_clip(path, max_pixels=fileio.DEFAULT_MAX_PIXELS):
     """
     import av  # pylint: disable=g-import-not-at-top
 
+    max_pixels = fileio.check_max_pixels(max_pixels)
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No such video: {path}")
