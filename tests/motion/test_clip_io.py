@@ -101,4 +101,8 @@ def test_videos_are_told_by_suffix_or_signature(tmp_path):
     shutil.move(tmp_path / "p.png", photo)
     assert clip_io.looks_like_video(clip) and clip_io.looks_like_video("x/CLIP.MOV")
     assert not clip_io.looks_like_video(photo)
+    heic = tmp_path / "photo.data2"  # an ISO media file of a still-image brand
+    heic.write_bytes(b"\x00\x00\x00\x18ftypheic" + bytes(100))
+    assert not clip_io.looks_like_video(heic)
+    assert not clip_io.looks_like_video(tmp_path / "IMG_0001.HEIC")
     assert not clip_io.looks_like_video(tmp_path / "missing.jpg")

@@ -32,6 +32,8 @@ VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".m
 # FFmpeg demuxers of single images: a photo renamed `.mp4` opens as one of these.
 _IMAGE_DEMUXERS = ("image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe",
                    "tiff_pipe", "gif", "jpegxl_pipe", "pgm_pipe", "ppm_pipe")
+# ISO base media brands of still images (HEIF/HEIC, AVIF), not videos.
+_IMAGE_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
 # Audio codecs an MP4 holds as they are (others are re-encoded as AAC).
 _MP4_AUDIO = ("aac", "mp3", "opus", "alac", "ac3", "eac3", "flac")
 # The rate assumed when a stream declares none (raw elementary streams).
@@ -69,16 +71,22 @@ class ClipInfo:
 
 
 def looks_like_video(path):
-    """True for a video suffix, or a file whose first bytes are a video
-    container's signature (MP4/MOV `ftyp`, Matroska/WebM, AVI, MPEG-PS/TS)."""
-    if os.fspath(path).lower().endswith(VIDEO_EXTENSIONS):
+    """True for a video suffix, or (for a file without a photo's suffix) first
+    bytes that are a video container's signature (MP4/MOV `ftyp` with a video
+    brand, Matroska/WebM, AVI, MPEG-PS)."""
+    name = os.fspath(path).lower()
+    if name.endswith(VIDEO_EXTENSIONS):
         return True
+    if name.endswith(fileio.IMAGE_EXTENSIONS):
+        return False
     try:
         with open(path, "rb") as f:
             head = f.read(12)
     except OSError:
         return False
-    return (head[4:8] == b"ftyp" or head[:4] == b"\x1a\x45\xdf\xa3"
+    if head[4:8] == b"ftyp":  # ISO media: HEIC/AVIF photos share the box
+        return head[8:12] not in _IMAGE_BRANDS
+    return (head[:4] == b"\x1a\x45\xdf\xa3"
             or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
             or head[:4] == b"\x00\x00\x01\xba")
 
