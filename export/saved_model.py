@@ -7,9 +7,12 @@ Usage:
 Writes `<out>/<version>/`, the version the next free integer unless
 `--version` is given (see `tf_deepexag.export.saved_model`). Signatures
 (`tf_deepexag.export.ServingModule`):
-    exaggerate       photo_points f32 [B,68,2], temperature f32 [], seed i64 []
-                     -> caricature_points f32 [B,68,2]; temperature <= 0 is
-                     deterministic.
+    exaggerate       photo_points f32 [B,68,2], eps_z f32 [B,Z], uniforms and
+                     normals f32 [B,68,2], temperature f32 [], strength f32 []
+                     -> caricature_points f32 [B,68,2]; the noise from
+                     `tf_deepexag.geometry.draw_noise` (what
+                     `tf_deepexag.serving.SavedModelExaggerator` sends),
+                     temperature <= 0 deterministic.
     serving_default  photo_points -> caricature_points, deterministic.
     stylize          images u8 [B,H,W,3] -> images u8 [B,H,W,3] (with --style:
                      'cartoongan:<style>' at the images' own size, or a
@@ -18,11 +21,9 @@ Writes `<out>/<version>/`, the version the next free integer unless
                      f32 [] -> caricature u8 [1,H,W,3], caricature_points.
 """
 
-import os
-import sys
+from tf_deepexag.cli import absl_main
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
+absl_main.start()  # TensorFlow's start-up lines stay off stderr
 from absl import app, flags  # noqa: E402
 
 from export import _flags  # noqa: E402
@@ -35,15 +36,10 @@ _VERSION = flags.DEFINE_integer("version", None, "Version number (default: the n
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
-    try:
-        path = export_saved_model(_flags.MODEL.value, _flags.OUT.value,
-                                  _flags.STYLE.value, _VERSION.value)
-    except (FileNotFoundError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    path = export_saved_model(_flags.MODEL.value, _flags.OUT.value, _flags.STYLE.value,
+                              _VERSION.value)
     print(f"wrote {path}")
-    return 0
 
 
 if __name__ == "__main__":
-    app.run(main)
+    absl_main.run(main)

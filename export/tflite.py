@@ -12,10 +12,10 @@ outputs, and run them with `tf_deepexag.serving.LiteExaggerator` or
 """
 
 import os
-import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from tf_deepexag.cli import absl_main
 
+absl_main.start()  # TensorFlow's start-up lines stay off stderr
 from absl import app  # noqa: E402
 
 from export import _flags  # noqa: E402
@@ -25,15 +25,10 @@ from tf_deepexag.export import export_tflite  # noqa: E402
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
-    try:
-        sizes = export_tflite(_flags.MODEL.value, _flags.OUT.value, _flags.STYLE.value)
-    except (FileNotFoundError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    sizes = export_tflite(_flags.MODEL.value, _flags.OUT.value, _flags.STYLE.value)
     for name, size in sizes.items():
         print(f"{os.path.join(_flags.OUT.value, name)}  {size / 1024:.1f} KiB")
-    return 0
 
 
 if __name__ == "__main__":
-    app.run(main)
+    absl_main.run(main)

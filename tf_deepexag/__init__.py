@@ -18,7 +18,7 @@ _LAZY = {
     "CaricatureResult": "tf_deepexag.pipeline",
     "build_caricaturist": "tf_deepexag.pipeline",
     "FaceLandmarker": "tf_deepexag.detect",
-    "NoFaceError": "tf_deepexag.detect",
+    "NoFaceError": "tf_deepexag.errors",
     "load_exaggerator": "tf_deepexag.geometry",
     "make_stylizer": "tf_deepexag.style",
     "warp_face": "tf_deepexag.warp",

@@ -25,6 +25,10 @@ class CorruptFileError(UserError):
     """A file exists but is truncated, corrupt, or not of the expected kind."""
 
 
+class NoFaceError(UserError):
+    """No face was found in a photo (the message names the photo when known)."""
+
+
 # What entry points report as one line instead of a traceback. `OSError`
 # covers missing files and permissions and also a full (ENOSPC) or read-only
 # (EROFS) disk, which no code path can fix.
@@ -70,5 +74,5 @@ def main_reporting_errors(main, verbose=lambda: False):
     return wrapped
 
 
-__all__ = ["CorruptFileError", "KNOWN_ERRORS", "UserError", "main_reporting_errors",
-           "one_line", "report"]
+__all__ = ["CorruptFileError", "KNOWN_ERRORS", "NoFaceError", "UserError",
+           "main_reporting_errors", "one_line", "report"]

@@ -16,8 +16,9 @@ Usage:
 import json
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from tf_deepexag.cli import absl_main
 
+absl_main.start()  # TensorFlow's start-up lines stay off stderr
 from absl import app, flags  # noqa: E402
 
 from train import _flags  # noqa: E402
@@ -115,4 +116,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    _flags.run_main(app, main)
+    absl_main.run(main)

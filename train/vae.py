@@ -7,10 +7,10 @@ Usage:
 """
 
 import json
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from tf_deepexag.cli import absl_main
 
+absl_main.start()  # TensorFlow's start-up lines stay off stderr
 from absl import app, flags  # noqa: E402
 
 from train import _flags  # noqa: E402
@@ -59,8 +59,6 @@ _HELP = {
     "dec_rnn_size": "Decoder LSTM units.",
     "z_size": "Latent size.",
     "num_mixture": "Bivariate normals in the output mixture.",
-    "enc_model": "Encoder cell: lstm | layer_norm | keras_lstm (cuDNN on a GPU; no recurrent dropout).",
-    "dec_model": "Decoder cell: lstm | layer_norm | keras_lstm (cuDNN on a GPU; no recurrent dropout).",
     "kl_weight": "Final KL weight.",
     "kl_weight_start": "KL weight at step 0.",
     "kl_tolerance": "KL floor.",
@@ -83,7 +81,6 @@ _HELP = {
     "decoder_photo": "Photo step the decoder reads: previous (original) | current.",
     "feed_caricature": "The decoder reads its previous caricature step (the "
                        "original); False: photo and z only (no exposure bias).",
-    "step_encoding": "Append a one-hot of the step index to the decoder input.",
     "photo_skip": "Add the photo's step offset to the mixture means (the head "
                   "predicts the exaggeration; False = the original head).",
     "edfm_prior": "Start the head at EDFM (gain and a per-step bias fitted on the "
@@ -149,4 +146,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    _flags.run_main(app, main)
+    absl_main.run(main)

@@ -18,6 +18,7 @@ from PIL import Image
 
 from tests import test_fileio
 from tests.app import helpers
+from tf_deepexag import errors
 from tf_deepexag.app import engine as engine_lib
 from tf_deepexag.app import server, uploads
 
@@ -225,7 +226,7 @@ def test_a_chunked_body_over_the_limit_is_cut_off_with_413(make_client):
 
 
 def test_no_face_is_422_and_a_crash_is_500_then_the_server_goes_on(make_client):
-    engine = helpers.FakeEngine(fail_with=engine_lib.NoFaceError("No face found in the photo."))
+    engine = helpers.FakeEngine(fail_with=errors.NoFaceError("No face found in the photo."))
     client = make_client(server.create_app(engine))
     response = _post(client)
     assert response.status_code == 422 and "No face" in response.json()["error"]

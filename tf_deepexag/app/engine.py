@@ -20,10 +20,6 @@ import numpy as np
 FACE_MODES = ("largest", "all")
 
 
-class NoFaceError(ValueError):
-    """No face was found in the photo."""
-
-
 @dataclasses.dataclass(frozen=True)
 class Sample:
     """One sample's four panels, uint8 RGB, and its morph when asked for.
@@ -105,7 +101,6 @@ class Engine:
         self.compile_geometry = bool(compile_geometry)
         self._landmarkers = {"largest": base.landmarker,
                              "all": detect.FaceLandmarker(faces="all")}
-        self._no_face_errors = (detect.NoFaceError,)
         preferred = default_style()
         self.default_style = preferred if preferred in self.stylizers else next(
             iter(self.stylizers))
@@ -144,10 +139,10 @@ class Engine:
             list of `Sample`, one per sample.
 
         Raises:
-            NoFaceError: no face in the photo.
+            errors.NoFaceError: no face in the photo.
             ValueError: a bad argument.
         """
-        from tf_deepexag import figures, motion, pipeline  # pylint: disable=g-import-not-at-top
+        from tf_deepexag import errors, figures, motion, pipeline  # pylint: disable=g-import-not-at-top
 
         style = self.default_style if style is None else style
         if style not in self.stylizers:
@@ -163,8 +158,8 @@ class Engine:
         try:
             results = artist(photo, strength=strength, num_samples=samples,
                              temperature=temperature, seed=seed)
-        except self._no_face_errors as e:
-            raise NoFaceError("No face found in the photo. Try a photo where one face "
+        except errors.NoFaceError as e:
+            raise errors.NoFaceError("No face found in the photo. Try a photo where one face "
                               "looks at the camera, not too small.") from e
         out = []
         for r in results:

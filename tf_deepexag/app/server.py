@@ -25,6 +25,7 @@ from starlette import (applications, datastructures, exceptions, middleware, res
                        routing)
 from starlette import staticfiles
 
+from tf_deepexag import errors
 from tf_deepexag.app import engine as engine_lib
 from tf_deepexag.app import render, run_queue, uploads
 
@@ -195,7 +196,7 @@ def create_app(engine, limits=None, max_waiting=4):
             return _error(499, "The client closed the connection.")
         except uploads.RequestError as e:
             return _error(e.status, e.message)
-        except engine_lib.NoFaceError as e:
+        except errors.NoFaceError as e:
             return _error(422, str(e))
         except run_queue.QueueFullError:
             return responses.JSONResponse(

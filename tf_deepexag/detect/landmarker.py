@@ -14,6 +14,7 @@ from absl import logging
 import numpy as np
 
 from tf_deepexag import fileio
+from tf_deepexag.errors import NoFaceError
 from tf_deepexag.detect import _geometry, _models
 
 DETECTORS = ("mtcnn", "hog")
@@ -25,10 +26,6 @@ _SAME_SIZE_RATIO = 0.9
 # Order in which `try_rotations` turns the photo (counter-clockwise quarter turns);
 # on ties the earlier wins: upright first, then sideways, upside down last.
 _ROTATION_ORDER = (0, 1, 3, 2)
-
-
-class NoFaceError(ValueError):
-    """No face was found in an image (the message names the image)."""
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
