@@ -94,29 +94,3 @@ def test_without_caricature_feedback_sampling_equals_teacher_forcing():
                  normals=np.zeros((3, 68, 2), np.float32))
     out = np.asarray(sample_sequence(model, photo, temperature=0.0, **noise))
     np.testing.assert_allclose(out[..., :2], means, atol=1e-5)
-
-
-def test_step_encoding_gives_each_step_its_own_input():
-    # With `step_encoding` the decoder input at step t ends with the one-hot
-    # of t, and the sampler passes the same index as the teacher-forced call
-    # (without caricature feedback both give the same means; a wrong index in
-    # either would change them).
-    config = dataclasses.replace(TINY, feed_caricature=False, decoder_photo="current",
-                                 step_encoding=True)
-    model = DeepExaggerationVAE(config)
-    model.build()
-    assert model.decoder_input_size == 5 + 68
-    photo = np.zeros((1, 68, 5), np.float32)
-    photo[..., 2] = 1.0  # every step the same: no offset, pen p1
-    inputs = np.asarray(model.decoder_inputs(photo, photo, np.arange(68)[None]))
-    np.testing.assert_array_equal(inputs[0, :, 5:], np.eye(68, dtype=np.float32))
-    params = _outputs(model, photo, photo)
-    noise = dict(eps_z=np.zeros((1, TINY.z_size), np.float32),
-                 uniforms=np.full((1, 68, 2), 0.5, np.float32),
-                 normals=np.zeros((1, 68, 2), np.float32))
-    out = np.asarray(sample_sequence(model, photo, temperature=0.0,
-                                     pen_from_photo=True, **noise))
-    m = TINY.num_mixture
-    k = params[..., 3:3 + m].argmax(-1)[..., None]
-    np.testing.assert_allclose(out[..., 0:1], np.take_along_axis(
-        params[..., 3 + m:3 + 2 * m], k, -1), atol=1e-5)

@@ -4,7 +4,6 @@ import numpy as np
 import tensorflow as tf
 
 from tests.layer_test_case import LayerTestCase
-from tf_deepexag.geometry.config import VAEConfig
 from tf_deepexag.geometry.lstm_cell import SketchLSTM, SketchLSTMCell
 
 
@@ -12,24 +11,15 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _numpy_lstm(x, w_x, b, w_h, h0, c0, forget_bias=1.0, layer_norm=None):
+def _numpy_lstm(x, w_x, b, w_h, h0, c0, forget_bias=1.0):
     """Reference sketch-rnn LSTM in float64 (gate order i, g, f, o)."""
     h, c = h0.astype(np.float64), c0.astype(np.float64)
     outs = []
     for t in range(x.shape[1]):
         gates = x[:, t] @ w_x + b + h @ w_h
-        n = h.shape[-1]
-        if layer_norm:
-            blocks = gates.reshape(len(gates), 4, n)
-            blocks = (blocks - blocks.mean(-1, keepdims=True)) / np.sqrt(
-                blocks.var(-1, keepdims=True) + 1e-3)
-            gates = blocks.reshape(len(gates), 4 * n)
         i, g, f, o = np.split(gates, 4, axis=-1)
         c = c * _sigmoid(f + forget_bias) + _sigmoid(i) * np.tanh(g)
-        shown = c
-        if layer_norm:
-            shown = (c - c.mean(-1, keepdims=True)) / np.sqrt(c.var(-1, keepdims=True) + 1e-3)
-        h = np.tanh(shown) * _sigmoid(o)
+        h = np.tanh(c) * _sigmoid(o)
         outs.append(h)
     return np.stack(outs, 1), h, c
 
@@ -42,66 +32,33 @@ class SketchLSTMTest(LayerTestCase):
                             expected_output_shape=[(2, 5, 4), (2, 4), (2, 4)],
                             expected_num_trainable_weights=3)
 
-    def test_layer_contract_layer_norm_unrolled(self):
+    def test_layer_contract_lstm_unrolled(self):
         x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype(np.float32)
-        self.run_layer_test(SketchLSTM, {"units": 4, "cell_type": "layer_norm",
-                                         "unroll": True}, x,
-                            expected_output_shape=[(2, 5, 4), (2, 4), (2, 4)],
-                            expected_num_trainable_weights=6)
-
-    def test_layer_contract_keras_lstm(self):
-        x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype(np.float32)
-        self.run_layer_test(SketchLSTM, {"units": 4, "cell_type": "keras_lstm"}, x,
+        self.run_layer_test(SketchLSTM, {"units": 4, "unroll": True}, x,
                             expected_output_shape=[(2, 5, 4), (2, 4), (2, 4)],
                             expected_num_trainable_weights=3)
 
-    def _check_against_numpy(self, cell_type, go_backwards=False):
+    def _check_against_numpy(self, go_backwards=False):
         rng = np.random.default_rng(1)
         x = rng.normal(size=(3, 6, 5)).astype(np.float32)
         h0 = rng.normal(size=(3, 4)).astype(np.float32)
         c0 = rng.normal(size=(3, 4)).astype(np.float32)
-        layer = SketchLSTM(4, cell_type=cell_type, go_backwards=go_backwards)
+        layer = SketchLSTM(4, go_backwards=go_backwards)
         out, h, c = layer(x, initial_state=[h0, c0])
         w_x = layer.projection.kernel.numpy()
-        b = layer.projection.bias.numpy() if cell_type == "lstm" else 0.0
+        b = layer.projection.bias.numpy()
         w_h = layer.cell.recurrent_kernel.numpy()
         xs = x[:, ::-1] if go_backwards else x
-        want_out, want_h, want_c = _numpy_lstm(xs, w_x, b, w_h, h0, c0,
-                                               layer_norm=cell_type == "layer_norm")
+        want_out, want_h, want_c = _numpy_lstm(xs, w_x, b, w_h, h0, c0)
         self.assertAllClose(out, want_out, atol=1e-5)
         self.assertAllClose(h, want_h, atol=1e-5)
         self.assertAllClose(c, want_c, atol=1e-5)
 
     def test_lstm_matches_numpy(self):
-        self._check_against_numpy("lstm")
-
-    def test_layer_norm_matches_numpy(self):
-        self._check_against_numpy("layer_norm")
+        self._check_against_numpy()
 
     def test_backwards_reads_reversed_sequence(self):
-        self._check_against_numpy("lstm", go_backwards=True)
-
-    def test_keras_lstm_is_the_sketch_rnn_recurrence(self):
-        # keras.layers.LSTM orders the gates i, f, g, o and holds the forget
-        # bias in its bias: reorder to sketch-rnn's i, g, f, o, forget bias 0.
-        rng = np.random.default_rng(2)
-        x = rng.normal(size=(3, 6, 5)).astype(np.float32)
-        h0 = rng.normal(size=(3, 4)).astype(np.float32)
-        c0 = rng.normal(size=(3, 4)).astype(np.float32)
-        for go_backwards in (False, True):
-            layer = SketchLSTM(4, cell_type="keras_lstm", go_backwards=go_backwards)
-            out, h, c = layer(x, initial_state=[h0, c0])
-            w_x, w_h, b = layer.get_weights()
-            # unit_forget_bias: the forget gate's bias starts at sketch-rnn's 1.
-            self.assertAllEqual(np.split(b, 4)[1], np.ones(4))
-            order = lambda a: np.concatenate([np.split(a, 4, axis=-1)[k] for k in (0, 2, 1, 3)],
-                                             axis=-1)
-            xs = x[:, ::-1] if go_backwards else x
-            want_out, want_h, want_c = _numpy_lstm(xs, order(w_x), order(b), order(w_h),
-                                                   h0, c0, forget_bias=0.0)
-            self.assertAllClose(out, want_out, atol=1e-5)
-            self.assertAllClose(h, want_h, atol=1e-5)
-            self.assertAllClose(c, want_c, atol=1e-5)
+        self._check_against_numpy(go_backwards=True)
 
     def test_parameter_count_is_standard_lstm(self):
         layer = SketchLSTM(16)
@@ -125,18 +82,16 @@ class SketchLSTMTest(LayerTestCase):
         x = rng.normal(size=(3, 6, 4)).astype(np.float32)
         k = rng.normal(size=(3, 5)).astype(np.float32)
         joined = np.concatenate([x, np.repeat(k[:, None], 6, axis=1)], -1)
-        for cell_type in ("lstm", "keras_lstm"):
-            for go_backwards in (False, True):
-                looped = SketchLSTM(8, cell_type=cell_type, go_backwards=go_backwards)
-                unrolled = SketchLSTM(8, cell_type=cell_type, go_backwards=go_backwards,
-                                      unroll=True)
-                looped.build((None, 6, 9))
-                unrolled.build((None, 6, 9))
-                unrolled.set_weights(looped.get_weights())
-                want = looped(joined)
-                for layer in (looped, unrolled):
-                    for got, expected in zip(layer(x, constants=k), want):
-                        self.assertAllClose(got, expected, atol=1e-5)
+        for go_backwards in (False, True):
+            looped = SketchLSTM(8, go_backwards=go_backwards)
+            unrolled = SketchLSTM(8, go_backwards=go_backwards, unroll=True)
+            looped.build((None, 6, 9))
+            unrolled.build((None, 6, 9))
+            unrolled.set_weights(looped.get_weights())
+            want = looped(joined)
+            for layer in (looped, unrolled):
+                for got, expected in zip(layer(x, constants=k), want):
+                    self.assertAllClose(got, expected, atol=1e-5)
 
     def test_dynamic_number_of_steps(self):
         layer = SketchLSTM(4)
@@ -160,13 +115,7 @@ class SketchLSTMTest(LayerTestCase):
                             tf.boolean_mask(c_eval / 0.75, c != 0.0), rtol=1e-5)
 
     def test_bad_arguments_name_themselves(self):
-        with self.assertRaisesRegex(ValueError, "cell_type"):
-            SketchLSTM(4, cell_type="hyper")
         with self.assertRaisesRegex(ValueError, "recurrent_dropout"):
             SketchLSTMCell(4, recurrent_dropout=1.0)
-        with self.assertRaisesRegex(ValueError, "recurrent_dropout.*keras_lstm"):
-            SketchLSTM(4, cell_type="keras_lstm", recurrent_dropout=0.1)
-        with self.assertRaisesRegex(ValueError, "enc_model.*use_recurrent_dropout"):
-            VAEConfig(enc_model="keras_lstm")
-        VAEConfig(enc_model="keras_lstm", dec_model="keras_lstm",
-                  use_recurrent_dropout=False)
+        with self.assertRaisesRegex(ValueError, "units"):
+            SketchLSTMCell(0)

@@ -6,10 +6,12 @@ Defaults equal the original's `get_default_hparams` in
 
 import dataclasses
 
-from tf_deepexag.geometry.lstm_cell import CELL_TYPES
-
 BASELINES = ("none", "ridge")
 SAMPLE_NOISE = ("mixture", "correlated")
+# Settings removed because no shipped config or model turned them on
+# (docs/geometry.md, "Pruned settings"), with the one value every shipped
+# model and config has: a saved config holding that value still loads.
+RETIRED = {"enc_model": "lstm", "dec_model": "lstm", "step_encoding": False}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,11 +22,6 @@ class VAEConfig:
     dec_rnn_size: int = 512  # LSTM units of the decoder.
     z_size: int = 128  # Size of the latent vector z.
     num_mixture: int = 20  # Bivariate normals in the output mixture (M).
-    # Encoder and decoder cells: "lstm", "layer_norm" (sketch-rnn's) or
-    # "keras_lstm" (keras.layers.LSTM, cuDNN on a GPU; needs
-    # use_recurrent_dropout=False).
-    enc_model: str = "lstm"
-    dec_model: str = "lstm"
     kl_weight: float = 0.5  # Final weight of the KL term.
     kl_weight_start: float = 0.01  # KL weight at step 0 (annealed up).
     kl_tolerance: float = 0.2  # KL floor below which KL is not optimised.
@@ -64,10 +61,6 @@ class VAEConfig:
     # departure): training and free-running decoding then see the same inputs,
     # so the deterministic output has no exposure bias.
     feed_caricature: bool = True
-    # Append a one-hot of the step index to the decoder input (a departure):
-    # the decoder then has a learnt per-step bias, e.g. the mean face's offset
-    # at that step, without counting steps in its state.
-    step_encoding: bool = False
     # Start the head at EDFM (a departure; needs `photo_skip` and the canonical
     # input frame): the photo skip gets a learnt gain and bias per step, and
     # training initialises them so the untrained model exaggerates the
@@ -105,14 +98,6 @@ class VAEConfig:
                      "batch_size", "num_steps", "max_seq_len"):
             if int(getattr(self, name)) <= 0:
                 raise ValueError(f"`{name}` must be positive, got {getattr(self, name)}.")
-        for name in ("enc_model", "dec_model"):
-            if getattr(self, name) not in CELL_TYPES:
-                raise ValueError(f"`{name}` must be one of {CELL_TYPES}, got "
-                                 f"{getattr(self, name)!r}.")
-            if getattr(self, name) == "keras_lstm" and self.use_recurrent_dropout:
-                raise ValueError(f"`{name}`='keras_lstm' needs `use_recurrent_dropout="
-                                 "False` (keras.layers.LSTM has no dropout on the "
-                                 "candidate).")
         if self.decoder_photo not in ("previous", "current"):
             raise ValueError("`decoder_photo` must be 'previous' or 'current', got "
                              f"{self.decoder_photo!r}.")
@@ -163,6 +148,13 @@ class VAEConfig:
 
     @classmethod
     def from_dict(cls, d):
+        """The config of a saved dict; a retired setting must hold its one
+        value (`RETIRED`) and is dropped."""
+        d = dict(d)
+        for name, value in RETIRED.items():
+            if name in d and d.pop(name) != value:
+                raise ValueError(f"`{name}` is no longer supported (only {value!r} was "
+                                 "kept: docs/geometry.md, Pruned settings).")
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - names
         if unknown:

@@ -1,4 +1,4 @@
-"""sketch-rnn's LSTM (plain or layer-normalised) as Keras layers.
+"""sketch-rnn's LSTM as Keras layers.
 
 Shapes: B batch, T steps, i inputs, k constant inputs, n = `units`.
 
@@ -6,8 +6,9 @@ Shapes: B batch, T steps, i inputs, k constant inputs, n = `units`.
 `(B, T, 4n)`) and runs `SketchLSTMCell` over them in `keras.layers.RNN`, so
 each step only computes `h W_h`. The sum is sketch-rnn's
 `concat([x, h]) @ [W_xh; W_hh] + bias`, so the parameter count is the
-standard `4n(i + n + 1)`. The `"keras_lstm"` cell type is `keras.layers.LSTM`
-instead (cuDNN on a GPU), which has no dropout on the candidate.
+standard `4n(i + n + 1)`. (sketch-rnn's layer-normalised cell and a
+`keras.layers.LSTM` variant were removed: no shipped config used them;
+docs/geometry.md.)
 
 Mathematical details (Ha & Eck 2017, magenta `rnn.py`):
     i, g, f, o = split(x W_x + h W_h + b)          # gate order as sketch-rnn
@@ -15,28 +16,10 @@ Mathematical details (Ha & Eck 2017, magenta `rnn.py`):
                                                    # candidate (Semeniuta 2016)
     c' = c * sigmoid(f + forget_bias) + sigmoid(i) * g
     h' = tanh(c') * sigmoid(o)
-The `layer_norm` variant normalises each of the four gate blocks (gain and
-shift per unit, no bias) and the new cell before its `tanh`.
-`keras.layers.LSTM` computes the same recurrence with the gates in the order
-i, f, g, o and the forget bias folded into its bias (`unit_forget_bias`
-starts it at 1, as the forget bias adds 1), without the dropout.
 """
 
 import keras
 from keras import ops
-
-_EPSILON = 1e-3  # sketch-rnn's layer-norm epsilon.
-
-
-def _layer_norm(x, gamma, beta, groups):
-    """Normalises `x` (B, groups * n) in `groups` separate blocks."""
-    shape = ops.shape(x)
-    blocks = ops.reshape(x, (-1, groups, shape[-1] // groups))
-    mean = ops.mean(blocks, axis=-1, keepdims=True)
-    var = ops.mean(ops.square(blocks - mean), axis=-1, keepdims=True)
-    blocks = (blocks - mean) * ops.rsqrt(var + _EPSILON)
-    return ops.reshape(blocks, (-1, shape[-1])) * gamma + beta
-
 
 @keras.saving.register_keras_serializable(package="tf_deepexag")
 class SketchLSTMCell(keras.layers.Layer):
@@ -44,8 +27,6 @@ class SketchLSTMCell(keras.layers.Layer):
 
     Args:
         units: int, the state size n.
-        layer_norm: bool, sketch-rnn's `LayerNormLSTMCell` when True.
-            Defaults to `False`.
         recurrent_dropout: float, dropout RATE on the candidate `g` during
             training (the original's keep-prob 0.9 is rate 0.1). Defaults
             to `0.0`.
@@ -61,8 +42,8 @@ class SketchLSTMCell(keras.layers.Layer):
         `(h', [h', c'])`.
     """
 
-    def __init__(self, units, layer_norm=False, recurrent_dropout=0.0,
-                 forget_bias=1.0, seed=None, **kwargs):
+    def __init__(self, units, recurrent_dropout=0.0, forget_bias=1.0, seed=None,
+                 **kwargs):
         super().__init__(**kwargs)
         if int(units) <= 0:
             raise ValueError(f"`units` must be positive, got {units}.")
@@ -70,7 +51,6 @@ class SketchLSTMCell(keras.layers.Layer):
             raise ValueError(
                 f"`recurrent_dropout` must be in [0, 1), got {recurrent_dropout}.")
         self.units = int(units)
-        self.layer_norm = bool(layer_norm)
         self.recurrent_dropout = float(recurrent_dropout)
         self.forget_bias = float(forget_bias)
         self.seed = seed
@@ -82,41 +62,25 @@ class SketchLSTMCell(keras.layers.Layer):
         n = self.units
         self.recurrent_kernel = self.add_weight(
             name="recurrent_kernel", shape=(n, 4 * n), initializer="orthogonal")
-        if self.layer_norm:
-            self.gate_gamma = self.add_weight(name="gate_gamma", shape=(4 * n,),
-                                              initializer="ones")
-            self.gate_beta = self.add_weight(name="gate_beta", shape=(4 * n,),
-                                             initializer="zeros")
-            self.cell_gamma = self.add_weight(name="cell_gamma", shape=(n,),
-                                              initializer="ones")
-            self.cell_beta = self.add_weight(name="cell_beta", shape=(n,),
-                                             initializer="zeros")
         self.built = True
 
     def call(self, inputs, states, training=False):
         h, c = states[0], states[1]
         gates = inputs + ops.matmul(h, self.recurrent_kernel)  # (B, 4n)
-        if self.layer_norm:
-            gates = _layer_norm(gates, self.gate_gamma, self.gate_beta, 4)
         i, g, f, o = ops.split(gates, 4, axis=-1)
         g = ops.tanh(g)
         if training and self.recurrent_dropout > 0.0:
             g = keras.random.dropout(g, self.recurrent_dropout,
                                      seed=self.seed_generator)
         new_c = c * ops.sigmoid(f + self.forget_bias) + ops.sigmoid(i) * g
-        shown_c = new_c
-        if self.layer_norm:
-            shown_c = _layer_norm(new_c, self.cell_gamma, self.cell_beta, 1)
-        new_h = ops.tanh(shown_c) * ops.sigmoid(o)
+        new_h = ops.tanh(new_c) * ops.sigmoid(o)
         return new_h, [new_h, new_c]
 
     def get_config(self):
         config = super().get_config()
-        config.update(units=self.units, layer_norm=self.layer_norm,
-                      recurrent_dropout=self.recurrent_dropout,
+        config.update(units=self.units, recurrent_dropout=self.recurrent_dropout,
                       forget_bias=self.forget_bias, seed=self.seed)
         return config
-
 
 
 @keras.saving.register_keras_serializable(package="tf_deepexag")
@@ -125,13 +89,7 @@ class SketchLSTM(keras.layers.Layer):
 
     Args:
         units: int, the state size n.
-        cell_type: one of `CELL_TYPES`: `"lstm"` (sketch-rnn's LSTM),
-            `"layer_norm"` (its layer-normalised LSTM), or `"keras_lstm"`
-            (`keras.layers.LSTM`: the plain LSTM's recurrence, cuDNN on a GPU,
-            its own weight layout, no recurrent dropout). Defaults to
-            `"lstm"`.
-        recurrent_dropout: float, dropout rate (see `SketchLSTMCell`); must
-            be 0 for `"keras_lstm"`.
+        recurrent_dropout: float, dropout rate (see `SketchLSTMCell`).
         go_backwards: bool, run over the reversed sequence (the outputs come
             in the reversed order, as `keras.layers.RNN` gives them).
         unroll: bool, unroll the time loop (static graph, needed for TFLite).
@@ -150,54 +108,27 @@ class SketchLSTM(keras.layers.Layer):
         `(outputs (B, T, n), h (B, n), c (B, n))`.
     """
 
-    def __init__(self, units, cell_type="lstm", recurrent_dropout=0.0,
-                 go_backwards=False, unroll=False, seed=None, **kwargs):
+    def __init__(self, units, recurrent_dropout=0.0, go_backwards=False, unroll=False,
+                 seed=None, **kwargs):
         super().__init__(**kwargs)
-        if cell_type not in CELL_TYPES:
-            raise ValueError(f"`cell_type` must be one of {CELL_TYPES}, got {cell_type!r}.")
-        if cell_type == "keras_lstm" and recurrent_dropout:
-            raise ValueError("`recurrent_dropout` must be 0 with cell_type 'keras_lstm' "
-                             "(keras.layers.LSTM has no dropout on the candidate), got "
-                             f"{recurrent_dropout}.")
         self.units = int(units)
-        self.cell_type = cell_type
         self.recurrent_dropout = float(recurrent_dropout)
         self.go_backwards = bool(go_backwards)
         self.unroll = bool(unroll)
         self.seed = seed
-        if cell_type == "keras_lstm":
-            self.lstm = keras.layers.LSTM(
-                self.units, unit_forget_bias=True, return_sequences=True,
-                return_state=True, go_backwards=go_backwards, unroll=unroll,
-                seed=seed, name="lstm")
-            return
-        # The layer-norm cell has no bias (the gate shift plays its part).
-        self.projection = keras.layers.Dense(
-            4 * self.units, use_bias=cell_type == "lstm", name="input_projection")
-        self.cell = SketchLSTMCell(self.units, layer_norm=cell_type == "layer_norm",
-                                   recurrent_dropout=recurrent_dropout, seed=seed,
-                                   name="cell")
+        self.projection = keras.layers.Dense(4 * self.units, name="input_projection")
+        self.cell = SketchLSTMCell(self.units, recurrent_dropout=recurrent_dropout,
+                                   seed=seed, name="cell")
         self.rnn = keras.layers.RNN(self.cell, return_sequences=True,
                                     return_state=True, go_backwards=go_backwards,
                                     unroll=unroll, name="rnn")
 
     def build(self, input_shape):
-        if self.cell_type == "keras_lstm":
-            self.lstm.build(input_shape)
-        else:
-            self.projection.build(input_shape)
-            self.rnn.build(tuple(input_shape[:-1]) + (4 * self.units,))
+        self.projection.build(input_shape)
+        self.rnn.build(tuple(input_shape[:-1]) + (4 * self.units,))
         self.built = True
 
     def call(self, inputs, initial_state=None, training=False, constants=None):
-        if self.cell_type == "keras_lstm":
-            if constants is not None:
-                tiled = ops.repeat(ops.expand_dims(constants, 1), ops.shape(inputs)[1],
-                                   axis=1)
-                inputs = ops.concatenate([inputs, tiled], axis=-1)  # (B, T, i + k)
-            outputs, h, c = self.lstm(inputs, initial_state=initial_state,
-                                      training=training)
-            return outputs, h, c
         projected = self.project(inputs, constants)  # (B, T, 4n)
         outputs, h, c = self.rnn(projected, initial_state=initial_state,
                                  training=training)
@@ -216,9 +147,7 @@ class SketchLSTM(keras.layers.Layer):
         # split, not slices: the gradient is one concat, not two full-size
         # StridedSliceGrad buffers.
         per_step_kernel, once_kernel = ops.split(self.projection.kernel, [width], axis=0)
-        once = ops.matmul(constants, once_kernel)  # (B, 4n)
-        if self.projection.use_bias:
-            once = once + self.projection.bias
+        once = ops.matmul(constants, once_kernel) + self.projection.bias  # (B, 4n)
         shape = ops.shape(inputs)
         per_step = ops.matmul(ops.reshape(inputs, (-1, width)), per_step_kernel)  # (B T, 4n)
         per_step = ops.reshape(per_step, (shape[0], shape[1], -1))
@@ -230,11 +159,7 @@ class SketchLSTM(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(units=self.units, cell_type=self.cell_type,
-                      recurrent_dropout=self.recurrent_dropout,
+        config.update(units=self.units, recurrent_dropout=self.recurrent_dropout,
                       go_backwards=self.go_backwards, unroll=self.unroll,
                       seed=self.seed)
         return config
-
-
-CELL_TYPES = ("lstm", "layer_norm", "keras_lstm")

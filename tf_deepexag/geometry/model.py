@@ -71,12 +71,11 @@ class DeepExaggerationVAE(keras.Model):
         self.config = config
         rate = config.recurrent_dropout_rate
         self.encoder = SequenceEncoder(config.enc_rnn_size, config.z_size,
-                                       cell_type=config.enc_model, recurrent_dropout=rate,
-                                       unroll=config.unroll, seed=config.seed,
-                                       name="encoder")
-        self.decoder = SequenceDecoder(config.dec_rnn_size, cell_type=config.dec_model,
                                        recurrent_dropout=rate, unroll=config.unroll,
-                                       seed=config.seed + 2, name="decoder")
+                                       seed=config.seed, name="encoder")
+        self.decoder = SequenceDecoder(config.dec_rnn_size, recurrent_dropout=rate,
+                                       unroll=config.unroll, seed=config.seed + 2,
+                                       name="decoder")
         self.head = MixtureHead(config.num_mixture, photo_skip=config.photo_skip,
                                 per_step=config.max_seq_len if config.edfm_prior else None,
                                 latent_size=config.z_size if config.latent_skip else None,
@@ -100,26 +99,20 @@ class DeepExaggerationVAE(keras.Model):
 
     @property
     def decoder_input_size(self):
-        """Width of the decoder's step input before z: photo (5), previous
-        caricature (5, with `feed_caricature`), step one-hot (T, with
-        `step_encoding`)."""
-        c = self.config
-        return 5 + 5 * c.feed_caricature + c.max_seq_len * c.step_encoding
+        """Width of the decoder's step input before z: photo (5) and previous
+        caricature (5, with `feed_caricature`)."""
+        return 5 + 5 * self.config.feed_caricature
 
-    def decoder_inputs(self, photo, previous_caricature, steps):
+    def decoder_inputs(self, photo, previous_caricature):
         """The decoder's step inputs `(..., decoder_input_size)`.
 
         Args:
             photo: `(..., 5)` the configured photo step(s).
             previous_caricature: `(..., 5)` the previous caricature step(s).
-            steps: int32 step indices, shape `(...)` without the last axis.
         """
-        parts = [photo]
         if self.config.feed_caricature:
-            parts.append(previous_caricature)
-        if self.config.step_encoding:
-            parts.append(ops.cast(ops.one_hot(steps, self.config.max_seq_len), photo.dtype))
-        return ops.concatenate(parts, axis=-1) if len(parts) > 1 else photo
+            return ops.concatenate([photo, previous_caricature], axis=-1)
+        return photo
 
     def get_build_config(self):
         return {"max_seq_len": self.config.max_seq_len}
@@ -134,7 +127,7 @@ class DeepExaggerationVAE(keras.Model):
             z = mu
         photo_in = photo if self.config.decoder_photo == "current" else shift_right(photo)
         steps = ops.broadcast_to(ops.arange(ops.shape(photo)[1]), ops.shape(photo)[:2])
-        decoder_inputs = self.decoder_inputs(photo_in, shift_right(caricature), steps)
+        decoder_inputs = self.decoder_inputs(photo_in, shift_right(caricature))
         outputs, _, _ = self.decoder(decoder_inputs, z, training=training)
         params = self.head(outputs, photo[..., :2], steps, z[:, None, :],
                            photo_sequence=photo[..., :2])  # (B, T, P)

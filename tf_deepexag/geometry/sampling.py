@@ -138,7 +138,7 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
     for t in range(photo.shape[1]):
         photo_in = photo[:, t] if current_photo else prev_photo
         index = tf.fill(tf.shape(photo)[:1], t)  # (B,) step index
-        x = model.decoder_inputs(photo_in, prev_car, index)[:, None, :]  # (B, 1, I)
+        x = model.decoder_inputs(photo_in, prev_car)[:, None, :]  # (B, 1, I)
         out, h, c = model.decoder(x, z, initial_state=state)
         state = [h, c]
         params = model.head(out[:, 0], photo[:, t, :2], index, z,

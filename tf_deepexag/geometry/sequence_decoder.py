@@ -20,7 +20,6 @@ class SequenceDecoder(keras.layers.Layer):
 
     Args:
         dec_rnn_size: int, LSTM units n.
-        cell_type: one of `CELL_TYPES` (`SketchLSTM`). Defaults to `"lstm"`.
         recurrent_dropout: float, dropout rate. Defaults to 0.
         unroll: bool, unroll the time loop. Defaults to False.
         seed: int or None.
@@ -36,11 +35,10 @@ class SequenceDecoder(keras.layers.Layer):
         `(outputs (B, T, n), h (B, n), c (B, n))`.
     """
 
-    def __init__(self, dec_rnn_size, cell_type="lstm", recurrent_dropout=0.0,
-                 unroll=False, seed=None, **kwargs):
+    def __init__(self, dec_rnn_size, recurrent_dropout=0.0, unroll=False, seed=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.dec_rnn_size = int(dec_rnn_size)
-        self.cell_type = cell_type
         self.recurrent_dropout = float(recurrent_dropout)
         self.unroll = bool(unroll)
         self.seed = seed
@@ -48,9 +46,8 @@ class SequenceDecoder(keras.layers.Layer):
             2 * self.dec_rnn_size, activation="tanh",
             kernel_initializer=keras.initializers.RandomNormal(stddev=0.001, seed=seed),
             name="initial_state")
-        self.lstm = SketchLSTM(self.dec_rnn_size, cell_type=cell_type,
-                               recurrent_dropout=recurrent_dropout, unroll=unroll,
-                               seed=seed, name="lstm")
+        self.lstm = SketchLSTM(self.dec_rnn_size, recurrent_dropout=recurrent_dropout,
+                               unroll=unroll, seed=seed, name="lstm")
 
     def build(self, inputs_shape, z_shape):
         if not self.state_dense.built:  # `initial_state` may have built it.
@@ -77,7 +74,7 @@ class SequenceDecoder(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(dec_rnn_size=self.dec_rnn_size, cell_type=self.cell_type,
+        config.update(dec_rnn_size=self.dec_rnn_size,
                       recurrent_dropout=self.recurrent_dropout, unroll=self.unroll,
                       seed=self.seed)
         return config

@@ -20,7 +20,6 @@ class SequenceEncoder(keras.layers.Layer):
     Args:
         enc_rnn_size: int, LSTM units per direction.
         z_size: int, latent size Z.
-        cell_type: one of `CELL_TYPES` (`SketchLSTM`). Defaults to `"lstm"`.
         recurrent_dropout: float, dropout rate in both LSTMs. Defaults to 0.
         unroll: bool, unroll the time loops. Defaults to False.
         seed: int or None, seed of the noise `SeedGenerator`.
@@ -37,17 +36,15 @@ class SequenceEncoder(keras.layers.Layer):
         `(z, mu, log_var)`, each `(B, Z)`.
     """
 
-    def __init__(self, enc_rnn_size, z_size, cell_type="lstm", recurrent_dropout=0.0,
-                 unroll=False, seed=None, **kwargs):
+    def __init__(self, enc_rnn_size, z_size, recurrent_dropout=0.0, unroll=False, seed=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.enc_rnn_size = int(enc_rnn_size)
         self.z_size = int(z_size)
-        self.cell_type = cell_type
         self.recurrent_dropout = float(recurrent_dropout)
         self.unroll = bool(unroll)
         self.seed = seed
-        common = dict(cell_type=cell_type, recurrent_dropout=recurrent_dropout,
-                      unroll=unroll)
+        common = dict(recurrent_dropout=recurrent_dropout, unroll=unroll)
         self.forward = SketchLSTM(self.enc_rnn_size, seed=seed, name="forward", **common)
         self.backward = SketchLSTM(self.enc_rnn_size, go_backwards=True,
                                    seed=None if seed is None else seed + 1,
@@ -87,6 +84,6 @@ class SequenceEncoder(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(enc_rnn_size=self.enc_rnn_size, z_size=self.z_size,
-                      cell_type=self.cell_type, recurrent_dropout=self.recurrent_dropout,
+                      recurrent_dropout=self.recurrent_dropout,
                       unroll=self.unroll, seed=self.seed)
         return config
