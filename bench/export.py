@@ -138,9 +138,8 @@ def main():
         rows.append({"graph": graph, "artifact": "tf_function", "ms": _median_ms(
             lambda: graphs.exaggerate_with_noise(*tensors), args.repeats), "bytes": None})
         rows.append({"graph": graph, "artifact": "saved_model", "ms": _median_ms(
-            lambda: sigs["exaggerate"](photo_points=tf.constant(points),
-                                       temperature=tf.constant(temperature),
-                                       seed=tf.constant(0, tf.int64)), args.repeats),
+            lambda: sigs["exaggerate"](**{k: tf.constant(v) for k, v in inputs.items()}),
+            args.repeats),
             "bytes": sm_bytes})
         for q in QUANTIZATIONS:
             name = f"exaggerate_{q}.tflite"

@@ -27,10 +27,11 @@ def _template(scale=1.0, shift=(0.0, 0.0)):
 
 
 def _scale_geometry(factor):
-    def geometry(points, num_samples, temperature, seed):
+    def geometry(points, num_samples, temperature, seed, strength):
         del temperature
         centre = points.mean(axis=0)
-        base = (points - centre) * factor + centre
+        with np.errstate(over="ignore", invalid="ignore"):  # strength 1e38 is tested
+            base = (points - centre) * (1 + strength * (factor - 1)) + centre
         rng = np.random.default_rng(seed)
         jitter = [rng.normal(0, 0.5, points.shape) if k else 0 for k in range(num_samples)]
         return np.stack([base + j for j in jitter]).astype(np.float32)
@@ -107,25 +108,36 @@ def test_bad_arguments():
         _artist([_template()])(_photo(), num_samples=0)
     with pytest.raises(ValueError, match="`strength` must be a finite number"):
         _artist([_template()])(_photo(), strength=float("nan"))
-    with pytest.raises(ValueError, match="No face"):
+    with pytest.raises(errors.NoFaceError, match="No face"):
         _artist([])(_photo())
 
 
-@pytest.mark.parametrize("num_samples,temperature,expected", [
-    (1, None, 0.0), (3, None, 1.0), (1, 0.7, 0.7), (2, 0.0, 0.0)])
-def test_temperature_default_is_deterministic_for_one_sample(num_samples, temperature,
-                                                            expected):
+@pytest.mark.parametrize("num_samples,temperature", [(1, None), (3, None), (2, 0.7)])
+def test_arguments_reach_the_geometry_stage_unresolved(num_samples, temperature):
+    # The geometry resolves the temperature (geometry.resolve_temperature) and
+    # applies the strength, once: the pipeline passes both through.
     seen = []
 
-    def geometry(points, num_samples, temperature, seed):
-        seen.append(temperature)
+    def geometry(points, num_samples, temperature, seed, strength):
+        seen.append((num_samples, temperature, seed, strength))
         return np.repeat(points[None], num_samples, axis=0)
 
     artist = pipeline.Caricaturist(
         landmarker=lambda image: [_Face(_template())], geometry=geometry,
         warp=lambda image, src, dst: image, stylizer=lambda image: image, crop_size=128)
-    artist(_photo(), num_samples=num_samples, temperature=temperature)
-    assert seen == [expected]
+    artist(_photo(), num_samples=num_samples, temperature=temperature, seed=5, strength=0.5)
+    assert seen == [(num_samples, temperature, 5, 0.5)]
+
+
+def test_edfm_and_identity_stages_apply_strength_once():
+    points = _template()
+    for spec in ("edfm", "identity"):
+        stage = pipeline.build_geometry(spec)
+        full = stage(points, num_samples=2)
+        assert full.shape == (2, 68, 2)
+        half = stage(points, strength=0.5)[0]
+        np.testing.assert_allclose(half, points + 0.5 * (full[0] - points), atol=1e-3)
+    assert np.abs(pipeline.build_geometry("edfm")(points)[0] - points).max() > 1.0
 
 
 def test_strength_must_be_a_finite_non_negative_number():
@@ -133,7 +145,6 @@ def test_strength_must_be_a_finite_non_negative_number():
     for bad in (-1.0, float("inf"), "big"):
         with pytest.raises(errors.UserError, match="`strength` must be"):
             artist(_photo(), strength=bad)
-    assert pipeline.check_strength(0) == 0.0
 
 
 def test_strength_moving_points_out_of_reach_is_named():

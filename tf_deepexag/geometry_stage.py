@@ -5,14 +5,18 @@ Specs: `"vae"` (the default built-in model, `geometry.DEFAULT_MODEL`),
 (exaggerate the difference from the mean face, fitted on the built-in
 synthetic pairs), `"identity"`.
 
-A stage is a callable `(points (N, 2), num_samples, temperature, seed)
--> (S, N, 2)` exaggerated points in the same frame (`geometry.Exaggerator`
-is one).
+A stage is a callable `(points (N, 2), num_samples, temperature, seed,
+strength) -> (S, N, 2)` exaggerated points in the same frame
+(`geometry.Exaggerator` is one); strength is applied by
+`geometry.apply_strength`, in the stage, once.
 """
 
 import functools
 
 import numpy as np
+
+from tf_deepexag.geometry.sampling_inputs import (apply_strength, check_num_samples,
+                                                  check_strength)
 
 GEOMETRY_SPECS = ("vae", "vae:autotoon", "vae:synthetic", "vae:<model dir>", "edfm",
                   "identity")
@@ -25,10 +29,13 @@ class _RepeatedGeometry:
     def __init__(self, fn):
         self.fn = fn
 
-    def __call__(self, points, num_samples=1, temperature=0.0, seed=None):
+    def __call__(self, points, num_samples=1, temperature=None, seed=None, strength=1.0):
         del temperature, seed
-        out = np.asarray(self.fn(np.asarray(points, np.float32)[None]), np.float32)[0]
-        return np.repeat(out[None], int(num_samples), axis=0)
+        points = np.asarray(points, np.float32)
+        out = np.asarray(self.fn(points[None]), np.float32)[0]
+        with np.errstate(over="ignore", invalid="ignore"):  # the pipeline names a huge strength
+            out = apply_strength(points, out, np.float32(check_strength(strength)))
+        return np.repeat(out[None], check_num_samples(num_samples), axis=0)
 
 
 @functools.lru_cache(maxsize=1)

@@ -6,8 +6,8 @@ face (so a 6000x4000 photo costs what a 512x512 one does):
 1. the landmarker finds the faces and their 68 points (x, y) in the photo;
 2. the crop around a face is resized to `crop_size`, points mapped with it;
 3. the geometry stage turns the photo points into exaggerated points in the
-   same frame (the VAE aligns its output back onto the photo itself);
-   `strength` scales the displacement (0 keeps the photo's geometry);
+   same frame (the VAE aligns its output back onto the photo itself) and
+   scales the displacement by `strength` (0 keeps the photo's geometry);
 4. `warp_face` moves the crop's pixels from the photo points to the
    exaggerated points (thin-plate spline, border pinned);
 5. the stylizer paints the caricature style.
@@ -34,6 +34,7 @@ from tf_deepexag import errors, fileio
 from tf_deepexag import landmarks as landmarks_lib
 from tf_deepexag.errors import UserError
 from tf_deepexag.face_crops import crop_and_resize, face_crop_box, face_width, paste_back
+from tf_deepexag.geometry.sampling_inputs import check_num_samples, check_strength
 from tf_deepexag.geometry_stage import GEOMETRY_SPECS, build_geometry, builtin_edfm  # noqa: F401 (re-exported)
 
 # Side at which a CartoonGAN style paints the face crop (shrunk to it and
@@ -77,26 +78,6 @@ class CaricatureResult:
     sample: int = 0
 
 
-def check_strength(strength):
-    """Returns `strength` as a float, or raises `UserError` unless it is a
-    finite number >= 0 (0 keeps the photo's geometry, 1 the model's)."""
-    try:
-        value = float(strength)
-    except (TypeError, ValueError) as e:
-        raise UserError(f"`strength` must be a number, got {strength!r}.") from e
-    if not np.isfinite(value) or value < 0:
-        raise UserError(f"`strength` must be a finite number >= 0, got {strength!r}.")
-    return value
-
-
-def scale_displacement(photo_points, generated_points, strength):
-    """`photo + strength * (generated - photo)`: 0 keeps the photo's geometry."""
-    strength = check_strength(strength)
-    with np.errstate(over="ignore", invalid="ignore"):
-        moved = photo_points + strength * (generated_points - photo_points)
-        return moved.astype(np.float32)
-
-
 def check_in_reach(points, crop_size, strength):
     """Raises `UserError` naming `strength` when the exaggerated points leave
     the face crop by more than `MAX_EXCURSION` crop sides (the spline then has
@@ -116,8 +97,9 @@ class Caricaturist:
     Args:
         landmarker: callable `image -> list of faces`, each with `.points`
             `(68, 2)` (x, y) photo pixels (`detect.FaceLandmarker`).
-        geometry: callable `(points (N, 2), num_samples, temperature, seed)
-            -> (S, N, 2)` exaggerated points in the same frame.
+        geometry: callable `(points (N, 2), num_samples, temperature, seed,
+            strength) -> (S, N, 2)` exaggerated points in the same frame
+            (`geometry.Exaggerator`; see `geometry_stage`).
         warp: callable `(image uint8, src_xy, dst_xy) -> uint8 image`
             (`warp.warp_face`).
         stylizer: callable `uint8 image -> uint8 image`.
@@ -154,10 +136,10 @@ class Caricaturist:
         scale = self.crop_size / float(box[2] - box[0])
         crop_points = ((points - np.array(box[:2], np.float32)) * scale).astype(np.float32)
         generated = np.asarray(self.geometry(crop_points, num_samples=num_samples,
-                                             temperature=temperature, seed=seed),
+                                             temperature=temperature, seed=seed,
+                                             strength=strength),
                                np.float32).reshape(num_samples, -1, 2)
         for sample, target in enumerate(generated):
-            target = scale_displacement(crop_points, target, strength)
             check_in_reach(target, self.crop_size, strength)
             landmarks_lib.check_points(target, name="generated points")
             warped = np.asarray(_warp(self.warp, crop, crop_points, target), np.uint8)
@@ -177,9 +159,9 @@ class Caricaturist:
             strength: float, exaggeration scale. Defaults to 1.0.
             num_samples: int, different caricatures to draw. Defaults to 1.
             temperature: float, sampling temperature of the geometry model
-                (0 = deterministic). Defaults to None: 0 for one sample, 1
-                for several (the library's default; the built-in model's
-                whole-face sampling noise is calibrated there, docs/autotoon.md).
+                (0 = deterministic). Defaults to None: the geometry's default
+                (`geometry.resolve_temperature`: 0 for one sample, 1 for
+                several).
             seed: int or None; the same seed gives the same output.
 
         Yields:
@@ -187,16 +169,13 @@ class Caricaturist:
             sample with every face pasted back (faces="all").
 
         Raises:
-            detect.NoFaceError: no face in the photo.
+            errors.NoFaceError: no face in the photo.
             errors.UserError: bad input (`strength` < 0 or moving the points
                 out of reach, an undecodable or too large photo, ...).
             ValueError / FileNotFoundError: other bad input.
         """
-        strength = check_strength(strength)
-        if int(num_samples) < 1:
-            raise ValueError(f"`num_samples` must be at least 1, got {num_samples}.")
-        if temperature is None:
-            temperature = 0.0 if int(num_samples) == 1 else 1.0
+        strength = check_strength(strength)  # before the photo is read
+        num_samples = check_num_samples(num_samples)
         if isinstance(image, np.ndarray):
             photo, name = fileio.to_rgb_uint8(image), "the photo"
         else:
@@ -204,7 +183,7 @@ class Caricaturist:
             name = os.fspath(image)
         faces = self.landmarker(photo)
         if not faces:
-            raise ValueError("No face found in the photo.")
+            raise errors.NoFaceError("No face found in the photo.")
         photo, faces = _turn_upright(photo, faces)
         faces = sorted(faces, key=lambda f: -face_width(f.points))
         if self.faces == "largest":

@@ -69,8 +69,8 @@ def test_export_mains_and_the_cli(tmp_path):
     _assert_one_line(codes[3], outputs[3], "nowhere")
     assert codes[4] == 1 and "Traceback" in outputs[4]
     assert outputs[4].strip().splitlines()[-1] == outputs[3].strip()
-    _assert_one_line(codes[5], outputs[5], "`strength` must be a finite number >= 0")
-    _assert_one_line(codes[6], outputs[6], "`temperature`")
+    _assert_one_line(codes[5], outputs[5], "--strength", "must be a finite number >= 0")
+    _assert_one_line(codes[6], outputs[6], "--temperature")
     _assert_one_line(codes[7], outputs[7], "missing.jpg")
     assert not os.path.exists(out)
 

@@ -14,18 +14,21 @@ def main(version_dir, inputs_path, out_path):
     x = np.load(inputs_path)
     sig = loaded.signatures
     out = {}
+    points = tf.constant(x["points"])
+
+    def exaggerate(seed, temperature, strength=1.0):
+        return sig["exaggerate"](
+            photo_points=points, eps_z=tf.constant(x[f"eps_z{seed}"]),
+            uniforms=tf.constant(x[f"uniforms{seed}"]),
+            normals=tf.constant(x[f"normals{seed}"]), temperature=tf.constant(temperature),
+            strength=tf.constant(strength))["caricature_points"].numpy()
+
     for seed in (3, 4):
-        out[f"exaggerate_seed{seed}"] = sig["exaggerate"](
-            photo_points=tf.constant(x["points"]), temperature=tf.constant(0.7),
-            seed=tf.constant(seed, tf.int64))["caricature_points"].numpy()
-    out["exaggerate_seed3_again"] = sig["exaggerate"](
-        photo_points=tf.constant(x["points"]), temperature=tf.constant(0.7),
-        seed=tf.constant(3, tf.int64))["caricature_points"].numpy()
-    out["exaggerate_t0"] = sig["exaggerate"](
-        photo_points=tf.constant(x["points"]), temperature=tf.constant(0.0),
-        seed=tf.constant(9, tf.int64))["caricature_points"].numpy()
-    out["serving_default"] = sig["serving_default"](
-        photo_points=tf.constant(x["points"]))["caricature_points"].numpy()
+        out[f"exaggerate_seed{seed}"] = exaggerate(seed, 0.7)
+    out["exaggerate_seed3_strength15"] = exaggerate(3, 0.7, 1.5)
+    out["exaggerate_t0"] = exaggerate(4, 0.0)
+    out["serving_default"] = sig["serving_default"](photo_points=points)[
+        "caricature_points"].numpy()
     out["stylize"] = sig["stylize"](images=tf.constant(x["images"]))["images"].numpy()
     result = sig["caricature"](image=tf.constant(x["image"]),
                                photo_points=tf.constant(x["points"][:1]),

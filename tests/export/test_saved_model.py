@@ -12,6 +12,7 @@ import tensorflow as tf
 from tests.exported_models import (fixed_noise, face_size, keras_reference,
                                    photo_points, psnr)
 from tf_deepexag.export import export_saved_model, next_version
+from tf_deepexag.geometry import draw_noise
 from tf_deepexag.style.processing import to_model_input, to_uint8
 from tf_deepexag.warp import warp_face
 
@@ -20,14 +21,6 @@ BIN = os.path.dirname(sys.executable)
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=ROOT)
 
 pytestmark = pytest.mark.slow
-
-
-def _stateless_noise(batch, seed, z=4, steps=68):
-    """The documented key scheme: stateless draws keyed by (seed, 1|2|3)."""
-    key = lambda k: tf.constant([seed, k], tf.int64)
-    return (tf.random.stateless_normal([batch, z], key(1)).numpy(),
-            tf.random.stateless_uniform([batch, steps, 2], key(2)).numpy(),
-            tf.random.stateless_normal([batch, steps, 2], key(3)).numpy())
 
 
 def _points2():
@@ -44,10 +37,11 @@ def test_saved_model_cli_lists_signatures(saved_model_version):
     text = result.stdout
     for sig in ("exaggerate", "serving_default", "stylize", "caricature"):
         assert f"signature_def['{sig}']" in text
-    for name in ("photo_points", "temperature", "seed", "images", "image", "strength",
-                 "caricature_points", "caricature"):
+    for name in ("photo_points", "eps_z", "uniforms", "normals", "temperature", "strength",
+                 "images", "image", "caricature_points", "caricature"):
         assert f"['{name}']" in text
-    assert "shape: (-1, 68, 2)" in text and "DT_INT64" in text and "DT_UINT8" in text
+    assert "shape: (-1, 68, 2)" in text and "shape: (-1, 4)" in text
+    assert "DT_UINT8" in text and "DT_INT64" not in text
 
 
 def test_fresh_process_signatures_match_keras(saved_model_version, tiny_artifacts,
@@ -60,7 +54,10 @@ def test_fresh_process_signatures_match_keras(saved_model_version, tiny_artifact
     yy, xx = np.mgrid[0:300, 0:280].astype(np.float32)
     image = np.stack([127 + 100 * np.sin(xx / 23.0), 127 + 100 * np.cos(yy / 31.0),
                       (xx + yy) * 0.4], -1)[None].astype(np.uint8)
-    np.savez(tmp_path / "in.npz", points=points, images=images, image=image)
+    noise = {seed: draw_noise(seed, 2, 4, 68) for seed in (3, 4)}
+    np.savez(tmp_path / "in.npz", points=points, images=images, image=image,
+             **{f"{name}{seed}": array for seed, arrays in noise.items()
+                for name, array in zip(("eps_z", "uniforms", "normals"), arrays)})
     result = subprocess.run([sys.executable, "-m", "tests.export._run_saved_model",
                              saved_model_version, str(tmp_path / "in.npz"),
                              str(tmp_path / "out.npz")],
@@ -69,10 +66,11 @@ def test_fresh_process_signatures_match_keras(saved_model_version, tiny_artifact
     out = np.load(tmp_path / "out.npz")
     tol = 1e-4 * face_size(points)
     for seed in (3, 4):
-        want = keras_reference(model, points, *_stateless_noise(2, seed), 0.7)
+        want = keras_reference(model, points, *noise[seed], 0.7)
         got = out[f"exaggerate_seed{seed}"]
         assert np.max(np.abs(got - want)) < tol, np.max(np.abs(got - want))
-    np.testing.assert_array_equal(out["exaggerate_seed3"], out["exaggerate_seed3_again"])
+    want = points + 1.5 * (keras_reference(model, points, *noise[3], 0.7) - points)
+    assert np.max(np.abs(out["exaggerate_seed3_strength15"] - want)) < 1.5 * tol
     assert np.max(np.abs(out["exaggerate_seed3"] - out["exaggerate_seed4"])) > 10 * tol
     deterministic = keras_reference(model, points, *fixed_noise(batch=2), 0.0)
     assert np.max(np.abs(out["exaggerate_t0"] - deterministic)) < tol
@@ -94,9 +92,11 @@ def test_fresh_process_signatures_match_keras(saved_model_version, tiny_artifact
 def test_rest_request_matches_signatures(saved_model_version):
     """The README's REST bodies use the signatures' input names, shapes, dtypes."""
     points = photo_points()
+    eps_z, uniforms, normals = draw_noise(7, 1, 4, 68)
     exaggerate = {"signature_name": "exaggerate",
-                  "inputs": {"photo_points": points.tolist(), "temperature": 0.5,
-                             "seed": 7}}
+                  "inputs": {"photo_points": points.tolist(), "eps_z": eps_z.tolist(),
+                             "uniforms": uniforms.tolist(), "normals": normals.tolist(),
+                             "temperature": 0.5, "strength": 1.0}}
     default = {"instances": points.tolist()}
     loaded = tf.saved_model.load(saved_model_version)
     specs = loaded.signatures["exaggerate"].structured_input_signature[1]
@@ -117,70 +117,59 @@ def test_rest_request_matches_signatures(saved_model_version):
     assert default_specs["photo_points"].shape.is_compatible_with(instances.shape)
 
 
+def _good_exaggerate_inputs(seed=1):
+    eps_z, uniforms, normals = draw_noise(seed, 1, 4, 68)
+    return dict(photo_points=photo_points(), eps_z=eps_z, uniforms=uniforms,
+                normals=normals, temperature=np.float32(0.5), strength=np.float32(1.0))
+
+
 def test_signature_rejects_wrong_shape_and_dtype_naming_input(saved_model_version):
     """The raw loaded signature (no wrapper): what `tf.saved_model.load` users get.
 
-    `SavedModelRunner` (tests/export/test_saved_model_runner.py) names the
+    `SavedModelRunner` (tests/serving/test_saved_model_runner.py) names the
     input for dtypes too.
     """
     sig = tf.saved_model.load(saved_model_version).signatures["exaggerate"]
-    good = dict(temperature=tf.constant(0.5), seed=tf.constant(1, tf.int64))
+    good = {k: tf.constant(v) for k, v in _good_exaggerate_inputs().items()}
     with pytest.raises(tf.errors.InvalidArgumentError) as info:
-        sig(photo_points=tf.zeros([1, 67, 2]), **good)
+        sig(**dict(good, photo_points=tf.zeros([1, 67, 2])))
     assert "photo_points" in str(info.value) and "[?, 68, 2]" in str(info.value)
     with pytest.raises(tf.errors.InvalidArgumentError, match="photo_points"):
-        sig(photo_points=tf.zeros([68, 2]), **good)
+        sig(**dict(good, photo_points=tf.zeros([68, 2])))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"eps_z.*\[\?, 4\]"):
+        sig(**dict(good, eps_z=tf.zeros([1, 5])))
+    # A negative strength fails with the library's one message.
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="`strength` must be a finite number >= 0"):
+        sig(**dict(good, strength=tf.constant(-1.0)))
     # A wrong dtype is refused by TensorFlow's signature wrapper itself, which
-    # names the input by position: the inputs in name order (#0 photo_points,
-    # #1 seed, #2 temperature), as the README's table says.
+    # names the input by position: the inputs in name order (#0 eps_z,
+    # #1 normals, #2 photo_points, #3 strength, #4 temperature, #5 uniforms),
+    # as docs/deployment.md says.
     with pytest.raises(tf.errors.InvalidArgumentError) as info:
-        sig(photo_points=tf.zeros([1, 68, 2], tf.float64), **good)
-    assert "input #0" in str(info.value) and "float" in str(info.value)
+        sig(**dict(good, photo_points=tf.zeros([1, 68, 2], tf.float64)))
+    assert "input #2" in str(info.value) and "float" in str(info.value)
     assert "double" in str(info.value)
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"input #1.*int64.*int32"):
-        sig(photo_points=tf.zeros([1, 68, 2]), temperature=good["temperature"],
-            seed=tf.constant(1, tf.int32))
 
 
-def test_session_feed_errors_as_tf_serving_grpc_sees_them(saved_model_version):
-    """TF Serving's gRPC Predict feeds each request TensorProto, dtype as sent,
-    to the signature's tensor name in a TF1 session (`session->Run`, no dtype
-    conversion). The C API session run here does the same: a wrong dtype
-    fails positionally ("arg[i]", inputs in name order); a wrong shape reaches
-    our in-graph check, which names the input. (REST JSON is converted to the
-    signature's dtype first, so no wrong dtype reaches the graph that way.)
-    The good run checks that the TF1 loader finds the variables at all (it
-    did not before `ServingModule` tracked the Keras variables' tf.Variables).
+def test_tf1_session_runs_the_signature_as_tf_serving_does(saved_model_version):
+    """TF Serving loads the version with the TF1 loader and feeds each request
+    tensor to the signature's tensor names in a session: the outputs match
+    the TF2 loader's. (It did not load at all before `ServingModule` tracked
+    the Keras variables' tf.Variables: "Could not find variable".) Wrong
+    shapes fail in the graph's own check (the test above); `Session.run`, the
+    public way to feed here, converts dtypes, as TF Serving's REST does.
     """
-    from tensorflow.python.client import pywrap_tf_session  # private: the C API run
-    points = photo_points()
-    good = dict(photo_points=points, temperature=np.float32(0.5), seed=np.int64(7))
+    good = _good_exaggerate_inputs(seed=7)
     want = tf.saved_model.load(saved_model_version).signatures["exaggerate"](
         **{k: tf.constant(v) for k, v in good.items()})["caricature_points"].numpy()
     graph = tf.Graph()
-    with graph.as_default():
-        session = tf.compat.v1.Session(graph=graph)
+    with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
         meta = tf.compat.v1.saved_model.loader.load(session, ["serve"], saved_model_version)
         sig = meta.signature_def["exaggerate"]
-        handle = lambda name: graph.get_tensor_by_name(name)._as_tf_output()
-        fetch = [handle(sig.outputs["caricature_points"].name)]
-
-        def run(**values):
-            feeds = {handle(sig.inputs[k].name): v for k, v in values.items()}
-            return pywrap_tf_session.TF_SessionRun_wrapper(session._session, None, feeds,
-                                                           fetch, [], None)
-
-        np.testing.assert_allclose(np.asarray(run(**good)[0]), want, atol=1e-5)
-        with pytest.raises(tf.errors.InvalidArgumentError,
-                           match=r"Expects arg\[0\] to be float but double is provided"):
-            run(**dict(good, photo_points=points.astype(np.float64)))
-        with pytest.raises(tf.errors.InvalidArgumentError,
-                           match=r"Expects arg\[1\] to be int64 but int32 is provided"):
-            run(**dict(good, seed=np.int32(7)))
-        with pytest.raises(tf.errors.InvalidArgumentError,
-                           match=r"input \\?'photo_points\\?' must have shape \[\?, 68, 2\]"):
-            run(**dict(good, photo_points=points[:, :67]))  # the message escapes the quotes
-        session.close()
+        got = session.run(sig.outputs["caricature_points"].name,
+                          feed_dict={sig.inputs[k].name: v for k, v in good.items()})
+    np.testing.assert_allclose(got, want, atol=1e-5)
 
 
 def test_versions_and_refusals(tiny_artifacts, saved_model_version, tmp_path):

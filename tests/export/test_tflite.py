@@ -8,10 +8,9 @@ import pytest
 import tensorflow as tf
 from ai_edge_litert import interpreter as litert
 
-from tests.exported_models import (STATS, STYLE_SIZE, face_size, fixed_noise,
+from tests.exported_models import (STYLE_SIZE, face_size, fixed_noise,
                                    keras_reference, op_names, photo_points, psnr)
 from tf_deepexag.export import QUANTIZATIONS, export_tflite
-from tf_deepexag.geometry import Exaggerator
 from tf_deepexag.serving.litert import LiteExaggerator, LiteModel
 
 pytestmark = pytest.mark.slow
@@ -94,36 +93,21 @@ def test_exaggerate_parity_with_keras(tflite_files, lite_artifacts):
     assert report[("int8", 0.0)] < 0.2, report
 
 
-def test_lite_exaggerator_is_the_python_exaggerator(tflite_files, lite_artifacts):
+def test_lite_exaggerator_runs_the_file_on_given_noise(tflite_files, lite_artifacts):
     model = lite_artifacts[1]
     points = photo_points()
     tol = 1e-4 * face_size(points)
     ex = LiteExaggerator(tflite_files[0], "fp32")
-    python = Exaggerator(model, STATS)
-    deterministic = keras_reference(model, points, *fixed_noise(), 0.0)[0]
+    deterministic = keras_reference(model, points, *fixed_noise(), 0.0)
+    # Temperature <= 0 is the file's deterministic mode; the noise is unused.
     for temperature in (0.0, -1.0):
-        got = ex(points[0], temperature=temperature)
-        assert got.shape == (68, 2)
+        got = ex.run(points, *fixed_noise(seed=5), temperature)
+        assert got.shape == (1, 68, 2)
         assert np.max(np.abs(got - deterministic)) < tol
-    # The same seed draws the same noise as `Exaggerator`: the same points.
-    for temperature, strength in ((0.5, 1.0), (0.8, 1.7)):
-        got = ex(points[0], temperature, seed=3, strength=strength)
-        want = python.exaggerate(points[0], temperature=temperature, seed=3,
-                                 strength=strength)[0]
-        assert np.max(np.abs(got - want)) < tol, (temperature, strength)
-    noise = fixed_noise(seed=4)
-    got = ex(points, temperature=0.5, noise=noise)
-    assert got.shape == (1, 68, 2)
-    assert np.max(np.abs(got - keras_reference(model, points, *noise, 0.5))) < tol
-    # Seeded NumPy noise: same seed, same points; another seed, other points;
-    # a batch runs face by face with its own noise rows.
-    np.testing.assert_array_equal(ex(points[0], 0.5, seed=3), ex(points[0], 0.5, seed=3))
-    assert np.max(np.abs(ex(points[0], 0.5, seed=3) - ex(points[0], 0.5, seed=4))) > tol
-    rng_noise = LiteExaggerator._draw(ex.model, 2, 9)
-    batch = ex(np.concatenate([points, points]), 0.5, seed=9)
-    for i in range(2):
-        one = tuple(n[i:i + 1] for n in rng_noise)
-        np.testing.assert_allclose(batch[i], ex(points, 0.5, noise=one)[0], atol=1e-5)
+    noise = fixed_noise(seed=4, batch=2)
+    batch = np.concatenate([points, points + 3.0])
+    got = ex.run(batch, *noise, 0.5)  # face by face, each with its noise row
+    assert np.max(np.abs(got - keras_reference(model, batch, *noise, 0.5))) < tol
 
 
 def test_stylize_psnr(tflite_files, tiny_artifacts):
@@ -162,9 +146,9 @@ def test_lite_model_rejects_bad_input_naming_it(tflite_files, tmp_path):
     assert lite(**dict(good, temperature=0.5))["caricature_points"].shape == (1, 68, 2)
     ex = LiteExaggerator(tflite_files[0])
     with pytest.raises(ValueError, match=r"`photo_points` must have shape \[68, 2\]"):
-        ex(np.zeros((68, 3)))
+        ex.exaggerate(np.zeros((68, 3)))
     with pytest.raises(FileNotFoundError, match="exaggerate_int8"):
-        LiteExaggerator(tmp_path, "int8")(photo_points()[0])
+        LiteExaggerator(tmp_path, "int8").exaggerate(photo_points()[0])
     with pytest.raises(ValueError, match="`quantization` must be one of"):
         LiteExaggerator(tflite_files[0], "int4")
 

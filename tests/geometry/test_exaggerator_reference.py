@@ -1,9 +1,12 @@
 """`Exaggerator` (one TensorFlow graph) against the NumPy `Exaggerator` it
-replaced, on the built-in model.
+replaced, on the model the reference names.
 
 `data/exaggerator_reference.npz` holds the old code's outputs (made by
-`data/make_exaggerator_reference.py` at commit 55cc899); each call is
-replayed here with today's API (`deterministic=True` is `temperature=0`).
+`data/make_exaggerator_reference.py` at commit 55cc899) and the SHA-256 of
+the `vae.keras` they came from: the built-in synthetic model
+(`assets/vae_synthetic`). Each call is replayed here on that model with
+today's API (`deterministic=True` is `temperature=0`). If the shipped file
+changes, the test fails (re-record the reference; it never skips).
 """
 
 import hashlib
@@ -12,7 +15,7 @@ import os
 import numpy as np
 import pytest
 
-from tf_deepexag.geometry import Exaggerator, default_model_dir, load_artifacts
+from tf_deepexag.geometry import Exaggerator, builtin_model_dir, load_artifacts
 
 _REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
                           "exaggerator_reference.npz")
@@ -20,22 +23,23 @@ _REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
 # ran the landmark steps in float64, the graph runs them in float32; measured
 # differences were <= 9.2e-5 px (eager and compiled, 2-core CPU, TF 2.21).
 _ATOL_PX = 5e-4
+_MODEL = "synthetic"  # the built-in model the reference was recorded on
 
 
 @pytest.fixture(scope="module")
 def reference():
     ref = dict(np.load(_REFERENCE))
-    with open(os.path.join(default_model_dir(), "vae.keras"), "rb") as f:
+    with open(os.path.join(builtin_model_dir(_MODEL), "vae.keras"), "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
-    if sha != str(ref["model_sha256"]):
-        pytest.skip("The built-in model changed since the reference was recorded "
-                    "(data/make_exaggerator_reference.py documents how it was made).")
+    assert sha == str(ref["model_sha256"]), (
+        f"assets/vae_{_MODEL}/vae.keras changed since the reference was recorded: "
+        "re-record it (data/make_exaggerator_reference.py documents how).")
     return ref
 
 
 @pytest.fixture(scope="module")
 def exaggerators():
-    model, stats, _ = load_artifacts(default_model_dir())
+    model, stats, _ = load_artifacts(builtin_model_dir(_MODEL))
     return (Exaggerator(model, stats, align="jaw"),
             Exaggerator(model, stats, align="procrustes"))
 

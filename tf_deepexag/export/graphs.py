@@ -6,15 +6,17 @@ side.
 The geometry is `geometry.GeometryGraph` (an unrolled copy of the model, so
 no `While`/TensorList op reaches TFLite), the images go through
 `style.processing`, the warp is `warp.warp_face`: the exported signatures
-add nothing of their own but the noise drawn from a seed
-(`tf.random.stateless_*`, the SavedModel's `exaggerate`). The SavedModel
-signatures (`signatures.ServingModule`) and the TFLite files (`tflite`) are
-traced from this module.
+add nothing of their own. The sampling noise is an input everywhere (drawn
+by the caller with `geometry.draw_noise`, as `Exaggerator` draws it); the
+deterministic paths feed zeros, which temperature 0 reads in no result. The
+SavedModel signatures (`signatures.ServingModule`) and the TFLite files
+(`tflite`) are traced from this module.
 """
 
 import tensorflow as tf
 
 from tf_deepexag.geometry import GeometryGraph
+from tf_deepexag.pipeline import DEFAULT_STYLE_MAX_SIDE, DEFAULT_STYLE_WEIGHT
 from tf_deepexag.style import processing
 from tf_deepexag.warp import warp_face
 
@@ -49,15 +51,23 @@ class ExportGraphs(tf.Module):
         stats: its `landmarks.NormalizationStats`.
         generator: optional style generator: U-GAT-IT (`img_size` attribute,
             returns the image first) or CartoonGAN (`check_generator`).
+        style_max_side: int or None, the side a CartoonGAN style paints at
+            (`processing.paint`). Defaults to the pipeline's
+            (`pipeline.DEFAULT_STYLE_MAX_SIDE`).
+        style_weight: float in (0, 1], a CartoonGAN style's share of the
+            result. Defaults to the pipeline's (`pipeline.DEFAULT_STYLE_WEIGHT`).
     """
 
-    def __init__(self, model, stats, generator=None):
+    def __init__(self, model, stats, generator=None, style_max_side=DEFAULT_STYLE_MAX_SIDE,
+                 style_weight=DEFAULT_STYLE_WEIGHT):
         super().__init__(name="deepexag")
         self.geometry = GeometryGraph(model, stats, align="jaw", unroll=True)
         self.generator = generator
         self.style_fit = None if generator is None else check_generator(generator)
         # U-GAT-IT's side S; None for CartoonGAN (any size) or no generator.
         self.style_size = (self.style_fit or {}).get("size")
+        self.style_max_side = style_max_side
+        self.style_weight = float(style_weight)
         # The Keras 3 variables' underlying tf.Variables, tracked directly:
         # without them the SavedModel runs under `tf.saved_model.load` but not
         # under the TF1 session loader TF Serving and `saved_model_cli run` use
@@ -69,33 +79,45 @@ class ExportGraphs(tf.Module):
         self.exaggerate_with_noise = tf.function(self.geometry.exaggerate,
                                                  input_signature=self.geometry.signature())
 
-    def exaggerate(self, photo_points, temperature, seed, strength=1.0):
-        """Caricature points `(B, N, 2)`; the same seed gives the same result,
-        temperature <= 0 is deterministic."""
-        eps_z, uniforms, normals = self.geometry.draw_noise(tf.shape(photo_points)[0], seed)
-        return self.exaggerate_with_noise(photo_points, eps_z, uniforms, normals,
-                                          tf.cast(temperature, tf.float32),
-                                          tf.cast(strength, tf.float32))
+    def deterministic(self, photo_points, strength):
+        """The deterministic caricature points `(B, N, 2)` (temperature 0)."""
+        b = tf.shape(photo_points)[0]
+        steps = tf.stack([b, self.geometry.num_steps, 2])
+        return self.exaggerate_with_noise(
+            photo_points, tf.zeros(tf.stack([b, self.geometry.z_size])), tf.zeros(steps),
+            tf.zeros(steps), tf.constant(0.0), tf.cast(strength, tf.float32))
 
     def generate_image(self, x):
         """`(B, h, w, 3)` float in [-1, 1] through the generator, same range."""
         out = self.generator(x)
         return out[0] if isinstance(out, (list, tuple)) else out
 
-    def stylize(self, images):
-        """uint8 `(B, H, W, 3)` -> uint8 `(B, H, W, 3)` through the generator
-        (`processing.apply`, fitted as `check_generator` says)."""
-        return processing.apply(self.generate_image, images, **self.style_fit)
+    def stylize(self, images, shrink=True):
+        """uint8 `(B, H, W, 3)` -> uint8 `(B, H, W, 3)` through the generator.
+
+        U-GAT-IT: `processing.apply` at its side and back. CartoonGAN: the
+        pipeline's painting, `processing.paint` at `style_max_side` (no
+        shrinking with `shrink=False`: TFLite has no builtin antialiased
+        resize) blended by `style_weight`.
+        """
+        if self.style_size is not None:
+            return processing.apply(self.generate_image, images, **self.style_fit)
+        return processing.paint(self.generate_image, images,
+                                self.style_max_side if shrink else None,
+                                self.style_weight, **self.style_fit)
 
     def caricature(self, image, photo_points, strength):
-        """Deterministic geometry, warp (and style): `(caricature, points)`.
+        """Deterministic geometry, warp (and style, `stylize`): `(caricature, points)`.
+
+        Given the pipeline's face crop (`CaricatureResult.photo`) and its
+        points, this is the pipeline's caricature of it.
 
         Args:
             image: uint8 `(1, H, W, 3)`.
             photo_points: float32 `(1, N, 2)` landmarks of the image.
             strength: float32 scalar, 0 = photo shape, 1 = generated shape.
         """
-        points = self.exaggerate(photo_points, 0.0, 0, strength)  # (1, N, 2)
+        points = self.deterministic(photo_points, strength)  # (1, N, 2)
         warped = warp_face(image, photo_points[0], points[0])  # (1, H, W, 3) uint8
         if self.generator is not None:
             warped = self.stylize(warped)

@@ -5,6 +5,8 @@ Shapes: B faces, N = 68 points, H x W images.
 
 import tensorflow as tf
 
+from tf_deepexag.geometry.sampling_inputs import STRENGTH_RULE
+
 N = 68
 
 
@@ -34,13 +36,25 @@ def check_input(tensor, name, shape):
         return tf.identity(tensor)
 
 
+def check_strength(strength):
+    """`strength` after a run-time check of `sampling_inputs.check_strength`'s
+    rule (finite, >= 0), failing with its message."""
+    ok = tf.logical_and(tf.math.is_finite(strength), strength >= 0.0)
+    with tf.control_dependencies([tf.debugging.Assert(ok, [STRENGTH_RULE, strength])]):
+        return tf.identity(strength)
+
+
 class ServingModule(tf.Module):
     """`ExportGraphs` with the serving signatures as `tf.function`s.
 
     Signatures:
-        exaggerate       photo_points f32 [B,68,2], temperature f32 [], seed
-                         i64 [] -> caricature_points f32 [B,68,2];
-                         temperature <= 0 is deterministic.
+        exaggerate       photo_points f32 [B,68,2], eps_z f32 [B,Z],
+                         uniforms f32 [B,68,2], normals f32 [B,68,2],
+                         temperature f32 [], strength f32 []
+                         -> caricature_points f32 [B,68,2]; the noise as
+                         `geometry.draw_noise(seed, B, Z, 68)` draws it
+                         (`serving.SavedModelExaggerator` does), temperature
+                         <= 0 deterministic (the noise then unused).
         serving_default  photo_points -> caricature_points, deterministic.
         caricature       image u8 [1,H,W,3], photo_points f32 [1,68,2],
                          strength f32 [] -> caricature u8, caricature_points.
@@ -51,21 +65,23 @@ class ServingModule(tf.Module):
         super().__init__(name="serving")
         self.graphs = graphs
 
-        @tf.function(input_signature=[
-            tf.TensorSpec([None, N, 2], tf.float32, name="photo_points"),
-            tf.TensorSpec([], tf.float32, name="temperature"),
-            tf.TensorSpec([], tf.int64, name="seed")])
-        def exaggerate(photo_points, temperature, seed):
+        z = graphs.geometry.z_size
+
+        @tf.function(input_signature=graphs.geometry.signature())
+        def exaggerate(photo_points, eps_z, uniforms, normals, temperature, strength):
             photo_points = check_input(photo_points, "photo_points", [None, N, 2])
-            return {"caricature_points": graphs.exaggerate(photo_points, temperature,
-                                                           seed)}
+            eps_z = check_input(eps_z, "eps_z", [None, z])
+            uniforms = check_input(uniforms, "uniforms", [None, N, 2])
+            normals = check_input(normals, "normals", [None, N, 2])
+            return {"caricature_points": graphs.exaggerate_with_noise(
+                photo_points, eps_z, uniforms, normals, temperature,
+                check_strength(strength))}
 
         @tf.function(input_signature=[
             tf.TensorSpec([None, N, 2], tf.float32, name="photo_points")])
         def serving_default(photo_points):
             photo_points = check_input(photo_points, "photo_points", [None, N, 2])
-            return {"caricature_points": graphs.exaggerate(
-                photo_points, tf.constant(0.0), tf.constant(0, tf.int64))}
+            return {"caricature_points": graphs.deterministic(photo_points, 1.0)}
 
         @tf.function(input_signature=[
             tf.TensorSpec([1, None, None, 3], tf.uint8, name="image"),
@@ -74,7 +90,8 @@ class ServingModule(tf.Module):
         def caricature(image, photo_points, strength):
             image = check_input(image, "image", [1, None, None, 3])
             photo_points = check_input(photo_points, "photo_points", [1, N, 2])
-            image_out, points = graphs.caricature(image, photo_points, strength)
+            image_out, points = graphs.caricature(image, photo_points,
+                                                  check_strength(strength))
             return {"caricature": image_out, "caricature_points": points}
 
         self.exaggerate = exaggerate

@@ -1,35 +1,53 @@
 """Geometry: the Seq2Seq VAE (encoder, decoder, mixture head), the one inference
-graph (`GeometryGraph`, `Exaggerator`), sampling, baselines, evaluation."""
+graph (`GeometryGraph`, `Exaggerator`), sampling, baselines, evaluation.
 
-from tf_deepexag.geometry.artifacts import (builtin_model_dir, default_model_dir,
-                                            inference_copy, load_artifacts,
-                                            resolve_model_dir, save_artifacts)
-from tf_deepexag.geometry.baselines import EDFM, identity
-from tf_deepexag.geometry.config import VAEConfig
-from tf_deepexag.geometry.evaluation import landmark_error
-from tf_deepexag.geometry.exaggerator import Exaggerator, load_exaggerator
-from tf_deepexag.geometry.inference import ALIGN_METHODS, GeometryGraph
-from tf_deepexag.geometry.lstm_cell import CELL_TYPES, SketchLSTM, SketchLSTMCell
-from tf_deepexag.geometry.mixture import (kl_loss, mixture_distribution,
-                                          reconstruction_loss, sequence_nll,
-                                          split_params)
-from tf_deepexag.geometry.mixture_head import MixtureHead
-from tf_deepexag.geometry.model import (DeepExaggerationVAE, count_params,
-                                        make_optimizer, shift_right)
-from tf_deepexag.geometry.sampling import (MIN_TEMPERATURE, sample_sequence,
-                                           sample_step)
-from tf_deepexag.geometry.schedules import SketchRNNDecay, annealed_weight
-from tf_deepexag.geometry.sequence_decoder import SequenceDecoder
-from tf_deepexag.geometry.sequence_encoder import SequenceEncoder
+Names are imported lazily, so `geometry.sampling_inputs` (NumPy only: the
+noise, temperature and strength rules the LiteRT runner shares) loads
+without TensorFlow.
+"""
 
-__all__ = [
-    "ALIGN_METHODS", "CELL_TYPES", "DeepExaggerationVAE", "EDFM", "Exaggerator",
-    "GeometryGraph", "MIN_TEMPERATURE", "MixtureHead",
-    "SequenceDecoder", "SequenceEncoder", "SketchLSTM", "SketchLSTMCell",
-    "SketchRNNDecay", "VAEConfig", "annealed_weight", "count_params",
-    "builtin_model_dir", "default_model_dir", "resolve_model_dir", "identity",
-    "inference_copy", "kl_loss", "landmark_error",
-    "load_artifacts", "load_exaggerator", "make_optimizer", "mixture_distribution",
-    "reconstruction_loss", "sample_sequence", "sample_step", "save_artifacts",
-    "sequence_nll", "shift_right", "split_params",
-]
+from tf_deepexag import _lazy
+
+_LAZY = {
+    "builtin_model_dir": "tf_deepexag.geometry.artifacts",
+    "default_model_dir": "tf_deepexag.geometry.artifacts",
+    "inference_copy": "tf_deepexag.geometry.artifacts",
+    "load_artifacts": "tf_deepexag.geometry.artifacts",
+    "resolve_model_dir": "tf_deepexag.geometry.artifacts",
+    "save_artifacts": "tf_deepexag.geometry.artifacts",
+    "EDFM": "tf_deepexag.geometry.baselines",
+    "identity": "tf_deepexag.geometry.baselines",
+    "VAEConfig": "tf_deepexag.geometry.config",
+    "landmark_error": "tf_deepexag.geometry.evaluation",
+    "Exaggerator": "tf_deepexag.geometry.exaggerator",
+    "load_exaggerator": "tf_deepexag.geometry.exaggerator",
+    "ALIGN_METHODS": "tf_deepexag.geometry.inference",
+    "GeometryGraph": "tf_deepexag.geometry.inference",
+    "SketchLSTM": "tf_deepexag.geometry.lstm_cell",
+    "SketchLSTMCell": "tf_deepexag.geometry.lstm_cell",
+    "kl_loss": "tf_deepexag.geometry.mixture",
+    "mixture_distribution": "tf_deepexag.geometry.mixture",
+    "reconstruction_loss": "tf_deepexag.geometry.mixture",
+    "sequence_nll": "tf_deepexag.geometry.mixture",
+    "split_params": "tf_deepexag.geometry.mixture",
+    "MixtureHead": "tf_deepexag.geometry.mixture_head",
+    "DeepExaggerationVAE": "tf_deepexag.geometry.model",
+    "count_params": "tf_deepexag.geometry.model",
+    "make_optimizer": "tf_deepexag.geometry.model",
+    "shift_right": "tf_deepexag.geometry.model",
+    "MIN_TEMPERATURE": "tf_deepexag.geometry.sampling",
+    "sample_sequence": "tf_deepexag.geometry.sampling",
+    "sample_step": "tf_deepexag.geometry.sampling",
+    "SAMPLING_TEMPERATURE": "tf_deepexag.geometry.sampling_inputs",
+    "apply_strength": "tf_deepexag.geometry.sampling_inputs",
+    "check_num_samples": "tf_deepexag.geometry.sampling_inputs",
+    "check_strength": "tf_deepexag.geometry.sampling_inputs",
+    "draw_noise": "tf_deepexag.geometry.sampling_inputs",
+    "resolve_temperature": "tf_deepexag.geometry.sampling_inputs",
+    "SketchRNNDecay": "tf_deepexag.geometry.schedules",
+    "annealed_weight": "tf_deepexag.geometry.schedules",
+    "SequenceDecoder": "tf_deepexag.geometry.sequence_decoder",
+    "SequenceEncoder": "tf_deepexag.geometry.sequence_encoder",
+}
+
+__getattr__, __dir__, __all__ = _lazy.names(__name__, _LAZY)

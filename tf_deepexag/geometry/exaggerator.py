@@ -9,6 +9,8 @@ import tensorflow as tf
 from tf_deepexag import landmarks
 from tf_deepexag.geometry import artifacts
 from tf_deepexag.geometry.inference import ALIGN_METHODS, GeometryGraph
+from tf_deepexag.geometry.sampling_inputs import (check_num_samples, draw_noise, per_face,
+                                                  prepare, resolve_temperature)
 
 
 class Exaggerator:
@@ -16,8 +18,10 @@ class Exaggerator:
 
     A thin NumPy front end of `GeometryGraph`, the geometry inference graph
     the exported SavedModel and TFLite files run too (see its docstring for
-    the steps): inputs are checked, the noise is drawn from
-    `numpy.random.default_rng(seed)` and the points come back as NumPy.
+    the steps): inputs are checked, the noise, the default temperature and
+    the strength's range come from `sampling_inputs` (as in the SavedModel
+    and LiteRT runners, so a seed gives the same samples in all three) and
+    the points come back as NumPy.
 
     Args:
         model: a `DeepExaggerationVAE`.
@@ -30,7 +34,7 @@ class Exaggerator:
     Example:
         >>> ex = load_exaggerator()                       # built-in model
         >>> out = ex.exaggerate(points, num_samples=3, temperature=0.5, seed=0)  # (3, 68, 2)
-        >>> mode = ex.exaggerate(points, temperature=0.0)  # deterministic, (1, 68, 2)
+        >>> mode = ex.exaggerate(points)  # one sample: deterministic, (1, 68, 2)
     """
 
     def __init__(self, model, stats, align="jaw", compile=False):
@@ -53,36 +57,11 @@ class Exaggerator:
                              f"{points.shape}.")
         return points.reshape(-1, self.scheme.num_points, 2), single
 
-    @staticmethod
-    def _check_temperature(temperature):
-        temperature = float(temperature)
-        if not temperature >= 0.0:
-            raise ValueError(f"`temperature` must be >= 0 (0 = deterministic), got "
-                             f"{temperature}.")
-        return np.float32(temperature)
-
-    def _noise(self, rng, batch):
+    def _noise(self, seed, batch):
         """`(eps_z (B, Z), uniforms (B, T, 2), normals (B, T, 2))` float32."""
-        t = self.scheme.num_points
-        return (rng.standard_normal((batch, self.graph.z_size)).astype(np.float32),
-                rng.uniform(size=(batch, t, 2)).astype(np.float32),
-                rng.standard_normal((batch, t, 2)).astype(np.float32))
+        return draw_noise(seed, batch, self.graph.z_size, self.graph.num_steps)
 
-    def _run(self, photo_points, num_samples, temperature, seed, strength):
-        """`(B, S, N, 2)` exaggerated points and whether the input was one face."""
-        points, single = self._check(photo_points)
-        if int(num_samples) < 1:
-            raise ValueError(f"`num_samples` must be at least 1, got {num_samples}.")
-        if not np.isfinite(strength):
-            raise ValueError(f"`strength` must be finite, got {strength}.")
-        b, s = len(points), int(num_samples)
-        noise = self._noise(np.random.default_rng(seed), b * s)
-        photo = np.repeat(points, s, axis=0)  # (B*S, N, 2)
-        out = self._exaggerate(photo, *noise, self._check_temperature(temperature),
-                               np.float32(strength))
-        return np.asarray(out).reshape(b, s, self.scheme.num_points, 2), single
-
-    def exaggerate(self, photo_points, num_samples=1, temperature=1.0, seed=None,
+    def exaggerate(self, photo_points, num_samples=1, temperature=None, seed=None,
                    strength=1.0):
         """Exaggerated landmarks in the photo's frame.
 
@@ -91,28 +70,38 @@ class Exaggerator:
             num_samples: int, samples per face.
             temperature: float >= 0 (pi logits / T, sigmas * sqrt(T)); 0 is
                 deterministic: z = mu and the means of the likeliest
-                components. Defaults to 1.
-            seed: int or None; the same seed gives the same samples.
-            strength: float, 0 = photo, 1 = generated shape, > 1 extrapolates.
+                components. Defaults to None: 0 for one sample,
+                `sampling_inputs.SAMPLING_TEMPERATURE` for several.
+            seed: int or None; the same seed gives the same samples here, in
+                `serving.SavedModelExaggerator` and `serving.LiteExaggerator`.
+            strength: float >= 0, 0 = photo, 1 = generated shape, > 1
+                extrapolates.
 
         Returns:
             float32 `(S, 68, 2)` for one face, `(B, S, 68, 2)` for a batch.
-        """
-        out, single = self._run(photo_points, num_samples, temperature, seed, strength)
-        return out[0] if single else out
 
-    def __call__(self, points, num_samples=1, temperature=1.0, seed=None):
+        Raises:
+            errors.UserError: bad points, `num_samples`, `temperature`,
+                `strength` or `seed` (named).
+        """
+        points, single = self._check(photo_points)
+        photo, noise, temperature, strength = prepare(
+            points, num_samples, temperature, seed, strength, self.graph.z_size,
+            self.graph.num_steps)
+        out = self._exaggerate(photo, *noise, temperature, strength)  # (B*S, N, 2)
+        return per_face(out, num_samples, single)
+
+    def __call__(self, points, num_samples=1, temperature=None, seed=None, strength=1.0):
         """The `Caricaturist` geometry stage: `(N, 2)` -> `(S, N, 2)`."""
         return self.exaggerate(points, num_samples=num_samples, temperature=temperature,
-                               seed=seed)
+                               seed=seed, strength=strength)
 
-    def generate_strokes(self, photo_points, num_samples=1, temperature=1.0, seed=None):
+    def generate_strokes(self, photo_points, num_samples=1, temperature=None, seed=None):
         """Raw generated caricature points, `(B, S, N, 2)`, before alignment."""
         points, _ = self._check(photo_points)
-        b, s = len(points), int(num_samples)
-        noise = self._noise(np.random.default_rng(seed), b * s)
-        out = self.graph.generate(np.repeat(points, s, axis=0), *noise,
-                                  self._check_temperature(temperature))
+        b, s = len(points), check_num_samples(num_samples)
+        out = self.graph.generate(np.repeat(points, s, axis=0), *self._noise(seed, b * s),
+                                  resolve_temperature(temperature, s))
         return np.asarray(out).reshape(b, s, self.scheme.num_points, 2)
 
     def encode(self, photo_points):
@@ -120,7 +109,7 @@ class Exaggerator:
         points, _ = self._check(photo_points)
         return self.graph.encode(points).numpy()
 
-    def interpolate(self, photo_a, photo_b, num=5, temperature=0.0, seed=None):
+    def interpolate(self, photo_a, photo_b, num=5, temperature=None, seed=None):
         """Decodes `num` codes on the segment between two photos' latent means.
 
         The photo sequence the decoder reads, and the frame the result is
@@ -130,7 +119,7 @@ class Exaggerator:
             photo_a: `(68, 2)` points of the first face.
             photo_b: `(68, 2)` points of the second face.
             num: int >= 2, codes including both ends.
-            temperature: float >= 0; 0 (the default) is deterministic.
+            temperature: float >= 0; None (the default) is 0, deterministic.
             seed: int or None.
 
         Returns:
@@ -146,11 +135,11 @@ class Exaggerator:
         alphas = np.linspace(0.0, 1.0, int(num), dtype=np.float32)
         z = (1 - alphas)[:, None] * mus[0] + alphas[:, None] * mus[1]  # (num, Z)
         frames = (1 - alphas)[:, None, None] * a[0] + alphas[:, None, None] * b[0]
-        rng, t = np.random.default_rng(seed), self.scheme.num_points
-        uniforms = rng.uniform(size=(int(num), t, 2)).astype(np.float32)
-        normals = rng.standard_normal((int(num), t, 2)).astype(np.float32)
+        # The codes are given: no latent noise (Z = 0 draws none, so the
+        # per-step noise is the stream's start, as before).
+        _, uniforms, normals = draw_noise(seed, int(num), 0, self.graph.num_steps)
         return self.graph.decode(z, frames, uniforms, normals,
-                                 self._check_temperature(temperature)).numpy()
+                                 resolve_temperature(temperature)).numpy()
 
 
 def load_exaggerator(path=None, align="jaw", compile=False):

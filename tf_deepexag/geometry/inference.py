@@ -11,14 +11,16 @@ from it (`tf_deepexag.export`). The steps, each a function of
    `stats.mean_shape` (when the model was trained that way);
 2. stroke-5, offsets divided by `stats.photo_scale`;
 3. the VAE samples step by step with the noise as inputs (`eps_z`,
-   `uniforms`, `normals`; TFLite has no random ops), pen states copied from
-   the photo; temperature <= 0 is deterministic (`sampling`);
+   `uniforms`, `normals`, drawn by `sampling_inputs.draw_noise` in every
+   runtime; TFLite has no random ops), pen states copied from the photo;
+   temperature <= 0 is deterministic (`sampling`);
 4. offsets multiplied by `stats.caricature_scale`, cumulative sum from the
    photo's anchor, mapped back out of the canonical frame;
 5. similarity-aligned onto the photo (`align`: "jaw", the original's rule,
    or "procrustes");
-6. `photo + strength * (aligned - photo)`: 0 gives the photo, 1 the
-   generated shape, above 1 extrapolates.
+6. `sampling_inputs.apply_strength`: `photo + strength * (aligned - photo)`,
+   0 gives the photo, 1 the generated shape, above 1 extrapolates (the one
+   place strength is applied).
 
 No step branches on a tensor, so one trace serves every temperature.
 """
@@ -28,6 +30,7 @@ import tensorflow as tf
 from tf_deepexag import landmarks
 from tf_deepexag.geometry.artifacts import inference_copy
 from tf_deepexag.geometry.sampling import sample_sequence
+from tf_deepexag.geometry.sampling_inputs import apply_strength
 
 ALIGN_METHODS = landmarks.ALIGN_METHODS
 
@@ -44,7 +47,7 @@ class GeometryGraph(tf.Module):
 
     Example:
         >>> graph = GeometryGraph(model, stats)
-        >>> noise = graph.draw_noise(batch=1, seed=0)
+        >>> noise = draw_noise(seed=0, batch=1, z_size=graph.z_size, num_steps=68)
         >>> points = graph.exaggerate(photo[None], *noise, temperature=0.0)  # (1, 68, 2)
         >>> traced = tf.function(graph.exaggerate, input_signature=graph.signature())
     """
@@ -110,7 +113,7 @@ class GeometryGraph(tf.Module):
         photo = tf.cast(photo, tf.float32)
         generated = self.generate(photo, eps_z, uniforms, normals, temperature)
         aligned = landmarks.align(generated, photo, self.align, self.scheme)
-        return photo + tf.cast(strength, tf.float32) * (aligned - photo)
+        return apply_strength(photo, aligned, tf.cast(strength, tf.float32))
 
     def encode(self, photo_points):
         """Latent means `(B, Z)` of `(B, N, 2)` photo points."""
@@ -133,13 +136,3 @@ class GeometryGraph(tf.Module):
                               z=z)
         return landmarks.align(self._points(out, anchor, back), frames, self.align,
                                self.scheme)
-
-    def draw_noise(self, batch, seed):
-        """`(eps_z, uniforms, normals)` from `tf.random.stateless_*` keyed by
-        `(seed, 1)`, `(seed, 2)`, `(seed, 3)` (the SavedModel's draws)."""
-        seed = tf.cast(seed, tf.int64)
-        key = lambda k: tf.stack([seed, tf.constant(k, tf.int64)])
-        steps = tf.stack([batch, self.num_steps, 2])
-        return (tf.random.stateless_normal(tf.stack([batch, self.z_size]), key(1)),
-                tf.random.stateless_uniform(steps, key(2)),
-                tf.random.stateless_normal(steps, key(3)))

@@ -1,7 +1,8 @@
 """Runtimes for exported models.
 
-- `SavedModelRunner` (`saved_model_runner`, needs TensorFlow): the SavedModel's
-  signatures with inputs checked by name.
+- `SavedModelRunner`, `SavedModelExaggerator` (`saved_model_runner`, needs
+  TensorFlow): the SavedModel's signatures with inputs checked by name, and
+  `geometry.Exaggerator`'s interface over its `exaggerate`.
 - `LiteModel`, `LiteExaggerator`, `LiteStylizer` (`litert`, needs only NumPy and LiteRT): the
   TFLite files, for phones, Raspberry Pis and slim containers.
 
@@ -9,23 +10,14 @@ Names are imported lazily, so `from tf_deepexag.serving import LiteModel`
 never imports TensorFlow.
 """
 
-import importlib
+from tf_deepexag import _lazy
 
 _LAZY = {
+    "SavedModelExaggerator": "tf_deepexag.serving.saved_model_runner",
     "SavedModelRunner": "tf_deepexag.serving.saved_model_runner",
     "LiteModel": "tf_deepexag.serving.litert",
     "LiteExaggerator": "tf_deepexag.serving.litert",
     "LiteStylizer": "tf_deepexag.serving.litert",
 }
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'tf_deepexag.serving' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__, __all__ = _lazy.names(__name__, _LAZY)

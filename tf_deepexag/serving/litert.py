@@ -11,16 +11,17 @@ megabytes of runtime instead of TensorFlow:
     stylize_<q>.tflite     images -> images (CartoonGAN: uint8 at any size,
                            `LiteStylizer`; U-GAT-IT: float32 [-1, 1] at S)
 
-`LiteExaggerator` runs the exaggerate file on `(N, 2)` or `(B, N, 2)` points
-with the noise drawn by NumPy from a seed; the file itself treats
-temperature <= 0 as deterministic (the geometry graph's rule). `LiteModel`
-runs one file's signature with checked inputs.
+`LiteExaggerator` offers `geometry.Exaggerator`'s interface over the
+exaggerate file (the noise drawn from a seed by `geometry.sampling_inputs`,
+as every runtime draws it); the file itself treats temperature <= 0 as
+deterministic (the geometry graph's rule). `LiteModel` runs one file's
+signature with checked inputs.
 
 Example:
     >>> from tf_deepexag.serving.litert import LiteExaggerator, LiteModel
     >>> ex = LiteExaggerator("out/tflite", quantization="int8")
-    >>> caricature = ex(points)                          # (68, 2), deterministic
-    >>> sampled = ex(points, temperature=0.5, seed=7)    # same seed, same result
+    >>> caricature = ex.exaggerate(points)[0]            # (68, 2), deterministic
+    >>> sampled = ex.exaggerate(points, temperature=0.5, seed=7)  # Exaggerator's samples
     >>> style = LiteStylizer("out/tflite/stylize_fp16.tflite")  # CartoonGAN
     >>> painted = style(photo_uint8)                     # (H, W, 3) uint8, any size
 """
@@ -30,8 +31,9 @@ import os
 import numpy as np
 from ai_edge_litert import interpreter as litert
 
+from tf_deepexag.geometry import sampling_inputs  # NumPy only
+
 QUANTIZATIONS = ("fp32", "fp16", "int8")  # as export.tflite writes them
-_NUM_POINTS = 68
 
 
 def _shape_text(shape):
@@ -136,34 +138,27 @@ class LiteModel:
 
 
 class LiteExaggerator:
-    """Exaggerated landmarks from the exported `exaggerate_<q>.tflite` file.
+    """`geometry.Exaggerator`'s interface over the exported `exaggerate_<q>.tflite` file.
 
-    The noise is drawn by `numpy.random.default_rng(seed)` in the order
-    `geometry.Exaggerator` draws it (eps_z, uniforms, normals), so for one
-    face the same seed gives the Python API's result (up to the file's
-    precision); not the SavedModel's, which draws with stateless TF ops.
-    Temperature <= 0 is deterministic inside the file (the noise is then read
-    by no result). The file is loaded on first use.
+    The seed, the default temperature and the strength's range are resolved
+    by `geometry.sampling_inputs` (NumPy only), as `Exaggerator` and
+    `SavedModelExaggerator` resolve them, so the same seed gives the same
+    samples in all three (up to the file's precision). The file is loaded on
+    first use; it runs one face at a time (batch 1).
 
     Args:
         directory: str, the `python -m export.tflite` output directory.
         quantization: "fp32", "fp16" or "int8". Defaults to `"fp32"`.
         num_threads: int or None, CPU threads of the interpreter.
 
-    Call arguments:
-        photo_points: float `(N, 2)` or `(B, N, 2)` absolute (x, y) points.
-        temperature: float; <= 0 is deterministic. Defaults to `0.0`.
-        seed: int or None, seed of the NumPy noise.
-        noise: optional `(eps_z (B, Z), uniforms (B, T, 2), normals
-            (B, T, 2))` float32 arrays used instead of drawing.
-        strength: float, 0 = photo, 1 = generated shape. Defaults to 1.
-
-    Returns:
-        float32 caricature points of the shape of `photo_points`.
+    Example:
+        >>> ex = LiteExaggerator("out/tflite", quantization="int8")
+        >>> mode = ex.exaggerate(points)                       # (1, 68, 2), deterministic
+        >>> draws = ex.exaggerate(points, num_samples=3, seed=7)  # (3, 68, 2)
 
     Raises:
-        FileNotFoundError: the file is missing.
-        ValueError: bad `quantization`, points or noise (named in the message).
+        FileNotFoundError: the directory or file is missing.
+        ValueError: bad `quantization`.
     """
 
     def __init__(self, directory, quantization="fp32", num_threads=None):
@@ -190,42 +185,61 @@ class LiteExaggerator:
             self._model = LiteModel(self.path, num_threads=self.num_threads)
         return self._model
 
-    def __call__(self, photo_points, temperature=0.0, seed=None, noise=None,
-                 strength=1.0):
-        points = np.asarray(photo_points, np.float32)
-        single = points.ndim == 2
-        batch = points[None] if single else points
-        if batch.ndim != 3 or batch.shape[1:] != (_NUM_POINTS, 2):
-            raise ValueError(f"`photo_points` must have shape [{_NUM_POINTS}, 2] or "
-                             f"[B, {_NUM_POINTS}, 2], got {list(points.shape)}.")
+    def run(self, photo_points, eps_z, uniforms, normals, temperature, strength=1.0):
+        """The file on `(B, N, 2)` points with the given noise rows: `(B, N, 2)`.
+
+        Temperature <= 0 is deterministic inside the file (the noise is then
+        read by no result); nothing is checked beyond `LiteModel`'s checks.
+        """
         model = self.model
-        eps_z, uniforms, normals = (self._draw(model, len(batch), seed)
-                                    if noise is None else noise)
-        out = [model(photo_points=face[None], eps_z=eps_z[i:i + 1],
+        out = [model(photo_points=photo_points[i:i + 1], eps_z=eps_z[i:i + 1],
                      uniforms=uniforms[i:i + 1], normals=normals[i:i + 1],
                      temperature=np.float32(temperature),
                      strength=np.float32(strength))["caricature_points"]
-               for i, face in enumerate(batch)]
-        out = np.concatenate(out)  # (B, N, 2)
-        return out[0] if single else out
+               for i in range(len(photo_points))]
+        return np.concatenate(out)
 
-    @staticmethod
-    def _draw(model, batch, seed):
-        """`(eps_z, uniforms, normals)` float32 from `numpy.random.default_rng(seed)`."""
-        rng = np.random.default_rng(seed)
-        z = model.input_specs["eps_z"][0][-1]
-        steps = model.input_specs["uniforms"][0][1]
-        return (rng.standard_normal((batch, z)).astype(np.float32),
-                rng.uniform(size=(batch, steps, 2)).astype(np.float32),
-                rng.standard_normal((batch, steps, 2)).astype(np.float32))
+    def exaggerate(self, photo_points, num_samples=1, temperature=None, seed=None,
+                   strength=1.0):
+        """Exaggerated landmarks in the photo's frame, as `Exaggerator.exaggerate`.
+
+        Args:
+            photo_points: `(68, 2)` or `(B, 68, 2)` absolute (x, y) points.
+            num_samples: int, samples per face.
+            temperature: float >= 0, or None: 0 for one sample, the sampling
+                default for several (`sampling_inputs.resolve_temperature`).
+            seed: int or None; the same seed gives `Exaggerator`'s samples.
+            strength: float >= 0, 0 = photo, 1 = generated shape.
+
+        Returns:
+            float32 `(S, 68, 2)` for one face, `(B, S, 68, 2)` for a batch.
+
+        Raises:
+            errors.UserError: a bad argument (named).
+        """
+        specs = self.model.input_specs
+        batch, single = sampling_inputs.points_batch(photo_points,
+                                                     specs["photo_points"][0][1])
+        photo, noise, temperature, strength = sampling_inputs.prepare(
+            batch, num_samples, temperature, seed, strength,
+            z_size=specs["eps_z"][0][-1], num_steps=specs["uniforms"][0][1])
+        out = self.run(photo, *noise, temperature, strength)
+        return sampling_inputs.per_face(out, num_samples, single)
+
+    def __call__(self, points, num_samples=1, temperature=None, seed=None, strength=1.0):
+        """The `Caricaturist` geometry stage: `(N, 2)` -> `(S, N, 2)`."""
+        return self.exaggerate(points, num_samples=num_samples, temperature=temperature,
+                               seed=seed, strength=strength)
 
 
 class LiteStylizer:
     """A CartoonGAN `stylize_<q>.tflite` file as a stylizer: uint8 RGB in and out.
 
-    The file holds the whole `style.processing.apply` path (pad to a multiple
-    of 4, generator, crop) with a dynamic image size, so any image runs as
-    it is; LiteRT re-plans the interpreter when the size changes.
+    The file holds the `style.processing.paint` path (pad to a multiple of 4,
+    generator, crop, blend by the pipeline's style weight) with a dynamic
+    image size, so any image runs as it is (at its own size: shrink it to the
+    pipeline's 256 px first to match it); LiteRT re-plans the interpreter
+    when the size changes.
 
     Args:
         path: str, the file.

@@ -1,4 +1,5 @@
-"""`SavedModelRunner`: the exported SavedModel's signatures with checked inputs.
+"""`SavedModelRunner`: the exported SavedModel's signatures with checked inputs;
+`SavedModelExaggerator`: `geometry.Exaggerator`'s interface over it.
 
 A loaded signature (`tf.saved_model.load(path).signatures[...]`) refuses a
 wrong dtype itself, before any op of ours runs, and names the input only by
@@ -14,6 +15,8 @@ import os
 
 import numpy as np
 import tensorflow as tf
+
+from tf_deepexag.geometry import sampling_inputs
 
 
 def _shape_text(shape):
@@ -54,10 +57,9 @@ class SavedModelRunner:
 
     Example:
         >>> runner = SavedModelRunner("export/saved_model/1")
-        >>> runner.input_specs("exaggerate")["seed"]
-        TensorSpec(shape=(), dtype=tf.int64, name='seed')
-        >>> out = runner("exaggerate", photo_points=points[None], temperature=0.5,
-        ...              seed=7)["caricature_points"]
+        >>> runner.input_specs("exaggerate")["strength"]
+        TensorSpec(shape=(), dtype=tf.float32, name='strength')
+        >>> out = runner("serving_default", photo_points=points[None])["caricature_points"]
 
     Raises:
         FileNotFoundError / ValueError: not a loadable SavedModel directory.
@@ -104,3 +106,54 @@ class SavedModelRunner:
                    for name, value in inputs.items()}
         outputs = self._signature(signature)(**tensors)
         return {name: value.numpy() for name, value in outputs.items()}
+
+
+class SavedModelExaggerator:
+    """`geometry.Exaggerator`'s interface over a SavedModel's `exaggerate` signature.
+
+    The seed, the default temperature and the strength's range are resolved
+    by `geometry.sampling_inputs`, as `Exaggerator` and
+    `serving.LiteExaggerator` resolve them: the same seed gives the same
+    samples in all three.
+
+    Args:
+        path: str, a version directory (`export/saved_model/1`), or a
+            `SavedModelRunner` over one.
+
+    Example:
+        >>> ex = SavedModelExaggerator("export/saved_model/1")
+        >>> draws = ex.exaggerate(points, num_samples=3, seed=7)  # (3, 68, 2)
+
+    Raises:
+        FileNotFoundError / ValueError: not a SavedModel with an `exaggerate`
+            signature.
+    """
+
+    def __init__(self, path):
+        self.runner = path if isinstance(path, SavedModelRunner) else SavedModelRunner(path)
+        specs = self.runner.input_specs("exaggerate")
+        self.num_points = int(specs["photo_points"].shape[1])
+        self.z_size = int(specs["eps_z"].shape[1])
+
+    def exaggerate(self, photo_points, num_samples=1, temperature=None, seed=None,
+                   strength=1.0):
+        """Exaggerated landmarks in the photo's frame, as `Exaggerator.exaggerate`.
+
+        Returns:
+            float32 `(S, 68, 2)` for one face, `(B, S, 68, 2)` for a batch.
+
+        Raises:
+            errors.UserError: a bad argument (named).
+        """
+        batch, single = sampling_inputs.points_batch(photo_points, self.num_points)
+        photo, (eps_z, uniforms, normals), temperature, strength = sampling_inputs.prepare(
+            batch, num_samples, temperature, seed, strength, self.z_size, self.num_points)
+        out = self.runner("exaggerate", photo_points=photo, eps_z=eps_z, uniforms=uniforms,
+                          normals=normals, temperature=temperature,
+                          strength=strength)["caricature_points"]
+        return sampling_inputs.per_face(out, num_samples, single)
+
+    def __call__(self, points, num_samples=1, temperature=None, seed=None, strength=1.0):
+        """The `Caricaturist` geometry stage: `(N, 2)` -> `(S, N, 2)`."""
+        return self.exaggerate(points, num_samples=num_samples, temperature=temperature,
+                               seed=seed, strength=strength)

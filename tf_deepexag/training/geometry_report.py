@@ -9,6 +9,7 @@ between draws). Baselines are fitted on the training pairs only.
 import numpy as np
 
 from tf_deepexag.geometry import baselines, evaluation
+from tf_deepexag.geometry.sampling_inputs import SAMPLING_TEMPERATURE
 
 METRICS = ("error", "cosine", "ratio", "sample_error", "spread")
 
@@ -18,7 +19,8 @@ def score_method(fn, pairs):
     return evaluation.score(fn(pairs.photo), pairs.caricature, pairs.photo)
 
 
-def score_exaggerator(exaggerator, pairs, samples=3, seed=0, temperature=1.0):
+def score_exaggerator(exaggerator, pairs, samples=3, seed=0,
+                      temperature=SAMPLING_TEMPERATURE):
     """Deterministic and sampled scores of an `Exaggerator` (library defaults
     for the samples: `temperature`, the model's own noise)."""
     out = score_method(

@@ -23,6 +23,7 @@ from tf_deepexag.geometry import artifacts, baseline_prior, baselines, evaluatio
 from tf_deepexag.geometry.config import VAEConfig
 from tf_deepexag.geometry.exaggerator import Exaggerator
 from tf_deepexag.geometry.model import DeepExaggerationVAE, make_optimizer
+from tf_deepexag.geometry.sampling_inputs import SAMPLING_TEMPERATURE
 from tf_deepexag.training import loop, run_config
 from tf_deepexag.training import strategy as strategy_lib
 
@@ -139,7 +140,8 @@ def landmark_errors(exaggerator, pairs, samples=0, seed=0):
     out["landmark_error_deterministic"] = float(
         evaluation.landmark_error(gen, pairs.caricature).mean())
     if samples:
-        gen = exaggerator.exaggerate(pairs.photo, num_samples=samples, seed=seed)
+        gen = exaggerator.exaggerate(pairs.photo, num_samples=samples, seed=seed,
+                                     temperature=SAMPLING_TEMPERATURE)
         err = evaluation.landmark_error(gen, pairs.caricature[:, None])
         out["landmark_error_sampled"] = float(err.mean())
     return out
