@@ -1,25 +1,32 @@
 """CartoonGAN export: the SavedModel's `stylize` in a fresh process and the
-any-size uint8 TFLite stylize file under LiteRT, against the Keras generator.
+any-size uint8 TFLite stylize file under LiteRT, against the Keras generator;
+the SavedModel's `stylize` and `caricature` against the pipeline's painting.
 
 The reference is `tests.style.test_stylizers._by_hand`: the generator called
 eagerly on an input padded with NumPy, rounded with NumPy (not the export's
-`processing.apply`). A tiny random CartoonGAN (ngf 4, one residual block)
-keeps the conversions short.
+`processing.apply`), blended with the input by the pipeline's style weight in
+NumPy. A tiny random CartoonGAN (ngf 4, one residual block) keeps the
+conversions short.
 """
 
 import os
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
 
-from tests.exported_models import op_names, psnr
+from tests.exported_models import STATS, op_names, photo_points, psnr
 from tests.style.test_stylizers import _by_hand
+from tf_deepexag import pipeline
 from tf_deepexag.export import (ExportGraphs, check_generator, convert, export_saved_model,
                                 load_style, tflite_functions)
+from tf_deepexag.geometry import Exaggerator
 from tf_deepexag.serving.litert import LiteModel, LiteStylizer
+from tf_deepexag.style import CartoonGANStylizer
 from tf_deepexag.style.cartoongan import CartoonGANGenerator
+from tf_deepexag.warp import warp_face
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=ROOT)
@@ -40,6 +47,12 @@ def _assert_close_u8(got, want):
     assert got.shape == want.shape
     assert np.abs(got.astype(int) - want).max() <= 1
     assert (got != want).mean() < 1e-3
+
+
+def _painted(gen, image):
+    """`_by_hand` at the image's own size, blended as the pipeline blends."""
+    w = pipeline.DEFAULT_STYLE_WEIGHT
+    return np.floor(w * _by_hand(gen, image) + (1 - w) * image.astype(float) + 0.5)
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +78,14 @@ def test_load_style_accepts_both_kinds(cartoongan):
         load_style("cartoongan:vangogh")
 
 
-def test_saved_model_stylize_in_a_fresh_process(cartoongan, tmp_path):
-    vae, path, gen = cartoongan
-    version = export_saved_model(vae, str(tmp_path / "sm"), path)
+@pytest.fixture(scope="module")
+def cartoongan_version(cartoongan, tmp_path_factory):
+    return export_saved_model(cartoongan[0], str(tmp_path_factory.mktemp("sm")),
+                              cartoongan[1])
+
+
+def test_saved_model_stylize_in_a_fresh_process(cartoongan, cartoongan_version, tmp_path):
+    gen, version = cartoongan[2], cartoongan_version
     batch = np.stack([_images((37, 50), 1), _images((37, 50), 2)])
     np.save(tmp_path / "in.npy", batch)
     single = _images((5, 3), 3)[None]
@@ -83,7 +101,7 @@ def test_saved_model_stylize_in_a_fresh_process(cartoongan, tmp_path):
     for name, images in (("in", batch), ("single", single)):
         out = np.load(tmp_path / f"{name}_out.npy")
         assert out.dtype == np.uint8
-        _assert_close_u8(out, np.stack([_by_hand(gen, im) for im in images]))
+        _assert_close_u8(out, np.stack([_painted(gen, im) for im in images]))
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +131,7 @@ def test_tflite_stylize_any_size_matches_keras(cartoongan, stylize_files):
         lite = LiteStylizer(path)
         for shape in SHAPES:  # one interpreter, sizes changing
             image = _images(shape, seed=shape[0])
-            got, want = lite(image), _by_hand(gen, image)
+            got, want = lite(image), _painted(gen, image)
             assert got.shape == image.shape and got.dtype == np.uint8
             if q == "fp32":
                 _assert_close_u8(got, want)
@@ -123,6 +141,35 @@ def test_tflite_stylize_any_size_matches_keras(cartoongan, stylize_files):
     # 38.5 dB (mean 2.1 grey levels) against Keras.
     assert worst["fp16"] >= 40, worst
     assert worst["int8"] >= 25, worst
+
+
+def test_saved_model_paints_as_the_pipeline(cartoongan, cartoongan_version, tiny_artifacts):
+    """The `caricature` signature on the pipeline's face crop and points, and
+    `stylize` on its warped crop, give the pipeline's caricature: the crop
+    (512) is painted at the pipeline's side (256) and blended by its weight."""
+    import skimage.data  # pylint: disable=g-import-not-at-top
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
+    gen = cartoongan[2]
+    artist = pipeline.Caricaturist(
+        landmarker=lambda image: [types.SimpleNamespace(points=photo_points()[0])],
+        geometry=Exaggerator(tiny_artifacts[2], STATS), warp=warp_face,
+        stylizer=CartoonGANStylizer(gen, max_side=pipeline.DEFAULT_STYLE_MAX_SIDE,
+                                    style_weight=pipeline.DEFAULT_STYLE_WEIGHT))
+    result = artist(skimage.data.astronaut(), strength=1.5)[0]
+    assert result.photo.shape == (512, 512, 3)
+    sigs = tf.saved_model.load(cartoongan_version).signatures
+    out = sigs["caricature"](image=tf.constant(result.photo[None]),
+                             photo_points=tf.constant(result.photo_points[None]),
+                             strength=tf.constant(1.5))
+    np.testing.assert_allclose(out["caricature_points"][0], result.generated_points,
+                               rtol=0, atol=1e-3)
+    got = out["caricature"].numpy()[0]
+    assert psnr(got, result.caricature) > 40, psnr(got, result.caricature)
+    painted = sigs["stylize"](images=tf.constant(result.warped[None]))["images"].numpy()[0]
+    _assert_close_u8(painted, result.caricature)
+    # Not the generator's own output at 512 and not unblended: both differ.
+    assert psnr(_by_hand(gen, result.warped), result.caricature) < 35
 
 
 def test_lite_stylizer_refuses_bad_input(stylize_files, tmp_path):

@@ -86,11 +86,15 @@ def test_min_side_pads_short_sides_by_repeated_mirroring():
 
 
 def test_fit_within_by_hand():
-    assert processing.fit_within((100, 80), 32) == (32, 26)  # 80 * 0.32 = 25.6
-    assert processing.fit_within((80, 100), 50) == (40, 50)
-    assert processing.fit_within((30, 20), 32) == (30, 20)
-    assert processing.fit_within((1000, 2), 10) == (10, 1)  # at least 1
-    assert processing.fit_within((30, 20), None) == (30, 20)
+    fit = lambda hw, side: tuple(processing.fit_within(hw, side).numpy())  # noqa: E731
+    assert fit((100, 80), 32) == (32, 26)  # 80 * 0.32 = 25.6
+    assert fit((80, 100), 50) == (40, 50)
+    assert fit((30, 20), 32) == (30, 20)
+    assert fit((1000, 2), 10) == (10, 1)  # at least 1
+    assert fit((50, 25), 20) == (20, 10)  # 25 * 0.4 = 10 exactly
+    assert fit((3, 5), 2) == (1, 2)  # 1.2 -> 1
+    with pytest.raises(ValueError, match="max_side"):
+        processing.fit_within((3, 5), 0)
 
 
 def test_apply_resizes_crops_and_returns_the_input_size():

@@ -13,8 +13,13 @@ Files (`export_tflite`), each in float32, float16 and dynamic-range int8
                            [1,S,S,3] in [-1,1] -> images, same. CartoonGAN:
                            images u8 [1,H,W,3] -> images u8 [1,H,W,3] at any
                            size (dynamic: LiteRT resizes the input), the whole
-                           `style.processing.apply` path inside (pad to a
-                           multiple of 4, at least 8, generator, crop)
+                           `style.processing.paint` path inside (pad to a
+                           multiple of 4, at least 8, generator, crop, blend
+                           with the input by the pipeline's style weight) but
+                           the shrinking to the pipeline's painting side (no
+                           builtin antialiased resize): pass images of at most
+                           `pipeline.DEFAULT_STYLE_MAX_SIDE` to match the
+                           pipeline
 The exaggerate file is `geometry.GeometryGraph.exaggerate` itself, the graph
 `Exaggerator` and the SavedModel run: the noise is an input (TFLite has no
 stateless random ops), the deterministic mode a select on the temperature
@@ -62,7 +67,7 @@ def tflite_functions(graphs):
         @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.uint8,
                                                     name="images")])
         def stylize_any_size(images):
-            return {"images": graphs.stylize(images)}
+            return {"images": graphs.stylize(images, shrink=False)}
 
         functions["stylize"] = stylize_any_size.get_concrete_function()
     elif graphs.generator is not None:

@@ -22,7 +22,14 @@ export graphs' one call):
     #            crop=(H, W))
 
     # The same, shrunk first so the longer side is at most 512, enlarged back:
-    out = apply(generator, images, size=fit_within((H, W), 512), multiple=4,
+    out = apply(generator, images, size=fit_within(tf.shape(images)[1:3], 512),
+                multiple=4, min_side=8)
+
+    # The pipeline's painting (`paint`): shrunk to at most `max_side`, painted,
+    # enlarged back, then blended with the input (`style_weight` of the
+    # painted image): what `style.CartoonGANStylizer` and the exported
+    # `stylize`/`caricature` signatures run.
+    out = paint(generator, images, max_side=256, style_weight=0.8, multiple=4,
                 min_side=8)
 
 Resizing is `tf.image.resize(method="bilinear", antialias=True)` in both
@@ -61,29 +68,6 @@ def _side_pair(value, name):
         raise ValueError(f"`{name}` must be a positive int or (height, width), "
                          f"got {value!r}.")
     return tf.constant([int(v) for v in pair], tf.int32)
-
-
-def fit_within(hw, max_side):
-    """`(height, width)` scaled so the longer side is at most `max_side`.
-
-    Args:
-        hw: `(height, width)` ints.
-        max_side: int >= 1, or None (no limit).
-
-    Returns:
-        `(h, w)` ints: `hw` itself when it fits, else both sides scaled by
-        `max_side / max(hw)` and rounded (at least 1).
-
-    Raises:
-        ValueError: a bad `max_side` (named).
-    """
-    h, w = (int(v) for v in hw)
-    if max_side is None or max(h, w) <= int(max_side):
-        return h, w
-    if int(max_side) < 1:
-        raise ValueError(f"`max_side` must be a positive int or None, got {max_side!r}.")
-    scale = int(max_side) / float(max(h, w))
-    return max(1, round(h * scale)), max(1, round(w * scale))
 
 
 def _mirror_indices(n, target):
@@ -194,4 +178,69 @@ def apply(model, images, size=None, multiple=1, min_side=1):
         out = to_uint8(out, crop=hw)
     else:
         out = to_uint8(out, crop=_side_pair(size, "size"), size=hw)
+    return out[0] if single else out
+
+
+def fit_within(hw, max_side):
+    """`(height, width)` scaled so the longer side is at most `max_side`.
+
+    Args:
+        hw: `(height, width)`: ints or an int32 `(2,)` tensor (sizes known
+            at run time only).
+        max_side: int >= 1 (a Python number).
+
+    Returns:
+        int32 `(2,)` tensor: `hw` itself when it fits, else both sides scaled
+        by `max_side / max(hw)` and rounded (float64, ties to even), at least 1.
+
+    Raises:
+        ValueError: a bad `max_side` (named).
+    """
+    if int(max_side) < 1:
+        raise ValueError(f"`max_side` must be a positive int, got {max_side!r}.")
+    hw64 = tf.cast(hw, tf.float64)
+    one = tf.constant(1.0, tf.float64)
+    scale = tf.minimum(one, tf.constant(float(max_side), tf.float64) / tf.reduce_max(hw64))
+    return tf.cast(tf.maximum(one, tf.round(hw64 * scale)), tf.int32)
+
+
+def blend(painted, images, style_weight):
+    """`round(w * painted + (1 - w) * images)` as uint8; `painted` itself at w = 1.
+
+    Args:
+        painted, images: uint8 tensors of one shape.
+        style_weight: float in (0, 1], the painted image's share.
+    """
+    if float(style_weight) == 1.0:
+        return painted
+    w = float(style_weight)
+    mixed = w * tf.cast(painted, tf.float32) + (1.0 - w) * tf.cast(images, tf.float32)
+    return tf.cast(tf.clip_by_value(tf.floor(mixed + 0.5), 0.0, 255.0), tf.uint8)
+
+
+def paint(model, images, max_side=None, style_weight=1.0, multiple=1, min_side=1):
+    """uint8 RGB images painted by `model` as the pipeline paints them.
+
+    Images whose longer side exceeds `max_side` are shrunk to it for the model
+    (`fit_within`) and its output enlarged back (`apply` with a size;
+    a resize to the image's own size is the identity), then the result is
+    blended with the input (`blend`).
+
+    Args:
+        model: as `apply`.
+        images: uint8 `(H, W, 3)` or `(B, H, W, 3)`.
+        max_side: int or None (the input's own size). Defaults to None.
+        style_weight: float in (0, 1]. Defaults to 1 (the model's output).
+        multiple, min_side: as `to_model_input`.
+
+    Returns:
+        uint8 tensor of `images`' shape.
+    """
+    images, single = _batched(images, "images")
+    if max_side is None:
+        painted = apply(model, images, multiple=multiple, min_side=min_side)
+    else:
+        size = fit_within(tf.shape(images)[1:3], max_side)
+        painted = apply(model, images, size=size, multiple=multiple, min_side=min_side)
+    out = blend(painted, images, style_weight)
     return out[0] if single else out
