@@ -53,7 +53,7 @@ class FakeStages:
                 landmarker=lambda image: [detect.Face(
                         box=(0, 0, 1, 1), score=1.0, keypoints=np.zeros((5, 2), np.float32),
                         points=face_points(image.shape))],
-                geometry=lambda points, num_samples, temperature, seed: np.repeat(
+                geometry=lambda points, num_samples, temperature, seed, strength: np.repeat(
                         np.asarray(points, np.float32)[None], num_samples, axis=0),
                 warp=lambda image, src, dst: image, stylizer=self.stylize, crop_size=64)
 

@@ -49,10 +49,11 @@ def astronaut_result():
     """The astronaut's caricature: known landmarks, a face 15 % wider about its
     centre, the real warp, an inverting style, a 256-px crop."""
 
-    def geometry(points, num_samples, temperature, seed):
+    def geometry(points, num_samples, temperature, seed, strength):
         del temperature, seed
         centre = points.mean(axis=0)
-        return np.repeat(((points - centre) * [1.15, 1.0] + centre)[None], num_samples, 0)
+        target = (points - centre) * [1.15, 1.0] + centre
+        return np.repeat((points + strength * (target - points))[None], num_samples, 0)
 
     artist = pipeline.Caricaturist(
         landmarker=lambda image: [_Face(ASTRONAUT_POINTS)], geometry=geometry,

@@ -3,7 +3,7 @@
 A stylizer maps an RGB uint8 image (H, W, 3) to an RGB uint8 image of the
 same shape. `make_stylizer(spec)` builds one from a string:
     "cartoongan:<style>"  a shipped CartoonGAN style (see
-                     `cartoongan_weights.shipped_styles()`), or
+                     `cartoongan_weights.SHIPPED_STYLES`), or
                      "cartoongan:<file.npz>" weights written by
                      `python -m tf_deepexag.style.convert_cartoongan`
     "ugatit:<path>"  a saved U-GAT-IT generator (`.keras` file, or a
