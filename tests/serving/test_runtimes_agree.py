@@ -12,9 +12,10 @@ float32 rounding, which the 68 steps' cumulative sum carries into the points.
 The SavedModel matches `Exaggerator(compile=True)`, the same graph traced,
 within the issue's 1e-4 px. The eager `Exaggerator` differs from its own
 compiled mode by up to 3e-4 px on these perturbed tiny models (2026-12-04),
-and LiteRT's float32 kernels from TensorFlow's by as much, so those two are
-held to 1e-3 px (the built-in model's deterministic TFLite points measured
-9e-5 px from Keras: docs/deployment.md).
+and LiteRT's float32 kernels from TensorFlow's by as much (1.2e-3 px at a
+point 875 px out: 1.3e-6 relative), so those are held to 1e-3 px plus 5e-6
+relative (the built-in model's deterministic TFLite points measured 9e-5 px
+from Keras: docs/deployment.md).
 """
 
 import numpy as np
@@ -27,8 +28,9 @@ from tf_deepexag.serving import LiteExaggerator, SavedModelExaggerator
 
 pytestmark = pytest.mark.slow
 
-# The points are ~100-500 px. {runtime: (against the compiled, against eager)}.
-_ATOL_PX = {"saved_model": (1e-4, 1e-3), "litert": (1e-3, 1e-3)}
+# The points are ~100-900 px. {runtime: (against the compiled, against eager)},
+# each `(atol px, rtol)`.
+_TOL = {"saved_model": ((1e-4, 0.0), (1e-3, 5e-6)), "litert": ((1e-3, 5e-6), (1e-3, 5e-6))}
 
 
 def _faces():
@@ -58,14 +60,15 @@ def test_same_seed_same_samples(pairs, name):
         want = python.exaggerate(faces, **kwargs)
         got = runtime.exaggerate(faces, **kwargs)
         assert got.shape == want.shape == (2, kwargs["num_samples"], 68, 2)
-        np.testing.assert_allclose(got, want, rtol=0, atol=_ATOL_PX[name][0],
-                                   err_msg=str(kwargs))
-        np.testing.assert_allclose(got, eager.exaggerate(faces, **kwargs), rtol=0,
-                                   atol=_ATOL_PX[name][1], err_msg=str(kwargs))
+        (atol, rtol), (eager_atol, eager_rtol) = _TOL[name]
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=str(kwargs))
+        np.testing.assert_allclose(got, eager.exaggerate(faces, **kwargs), rtol=eager_rtol,
+                                   atol=eager_atol, err_msg=str(kwargs))
     one = runtime.exaggerate(faces[0], num_samples=2, seed=11)
     assert one.shape == (2, 68, 2)
-    np.testing.assert_allclose(one, python(faces[0], num_samples=2, seed=11), rtol=0,
-                               atol=_ATOL_PX[name][0])
+    atol, rtol = _TOL[name][0]
+    np.testing.assert_allclose(one, python(faces[0], num_samples=2, seed=11), rtol=rtol,
+                               atol=atol)
     # The samples are samples: they differ from each other and by seed.
     draws = runtime.exaggerate(faces[0], num_samples=2, seed=11)
     assert np.abs(draws[0] - draws[1]).max() > 0.1
@@ -82,7 +85,7 @@ def test_defaults_and_refusals_are_the_library_s(pairs, name):
     np.testing.assert_allclose(
         runtime.exaggerate(face, num_samples=2, seed=4),
         runtime.exaggerate(face, num_samples=2, seed=4, temperature=SAMPLING_TEMPERATURE),
-        rtol=0, atol=_ATOL_PX[name][0])
+        rtol=_TOL[name][0][1], atol=_TOL[name][0][0])
     for front_end in (runtime, python):
         for bad in (-0.5, float("nan")):
             with pytest.raises(errors.UserError,

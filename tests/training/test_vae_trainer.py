@@ -1,8 +1,6 @@
 """Tests for `training.vae_trainer` and `train.vae`: runs, resume, guards, flags."""
 
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -122,24 +120,8 @@ def test_nan_points_are_refused_before_training():
         data.paired_stroke_dataset(pairs.photo, pairs.caricature, stats, 4, training=True)
 
 
-def _run_cli(*args):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, "-m", "train.vae", *args], cwd=_ROOT,
-                          capture_output=True, text=True, env=env, timeout=120)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("args, name", [
-    (["--batch_size=0"], "batch_size"),
-    (["--recurrent_dropout_prob=1.5"], "recurrent_dropout_prob"),
-    (["--test_fraction=1.0"], "test_fraction"),
-    (["--dec_model=hyper"], "dec_model"),
-    (["stray"], "stray"),
-])
-def test_bad_flags_fail_naming_the_flag(tmp_path, args, name):
-    result = _run_cli(f"--model_dir={tmp_path}", *args)
-    assert result.returncode != 0
-    assert name in result.stderr
+# The main's bad flags and a run folder of another configuration: one line
+# each, batched in tests/cli/test_mains.py.
 
 
 def test_unknown_data_is_named(tmp_path):
@@ -161,16 +143,3 @@ def test_flagfiles_parse_into_valid_configs():
     # Typed by absl: a boolean, an int, a float, a string.
     assert synthetic["feed_caricature"] is False and synthetic["z_size"] == 64
     assert synthetic["learning_rate"] == 1e-4 and synthetic["decoder_photo"] == "current"
-
-
-@pytest.mark.slow
-def test_config_mismatch_on_resume_is_one_line_and_verbose_shows_the_traceback(tmp_path):
-    # A run folder of another configuration: refused before any data or model.
-    with open(tmp_path / "config.json", "w") as f:
-        f.write('{"z_size": 999}\n')
-    result = _run_cli(f"--model_dir={tmp_path}", "--num_steps=1")
-    lines = [l for l in result.stderr.splitlines() if l.startswith("error: ")]
-    assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert len(lines) == 1 and "z_size: saved 999, requested 128" in lines[0]
-    verbose = _run_cli(f"--model_dir={tmp_path}", "--num_steps=1", "--verbose")
-    assert verbose.returncode == 1 and "Traceback" in verbose.stderr
