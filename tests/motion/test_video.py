@@ -37,7 +37,7 @@ class _SeedLog:
     def __init__(self):
         self.seeds = []
 
-    def __call__(self, points, num_samples=1, temperature=0.0, seed=None):
+    def __call__(self, points, num_samples=1, temperature=0.0, seed=None, strength=1.0):
         self.seeds.append(seed)
         return points[None] * 1.0
 

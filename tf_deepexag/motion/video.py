@@ -220,11 +220,10 @@ class VideoCaricaturist:
         crop = cv2.warpAffine(frame, matrix, (size, size), flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REPLICATE)
         crop_points = _apply(matrix, track.points)
-        generated = np.asarray(self.artist.geometry(
+        target = np.asarray(self.artist.geometry(  # the stage applies the strength
             crop_points, num_samples=1, temperature=temperature,
-            seed=None if seed is None else int(seed) + 1000 * track.index),
-            np.float32).reshape(-1, 2)
-        target = pipeline.scale_displacement(crop_points, generated, strength)
+            seed=None if seed is None else int(seed) + 1000 * track.index,
+            strength=strength), np.float32).reshape(-1, 2)
         pipeline.check_in_reach(target, size, strength)
         landmarks_lib.check_points(target, name="generated points")
         smoother = state.setdefault("displacement", tracking.OneEuroFilter(
