@@ -18,11 +18,6 @@ is exact (no epsilon floor) and does not underflow.
 
 import numpy as np
 import tensorflow as tf
-import tensorflow_probability as tfp
-
-from tf_deepexag.geometry.bivariate_normal import bivariate_normal_tril
-
-tfd = tfp.distributions
 
 NUM_PEN = 3
 # tanh saturates to exactly +-1 in float32; keep Sigma positive definite.
@@ -86,6 +81,12 @@ def mixture_distribution(params, temperature=1.0):
         (`bivariate_normal_tril`, event `(2,)`, batch `(...)`), and
         `tfd.Categorical` over 3 pen states.
     """
+    # TensorFlow Probability is imported here, not at module level: it takes
+    # ~1.5 s to import and inference (`sampling`) needs only `split_params`.
+    import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
+    from tf_deepexag.geometry.bivariate_normal import bivariate_normal_tril  # pylint: disable=g-import-not-at-top
+
+    tfd = tfp.distributions
     p = split_params(params, temperature)
     loc = tf.stack([p["mu1"], p["mu2"]], axis=-1)  # (..., M, 2)
     # A `tfd.MultivariateNormalTriL` with closed-form 2 x 2 algebra.
