@@ -197,10 +197,11 @@ class CartoonGANStylizer(Stylizer):
         self.max_side = None if max_side is None else int(max_side)
         fit = dict(multiple=cartoongan.MULTIPLE, min_side=cartoongan.MIN_SIDE)
         # One traced call over any size: `processing.paint`, the exported
-        # signatures' painting too.
+        # signatures' painting too. No autograph: it has no Python control
+        # flow on tensors, and converting it slowed a process's first call.
         self._run = tf.function(
             lambda x: processing.paint(generator, x, self.max_side, self.style_weight, **fit),
-            input_signature=[tf.TensorSpec((1, None, None, 3), tf.uint8)])
+            input_signature=[tf.TensorSpec((1, None, None, 3), tf.uint8)], autograph=False)
 
     def stylize(self, image):
         h, w = image.shape[:2]

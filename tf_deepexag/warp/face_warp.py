@@ -39,6 +39,8 @@ Mathematical details:
     deformations", section II.
 """
 
+import threading
+
 import numpy as np
 import tensorflow as tf
 
@@ -126,16 +128,21 @@ def _dense_flow(like, controls, w, v, grid_step):
 # compiles once. Inside a caller's tf.function warp_face stays plain ops, so
 # exported graphs need no XLA.
 _EAGER_PROGRAMS = {}
+_EAGER_PROGRAMS_LOCK = threading.Lock()
 
 
 def _eager_programs(grid_step, border_points_per_edge, regularization_weight, dtype):
     """The eager path's compiled functions for these settings (built once).
 
     Fixed input signatures (dynamic sizes) keep the per-call dispatch cost
-    low; XLA still compiles once per concrete image size.
+    low; XLA still compiles once per concrete image size. No autograph: the
+    functions have no Python control flow on tensors, and converting them
+    cost ~0.8 s of a process's first warp (bench/cold_start.py).
     """
     key = (grid_step, border_points_per_edge, regularization_weight, dtype)
-    if key not in _EAGER_PROGRAMS:
+    with _EAGER_PROGRAMS_LOCK:  # one set (one compilation) when threads race
+        if key in _EAGER_PROGRAMS:
+            return _EAGER_PROGRAMS[key]
         scalar = tf.TensorSpec([], tf.int32)
         points = tf.TensorSpec([None, 2], tf.float64)
         image = tf.TensorSpec([1, None, None, None], dtype)
@@ -145,16 +152,16 @@ def _eager_programs(grid_step, border_points_per_edge, regularization_weight, dt
         _EAGER_PROGRAMS[key] = (
             tf.function(lambda h, w, s, d: _solve(h, w, s, d, border_points_per_edge,
                                                   regularization_weight),
-                        input_signature=[scalar, scalar, points, points]),
+                        input_signature=[scalar, scalar, points, points], autograph=False),
             tf.function(lambda like, c, w, v: _coarse_flow_like(like, c, w, v, grid_step),
-                        input_signature=[image] + spline, jit_compile=True),
+                        input_signature=[image] + spline, jit_compile=True, autograph=False),
             tf.function(lambda c, like: _sampler.upsample_flow(c, like, grid_step),
-                        input_signature=[coarse, image], jit_compile=True),
-            tf.function(_sampler.warp_rgb_uint8, jit_compile=True, input_signature=[
-                tf.TensorSpec([1, None, None, 3], tf.uint8), coarse]),
-            tf.function(_sampler.unpack_rgb0, jit_compile=True, input_signature=[
-                tf.TensorSpec([1, None, None], tf.int32)]))
-    return _EAGER_PROGRAMS[key]
+                        input_signature=[coarse, image], jit_compile=True, autograph=False),
+            tf.function(_sampler.warp_rgb_uint8, jit_compile=True, autograph=False,
+                        input_signature=[tf.TensorSpec([1, None, None, 3], tf.uint8), coarse]),
+            tf.function(_sampler.unpack_rgb0, jit_compile=True, autograph=False,
+                        input_signature=[tf.TensorSpec([1, None, None], tf.int32)]))
+        return _EAGER_PROGRAMS[key]
 
 
 def _tensorflow_warp(batched, src, dst, rgb_uint8, grid_step, border_points_per_edge,
