@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from tests.geometry.conftest import TINY, random_strokes
 from tf_deepexag.geometry import (DeepExaggerationVAE, mixture_distribution,
-                                  sample_sequence, sample_step)
+                                  sample_sequence, sample_step, sampling)
 
 
 def _noise(rng, b, t=68, z=4):
@@ -80,3 +80,22 @@ class SamplingTest(tf.test.TestCase):
                                temperature=1.0)
         self.assertAllClose(cold, det, atol=0.1)
         self.assertGreater(float(tf.reduce_max(tf.abs(warm - det))), 0.5)
+
+    def test_eager_traced_steps_match_the_plain_graph(self):
+        # Eagerly the encoder and each decoder step run as traced functions
+        # (built once per model); inside a caller's tf.function the same code
+        # is plain ops (what export and TFLite trace). Both must agree.
+        rng = np.random.default_rng(2)
+        model = DeepExaggerationVAE(TINY)
+        graph = tf.function(lambda *args: sample_sequence(model, *args), autograph=False)
+        for batch, temperature in ((2, 0.0), (3, 1.0)):
+            photo, noise = random_strokes(rng, batch), _noise(rng, batch)
+            eager = sample_sequence(model, photo, *noise, temperature=temperature)
+            traced = graph(photo, *noise, tf.constant(temperature))
+            self.assertAllClose(eager, traced, atol=1e-5)
+        # One trace each served both batch sizes and temperatures.
+        functions = sampling._TRACED[model]  # pylint: disable=protected-access
+        self.assertEqual(sorted(map(str, functions)),
+                         ["('encode', 68)", "('step', False, True)"])
+        for function in functions.values():
+            self.assertEqual(function.experimental_get_tracing_count(), 1)

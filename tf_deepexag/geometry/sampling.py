@@ -19,6 +19,10 @@ converter's dynamic-range quantizer leaves weights inside `IF` branches in
 float32).
 """
 
+import functools
+import threading
+import weakref
+
 import tensorflow as tf
 
 from tf_deepexag.geometry import mixture
@@ -117,8 +121,14 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
     normals = tf.convert_to_tensor(normals, tf.float32)
     temperature = tf.convert_to_tensor(temperature, tf.float32)
     if z is None:
-        z, mu, _ = model.encoder(photo, eps=tf.convert_to_tensor(eps_z, tf.float32))
-        z = tf.where(temperature > 0.0, z, mu)  # (B, Z)
+        eps_z = tf.convert_to_tensor(eps_z, tf.float32)
+        if tf.executing_eagerly():
+            # T fixed: an unrolled encoder (`inference_copy`) needs it.
+            t = photo.shape[1]
+            z = _cached_function(model, ("encode", t), _encode, [
+                _spec(None, t, 5), _spec(None, None), _spec()])(photo, eps_z, temperature)
+        else:
+            z = _encode(model, photo, eps_z, temperature)
     z = tf.convert_to_tensor(z, tf.float32)
     if correlated:
         # sqrt(max(T, 0)): no shift when deterministic (T <= 0).
@@ -134,21 +144,85 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
     prev_photo, prev_car = start, start
     current_photo = getattr(getattr(model, "config", None), "decoder_photo",
                             "previous") == "current"
+    step_fn = functools.partial(_decode_step, model, correlated, pen_from_photo)
+    if tf.executing_eagerly() and state[0].dtype == tf.float32:
+        step_fn = _cached_function(
+            model, ("step", correlated, pen_from_photo),
+            lambda m, *args: _decode_step(m, correlated, pen_from_photo, *args),
+            _STEP_SIGNATURE)
+        if not correlated:  # the traced step's input, read by no step
+            basis_noise = tf.zeros(tf.stack([tf.shape(photo)[0], 0]))
+    elif not correlated:
+        basis_noise = None
+    photo_points = photo[..., :2]  # (B, T, 2)
     steps = []
     for t in range(photo.shape[1]):
         photo_in = photo[:, t] if current_photo else prev_photo
         index = tf.fill(tf.shape(photo)[:1], t)  # (B,) step index
-        x = model.decoder_inputs(photo_in, prev_car)[:, None, :]  # (B, 1, I)
-        out, h, c = model.decoder(x, z, initial_state=state)
+        step, h, c = step_fn(photo_in, prev_car, photo[:, t], photo_points, index, z,
+                             state[0], state[1], uniforms[:, t], normals[:, t],
+                             step_temperature, basis_noise)
         state = [h, c]
-        params = model.head(out[:, 0], photo[:, t, :2], index, z,
-                            photo_sequence=photo[..., :2])  # (B, P)
-        offset, pen = sample_step(params, uniforms[:, t], normals[:, t], step_temperature)
-        if correlated:
-            offset = offset + model.head.noise_shift(basis_noise, index)
-        if pen_from_photo:
-            pen = photo[:, t, 2:]
-        step = tf.concat([offset, pen], axis=-1)  # (B, 5)
         steps.append(step)
         prev_photo, prev_car = photo[:, t], step
     return tf.stack(steps, axis=1)
+
+
+def _decode_step(model, correlated, pen_from_photo, photo_in, prev_car, photo_t,
+                 photo_points, index, z, h, c, uniforms_t, normals_t, temperature,
+                 basis_noise):
+    """One decoder step of `sample_sequence`: `(step (B, 5), h, c)`."""
+    x = model.decoder_inputs(photo_in, prev_car)[:, None, :]  # (B, 1, I)
+    out, h, c = model.decoder(x, z, initial_state=[h, c])
+    params = model.head(out[:, 0], photo_t[:, :2], index, z,
+                        photo_sequence=photo_points)  # (B, P)
+    offset, pen = sample_step(params, uniforms_t, normals_t, temperature)
+    if correlated:
+        offset = offset + model.head.noise_shift(basis_noise, index)
+    if pen_from_photo:
+        pen = photo_t[:, 2:]
+    return tf.concat([offset, pen], axis=-1), h, c  # (B, 5)
+
+
+def _encode(model, photo, eps_z, temperature):
+    """z `(B, Z)` of normalised photo strokes: mu when deterministic."""
+    z, mu, _ = model.encoder(photo, eps=eps_z)
+    return tf.where(temperature > 0.0, z, mu)  # (B, Z)
+
+
+# Eagerly, `sample_sequence` runs the encoder and each decoder step as traced
+# graphs: per model (and mode), `_encode` and `_decode_step` are traced once
+# (fixed signatures, any batch; no autograph: they have no Python control
+# flow on tensors) and the step is called T times. Run op by op from Python
+# the same computations cost ~1.3 s a face for the built-in model, and
+# tracing the whole unrolled sampler ~17 s; the two small traces cost ~0.5 s
+# once, then a face takes milliseconds (bench/cold_start.py). Inside a
+# caller's `tf.function` (export, TFLite) they stay plain ops.
+_TRACED = weakref.WeakKeyDictionary()
+_TRACED_LOCK = threading.Lock()
+
+
+def _cached_function(model, key, fn, input_signature):
+    """`tf.function(fn)` with `model` as its first argument, built once per key.
+
+    The function holds the model weakly, so the cache does not keep it alive.
+    """
+    with _TRACED_LOCK:  # one function (one trace) when threads race
+        per_model = _TRACED.setdefault(model, {})
+        if key not in per_model:
+            ref = weakref.ref(model)
+            per_model[key] = tf.function(lambda *args: fn(ref(), *args),
+                                         input_signature=input_signature, autograph=False)
+        return per_model[key]
+
+
+def _spec(*shape):
+    return tf.TensorSpec(shape, tf.float32)
+
+
+# `_decode_step`'s inputs after the model and the mode.
+_STEP_SIGNATURE = [
+    _spec(None, 5), _spec(None, 5), _spec(None, 5), _spec(None, None, 2),   # photo_in .. points
+    tf.TensorSpec([None], tf.int32), _spec(None, None),                     # index, z
+    _spec(None, None), _spec(None, None), _spec(None, 2), _spec(None, 2),   # h, c, noise
+    _spec(), _spec(None, None)]                                             # temperature, basis
