@@ -412,3 +412,36 @@ def test_progress_lines_without_a_terminal(tmp_path, capsys, monkeypatch, fake_c
              if line.startswith("caricature: ")]
     assert lines[0].startswith("caricature: 0/3 photos") and "1/3 photos" in lines[1]
     assert lines[-1].startswith("caricature: 3/3 photos")
+
+
+def test_warm_up_runs_geometry_warp_and_style_at_the_crop_size_without_detecting():
+    from tf_deepexag import pipeline  # pylint: disable=import-outside-toplevel
+
+    calls = []
+
+    def landmarker(image):
+        raise AssertionError("the warm-up must not detect")
+
+    def geometry(points, num_samples, temperature, seed):
+        calls.append(("geometry", points.shape, num_samples, temperature))
+        centre = points.mean(axis=0)
+        return ((points - centre) * 1.2 + centre)[None]
+
+    def warp(image, src, dst):
+        calls.append(("warp", image.shape))
+        # A face inside the crop, moved by the geometry.
+        assert np.all((src > 0) & (src < 128)) and np.abs(dst - src).max() > 1
+        return image
+
+    def stylizer(image):
+        calls.append(("style", image.shape))
+        return image
+
+    artist = pipeline.Caricaturist(landmarker, geometry, warp, stylizer, crop_size=128)
+    caricature._warm_up(artist)  # pylint: disable=protected-access
+    # The style on a strip of the crop (a traced style serves any size).
+    assert calls == [("geometry", (68, 2), 1, 0.0), ("warp", (128, 128, 3)),
+                     ("style", (128, 16, 3))]
+    # A failing stage is left for the photo's own run to report.
+    artist.warp = lambda image, src, dst: 1 / 0
+    caricature._warm_up(artist)  # pylint: disable=protected-access
