@@ -57,7 +57,7 @@ def build_geometry(spec="vae", compile=False):  # pylint: disable=redefined-buil
         spec: a geometry spec.
         compile: bool, run the VAE's graph as one `tf.function` (measured
             with the built-in model: ~15 s to trace once, then ~12 ms a face
-            instead of ~1 s eagerly; worth it for folders).
+            instead of ~0.1 s eagerly; worth it for hundreds of faces).
     """
     if spec == "identity":
         return _RepeatedGeometry(lambda points: points)

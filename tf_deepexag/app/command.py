@@ -40,7 +40,7 @@ def add_parser(subparsers):
     parser.add_argument("--compile", action="store_true",
                         help="Trace the geometry model at start-up: on 2 CPU cores it "
                              "starts 1-2 minutes later and then answers each photo about "
-                             "1 s sooner. Default: eager.")
+                             "0.1 s sooner. Default: eager.")
     parser.set_defaults(run=run)
 
 

@@ -79,7 +79,7 @@ class Engine:
             spec that fails to load raises.
         compile_geometry: bool, trace the geometry sampler: each new mode and
             the first new sample counts retrace (15-40 s each on 2 loaded CPU
-            cores), then a face's geometry takes milliseconds instead of ~1 s;
+            cores), then a face's geometry takes ~20 ms instead of ~0.1 s;
             `warm_up` pays the tracing at start-up. Defaults to `False`.
         crop_size: int, side of the working face crop in pixels.
     """

@@ -29,7 +29,7 @@ class Exaggerator:
         align: `"jaw"` or `"procrustes"`. Defaults to `"jaw"`.
         compile: bool, run the graph as one `tf.function` (one trace for every
             temperature and batch size: ~15 s on a CPU for the built-in model,
-            then ~10 ms a face instead of ~1 s eagerly). Defaults to False.
+            then ~10 ms a face instead of ~0.1 s eagerly). Defaults to False.
 
     Example:
         >>> ex = load_exaggerator()                       # built-in model
