@@ -196,23 +196,26 @@ def _encode(model, photo, eps_z, temperature):
 # flow on tensors) and the step is called T times. Run op by op from Python
 # the same computations cost ~1.3 s a face for the built-in model, and
 # tracing the whole unrolled sampler ~17 s; the two small traces cost ~0.5 s
-# once, then a face takes milliseconds (bench/cold_start.py). Inside a
-# caller's `tf.function` (export, TFLite) they stay plain ops.
+# once, then a face takes ~0.1 s (bench/cold_start.py; loaded 2-core
+# machine). Inside a caller's `tf.function` (export, TFLite) they stay plain ops.
 _TRACED = weakref.WeakKeyDictionary()
 _TRACED_LOCK = threading.Lock()
 
 
 def _cached_function(model, key, fn, input_signature):
-    """`tf.function(fn)` with `model` as its first argument, built once per key.
+    """`fn` with `model` as its first argument, traced once per key.
 
-    The function holds the model weakly, so the cache does not keep it alive.
+    A concrete function: a call skips `tf.function`'s argument matching
+    (~20 % of a warm face's geometry). It holds the model weakly, so the
+    cache does not keep it alive.
     """
-    with _TRACED_LOCK:  # one function (one trace) when threads race
+    with _TRACED_LOCK:  # one trace when threads race
         per_model = _TRACED.setdefault(model, {})
         if key not in per_model:
             ref = weakref.ref(model)
-            per_model[key] = tf.function(lambda *args: fn(ref(), *args),
-                                         input_signature=input_signature, autograph=False)
+            per_model[key] = tf.function(
+                lambda *args: fn(ref(), *args), input_signature=input_signature,
+                autograph=False).get_concrete_function()
         return per_model[key]
 
 
