@@ -35,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -69,7 +70,7 @@ def _wall(command, cwd):
 
 
 class _Clock:
-    """Sums wall seconds per stage; `wrap(stage, fn)` times every call of fn."""
+    """Sums wall seconds per stage; `wrap(stage, fn)` times calls of fn."""
 
     def __init__(self):
         self.seconds = {}
@@ -83,7 +84,11 @@ class _Clock:
             self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
 
     def wrap(self, stage, fn):
+        """Times the main thread's calls only: the CLI's warm-up thread runs
+        the same stages meanwhile; the main thread's waits for it count."""
         def timed(*args, **kwargs):
+            if threading.current_thread() is not threading.main_thread():
+                return fn(*args, **kwargs)
             with self.time(stage):
                 return fn(*args, **kwargs)
         return timed
