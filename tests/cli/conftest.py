@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from tf_deepexag import detect, fileio, landmarks, pipeline
+from tf_deepexag.cli import caricature
 
 _TEMPLATE = landmarks.read_pts(os.path.join(os.path.dirname(pipeline.__file__), "assets",
                                             "astronaut_68.pts"))
@@ -62,6 +63,9 @@ class FakeStages:
 def fake_caricaturist(monkeypatch):
     stages = FakeStages()
     monkeypatch.setattr(pipeline, "build_caricaturist", stages.build)
+    # The stand-ins have nothing to trace, and the counts are of the photos'
+    # own calls: no warm-up thread (tests/cli/test_caricature.py tests it).
+    monkeypatch.setattr(caricature, "_warm_up", lambda artist: None)
     return stages
 
 
