@@ -47,7 +47,7 @@ def test_warm_up_runs_the_default_style_on_the_sample_and_every_other_style():
     engine._no_face_errors = ()  # pylint: disable=protected-access
     engine._landmarkers = {"largest": lambda image: [face]}  # pylint: disable=protected-access
     engine._base = pipeline.Caricaturist(  # pylint: disable=protected-access
-        landmarker=None, geometry=lambda p, num_samples, temperature, seed: p[None] * 1.0,
+        landmarker=None, geometry=lambda p, num_samples, temperature, seed, strength: p[None],
         warp=lambda image, src, dst: image, stylizer=None, crop_size=64)
     engine.warm_up()
     assert seen == [("shinkai", (64, 64, 3)), ("sketch", (64, 64, 3)), ("none", (64, 64, 3))]

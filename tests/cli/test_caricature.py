@@ -422,10 +422,10 @@ def test_warm_up_runs_geometry_warp_and_style_at_the_crop_size_without_detecting
     def landmarker(image):
         raise AssertionError("the warm-up must not detect")
 
-    def geometry(points, num_samples, temperature, seed):
-        calls.append(("geometry", points.shape, num_samples, temperature))
+    def geometry(points, num_samples, temperature, seed, strength):
+        calls.append(("geometry", points.shape, num_samples))
         centre = points.mean(axis=0)
-        return ((points - centre) * 1.2 + centre)[None]
+        return ((points - centre) * (1 + 0.2 * strength) + centre)[None]
 
     def warp(image, src, dst):
         calls.append(("warp", image.shape))
@@ -440,7 +440,7 @@ def test_warm_up_runs_geometry_warp_and_style_at_the_crop_size_without_detecting
     artist = pipeline.Caricaturist(landmarker, geometry, warp, stylizer, crop_size=128)
     caricature._warm_up(artist)  # pylint: disable=protected-access
     # The style on a strip of the crop (a traced style serves any size).
-    assert calls == [("geometry", (68, 2), 1, 0.0), ("warp", (128, 128, 3)),
+    assert calls == [("geometry", (68, 2), 1), ("warp", (128, 128, 3)),
                      ("style", (128, 16, 3))]
     # A failing stage is left for the photo's own run to report.
     artist.warp = lambda image, src, dst: 1 / 0
