@@ -16,7 +16,9 @@ _PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__
                         "tf_deepexag")
 # errors (the named user-facing errors) and keras_files (safe .keras loading)
 # are leaf modules like fileio.
-BASE = {"_lazy", "errors", "fileio", "keras_files", "landmarks"}
+# plane_map (the geometry as a map of the plane, NumPy only: the LiteRT runner
+# uses it without TensorFlow) is one too.
+BASE = {"_lazy", "errors", "fileio", "keras_files", "landmarks", "plane_map"}
 # The pipeline's stages in order: a stage may import an earlier one, never a later.
 STAGES = ("detect", "geometry", "warp", "style")
 EDGES = {"training", "export", "serving", "app", "cli", "__main__"}
@@ -26,6 +28,7 @@ ALLOWED = {
     "fileio": {"errors"},
     "keras_files": {"errors", "fileio"},
     "landmarks": {"errors", "fileio"},
+    "plane_map": {"errors"},
     "figures": BASE,
     # data scores geometry's EDFM in `synthetic_eval`, and its dataset builders
     # (AutoToon landmarks, face crops of unpaired images) run the detector on a
@@ -38,7 +41,7 @@ ALLOWED = {
     "geometry_stage": BASE | {"data", "geometry"},
     "pipeline": BASE | {"figures", "data", "face_crops", "geometry_stage", *STAGES},
     # motion animates and films caricatures: after the pipeline (DESIGN.md).
-    "motion": BASE | {"figures", "pipeline", "face_crops", *STAGES},
+    "motion": BASE | {"figures", "pipeline", "face_crops", "geometry_stage", *STAGES},
 }
 
 

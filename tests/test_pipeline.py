@@ -57,7 +57,7 @@ def test_points_map_into_the_crop_frame():
     x0, y0, x1, y1 = result.crop_box
     scale = 128 / (x1 - x0)
     np.testing.assert_allclose(result.photo_points,
-                               (_template() - [x0, y0]) * scale, atol=1e-3)
+                               (_template() - [x0, y0] + 0.5) * scale - 0.5, atol=1e-3)
     # The landmarks sit inside the crop with room around them.
     assert result.photo_points.min() > 5 and result.photo_points.max() < 123
 

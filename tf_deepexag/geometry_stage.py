@@ -6,9 +6,11 @@ Specs: `"vae"` (the default built-in model, `geometry.DEFAULT_MODEL`),
 synthetic pairs), `"identity"`.
 
 A stage is a callable `(points (N, 2), num_samples, temperature, seed,
-strength) -> (S, N, 2)` exaggerated points in the same frame
-(`geometry.Exaggerator` is one); strength is applied by
-`geometry.apply_strength`, in the stage, once.
+strength) -> (S, N, 2)` exaggerated points in the same frame, strength
+applied by `geometry.apply_strength`, in the stage, once; or an object with
+`controls(points (68, 2), num_samples, temperature, seed, strength, image)
+-> (source (N, 2), targets (S, N, 2))`, the map of the plane's control
+points (`geometry.Exaggerator` is both); `stage_controls` reads either.
 """
 
 import functools
@@ -71,3 +73,26 @@ def build_geometry(spec="vae", compile=False):  # pylint: disable=redefined-buil
             raise ValueError("`vae:` needs a model directory, e.g. vae:runs/vae/export.")
         return geometry.load_exaggerator(path, compile=compile)
     raise ValueError(f"Unknown geometry {spec!r}; expected one of {GEOMETRY_SPECS}.")
+
+
+def stage_controls(geometry, points, num_samples, temperature, seed, strength, image):
+    """`(source (N, 2), targets (S, N, 2))` float32 of a geometry stage, with
+    `strength` applied once, by the stage: its `controls`, or a plain
+    callable's points (whose sources are `points`).
+
+    Args:
+        geometry: a stage (see the module docstring).
+        points: `(68, 2)` landmarks in the crop.
+        num_samples, temperature, seed, strength: as `Caricaturist.__call__`.
+        image: uint8 `(H, W, 3)` crop the points are in.
+    """
+    if hasattr(geometry, "controls"):
+        source, targets = geometry.controls(points, num_samples=num_samples,
+                                            temperature=temperature, seed=seed,
+                                            strength=strength, image=image)
+    else:
+        source, targets = points, geometry(points, num_samples=num_samples,
+                                           temperature=temperature, seed=seed,
+                                           strength=strength)
+    return (np.asarray(source, np.float32),
+            np.asarray(targets, np.float32).reshape(int(num_samples), -1, 2))

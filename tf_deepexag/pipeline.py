@@ -4,16 +4,18 @@ Each stage is replaceable. The pipeline works on a square crop around each
 face (so a 6000x4000 photo costs what a 512x512 one does):
 
 1. the landmarker finds the faces and their 68 points (x, y) in the photo;
-2. the crop around a face is resized to `crop_size`, points mapped with it;
-3. the geometry stage turns the photo points into exaggerated points in the
-   same frame (the VAE aligns its output back onto the photo itself) and
-   scales the displacement by `strength` (0 keeps the photo's geometry);
-4. `warp_face` moves the crop's pixels from the photo points to the
-   exaggerated points (thin-plate spline, border pinned);
+2. the crop around the head (`face_crops.face_crop_box`) is resized to
+   `crop_size`, points mapped with it;
+3. the geometry stage gives its control points and where they move, in the
+   same frame (`geometry_stage.stage_controls`), `strength` applied once;
+4. with pins in the face frame they make the map of the plane
+   (`plane_map.PlaneMap`, what `Exaggerator.map_points` evaluates), and
+   `warp.map_warp` applies exactly that map to the crop;
 5. the stylizer paints the caricature style.
 
 With `faces="all"` every face is processed and pasted back into the photo with
-a feathered mask; otherwise the caricature is the processed crop.
+a mask that covers the head inside the map's inner pinned ring, feathered
+beyond it; otherwise the caricature is the processed crop.
 
 `build_caricaturist` assembles one from the specs the CLI and the demo name:
 geometry specs in `geometry_stage`, style specs in `style.make_stylizer`. The
@@ -32,10 +34,13 @@ from absl import logging
 
 from tf_deepexag import errors, fileio
 from tf_deepexag import landmarks as landmarks_lib
+from tf_deepexag import plane_map as plane_map_lib
 from tf_deepexag.errors import UserError
-from tf_deepexag.face_crops import crop_and_resize, face_crop_box, face_width, paste_back
+from tf_deepexag.face_crops import (crop_and_resize, face_crop_box, face_width, paste_back,
+                                    paste_points)
 from tf_deepexag.geometry.sampling_inputs import check_num_samples, check_strength
 from tf_deepexag.geometry_stage import GEOMETRY_SPECS, build_geometry, builtin_edfm  # noqa: F401 (re-exported)
+from tf_deepexag.geometry_stage import stage_controls
 
 # Side at which a CartoonGAN style paints the face crop (shrunk to it and
 # enlarged back): 256 for a 512 crop costs a quarter of the network's time
@@ -67,6 +72,8 @@ class CaricatureResult:
         warped: uint8 crop after the warp, before the style.
         crop_box: `(x0, y0, x1, y1)` of the crop in the photo.
         sample: int, the sample index.
+        plane_map: the `plane_map.PlaneMap` the crop was warped by (crop
+            pixels), or None.
     """
 
     caricature: np.ndarray
@@ -76,6 +83,7 @@ class CaricatureResult:
     warped: np.ndarray
     crop_box: tuple
     sample: int = 0
+    plane_map: object = None
 
 
 def check_in_reach(points, crop_size, strength):
@@ -97,11 +105,11 @@ class Caricaturist:
     Args:
         landmarker: callable `image -> list of faces`, each with `.points`
             `(68, 2)` (x, y) photo pixels (`detect.FaceLandmarker`).
-        geometry: callable `(points (N, 2), num_samples, temperature, seed,
-            strength) -> (S, N, 2)` exaggerated points in the same frame
-            (`geometry.Exaggerator`; see `geometry_stage`).
-        warp: callable `(image uint8, src_xy, dst_xy) -> uint8 image`
-            (`warp.warp_face`).
+        geometry: a geometry stage (`geometry_stage`: an `Exaggerator`, or a
+            callable `(points, num_samples, temperature, seed, strength)
+            -> (S, N, 2)`).
+        warp: callable `(image uint8, src_xy, dst_xy) -> uint8 image`, the
+            thin-plate spline through exactly the map's points (`warp.map_warp`).
         stylizer: callable `uint8 image -> uint8 image`.
         crop_size: int, the side of the working face crop. Defaults to 512.
         faces: `"largest"` or `"all"`. Defaults to `"largest"`.
@@ -134,17 +142,20 @@ class Caricaturist:
         box = face_crop_box(points, image.shape)
         crop = crop_and_resize(image, box, self.crop_size)
         scale = self.crop_size / float(box[2] - box[0])
-        crop_points = ((points - np.array(box[:2], np.float32)) * scale).astype(np.float32)
-        generated = np.asarray(self.geometry(crop_points, num_samples=num_samples,
-                                             temperature=temperature, seed=seed,
-                                             strength=strength),
-                               np.float32).reshape(num_samples, -1, 2)
-        for sample, target in enumerate(generated):
+        # Pixel centres as cv2.resize maps them: x_crop + 0.5 = (x - x0 + 0.5) * scale.
+        crop_points = ((points - np.array(box[:2], np.float32) + 0.5) * scale
+                       - 0.5).astype(np.float32)
+        source, targets = stage_controls(self.geometry, crop_points, num_samples,
+                                         temperature, seed, strength, crop)
+        pins = plane_map_lib.pinned_points(crop_points)
+        for sample, target in enumerate(targets):
             check_in_reach(target, self.crop_size, strength)
-            landmarks_lib.check_points(target, name="generated points")
-            warped = np.asarray(_warp(self.warp, crop, crop_points, target), np.uint8)
+            landmarks_lib.check_points(target[:len(crop_points)], name="generated points")
+            plane = plane_map_lib.PlaneMap(source, target, pins)
+            warped = np.asarray(_warp(self.warp, crop, plane.source, plane.target), np.uint8)
             styled = np.asarray(self.stylizer(warped), np.uint8)
-            yield CaricatureResult(styled, crop, crop_points, target, warped, box, sample)
+            yield CaricatureResult(styled, crop, crop_points, target, warped, box, sample,
+                                   plane)
 
     def __call__(self, image, strength=1.0, num_samples=1, temperature=None, seed=None):
         """The list of `iter_samples`' results: every sample of the photo at once."""
@@ -205,7 +216,7 @@ class Caricaturist:
             canvas = photo
             for r in results:
                 canvas = paste_back(canvas, r.caricature, r.crop_box,
-                                    np.concatenate([r.photo_points, r.generated_points]))
+                                    *paste_points(r.plane_map, r.photo_points))
             yield dataclasses.replace(results[0], caricature=canvas)
 
 
@@ -273,6 +284,6 @@ def build_caricaturist(geometry="vae", style=None, faces="largest",
                                        try_rotations=try_rotations)
     return Caricaturist(
         landmarker=landmarker, geometry=build_geometry(geometry, compile_geometry),
-        warp=warp.warp_face, stylizer=style_lib.make_stylizer(
+        warp=warp.map_warp, stylizer=style_lib.make_stylizer(
             style, max_side=style_max_side, style_weight=style_weight),
         crop_size=crop_size, faces=faces, max_pixels=max_pixels)

@@ -1,6 +1,9 @@
 """Geometry: the Seq2Seq VAE (encoder, decoder, mixture head), the one inference
 graph (`GeometryGraph`, `Exaggerator`), sampling, baselines, evaluation.
 
+The geometry as a map of the plane is `PlaneMap` (from the NumPy-only
+`tf_deepexag.plane_map`, which the LiteRT runner shares).
+
 Names are imported lazily, so `geometry.sampling_inputs` (NumPy only: the
 noise, temperature and strength rules the LiteRT runner shares) loads
 without TensorFlow.
@@ -48,6 +51,10 @@ _LAZY = {
     "annealed_weight": "tf_deepexag.geometry.schedules",
     "SequenceDecoder": "tf_deepexag.geometry.sequence_decoder",
     "SequenceEncoder": "tf_deepexag.geometry.sequence_encoder",
+    "PlaneMap": "tf_deepexag.plane_map",
+    "face_frame": "tf_deepexag.plane_map",
+    "min_jacobian_determinant": "tf_deepexag.plane_map",
+    "pinned_points": "tf_deepexag.plane_map",
 }
 
 __getattr__, __dir__, __all__ = _lazy.names(__name__, _LAZY)

@@ -11,9 +11,10 @@ from tf_deepexag.geometry import artifacts
 from tf_deepexag.geometry.inference import ALIGN_METHODS, GeometryGraph
 from tf_deepexag.geometry.sampling_inputs import (check_num_samples, draw_noise, per_face,
                                                   prepare, resolve_temperature)
+from tf_deepexag.plane_map import PlaneMapping
 
 
-class Exaggerator:
+class Exaggerator(PlaneMapping):
     """Runs a trained `DeepExaggerationVAE` on absolute landmarks.
 
     A thin NumPy front end of `GeometryGraph`, the geometry inference graph
@@ -21,7 +22,9 @@ class Exaggerator:
     the steps): inputs are checked, the noise, the default temperature and
     the strength's range come from `sampling_inputs` (as in the SavedModel
     and LiteRT runners, so a seed gives the same samples in all three) and
-    the points come back as NumPy.
+    the points come back as NumPy. `controls`, `plane_maps` and
+    `map_points` (`plane_map.PlaneMapping`) give the geometry as a map of
+    the plane.
 
     Args:
         model: a `DeepExaggerationVAE`.

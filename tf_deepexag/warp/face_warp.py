@@ -220,8 +220,9 @@ def warp_face(image, src_points_xy, dst_points_xy, grid_step=8,
         dst_points_xy: `(N, 2)` (x, y) positions they move to.
         grid_step: int, pixels between the coarse-grid nodes where the spline
             is evaluated. Defaults to 8.
-        border_points_per_edge: int, zero-flow points pinning each image edge.
-            Defaults to 8.
+        border_points_per_edge: int >= 0, zero-flow points pinning each image
+            edge. Defaults to 8. The pipeline passes 0 and the pins of its
+            `plane_map.PlaneMap` among the points, so the warp is that map.
         regularization_weight: float >= 0, spline smoothing, in coordinates
             where the longer image side is 1. Defaults to 0 (the landmarks
             land exactly on `dst`).
@@ -242,8 +243,8 @@ def warp_face(image, src_points_xy, dst_points_xy, grid_step=8,
     """
     if int(grid_step) < 1:
         raise ValueError(f"`grid_step` must be at least 1, got {grid_step}.")
-    if int(border_points_per_edge) < 1:
-        raise ValueError(f"`border_points_per_edge` must be at least 1, got "
+    if int(border_points_per_edge) < 0:
+        raise ValueError(f"`border_points_per_edge` must be at least 0, got "
                          f"{border_points_per_edge}.")
     eager = tf.executing_eagerly()
     as_numpy = not tf.is_tensor(image) and eager
@@ -295,6 +296,14 @@ def warp_face(image, src_points_xy, dst_points_xy, grid_step=8,
         return warped if image_shape.rank == 4 else warped[0]
     # squeeze, not warped[0]: eagerly a strided slice costs ~0.15 ms.
     return warped if image_shape.rank == 4 else tf.squeeze(warped, 0)
+
+
+def map_warp(image, src_points_xy, dst_points_xy):
+    """`warp_face` without border pins: the warp by the thin-plate spline
+    through exactly these points. The pipeline passes a
+    `plane_map.PlaneMap`'s `source` and `target` (pins included), so the
+    warp is that map (`Exaggerator.map_points` inverts it)."""
+    return warp_face(image, src_points_xy, dst_points_xy, border_points_per_edge=0)
 
 
 def _eager_points(points):

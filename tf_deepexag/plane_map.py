@@ -1,0 +1,407 @@
+"""The geometry as a map of the plane: a thin-plate spline through control points.
+
+Shapes: N the model's control points (the 68 landmarks first, then any head
+points), P pinned points, M = N + P spline centres, Q query points.
+
+NumPy only (float64), so the LiteRT runner (no TensorFlow) applies the same
+map as the library, the pipeline and the SavedModel runner.
+
+The map is defined backward, as the pipeline's warp applies it
+(`warp.warp_face`): the caricature's pixel p shows the photo at
+`B(p) = p + f(p)`, f the thin-plate spline with `f(d_k) = s_k - d_k` at the
+control targets d_k (the controls' sources s_k), pinned points p_j with
+`f(p_j) = 0`. Where a photo point q lands is the forward map
+`F(q) = B^-1(q)`: Newton's method on `B(p) = q`, started at the forward
+spline through the sources (values `d_k - s_k`), which is exact at every
+control point and within a fraction of a pixel of the inverse between them.
+
+The pins sit in a face frame (`face_frame`): rings of `PINS_PER_RING`
+points around the head centre, at `PIN_RADII` face sizes. The map therefore
+moves the head, holds the background beyond the inner ring still, and
+depends on the face only: a crop, a resize or a rotation of the photo moves
+the map with it (the thin-plate spline is equivariant under similarities).
+
+Mathematical details:
+    `f(p) = sum_k w_k U(|p - c_k|^2) + A [p, 1]`, `U(r) = 0.5 r log r`
+    (r log sqrt r: the thin-plate kernel, `warp.interpolate_spline` order 2),
+    with `[K P; P^T 0] [w; A] = [v; 0]`, `K_kl = U(|c_k - c_l|^2)`,
+    `P = [c, 1]` (Bookstein 1989, section II). Its Jacobian is
+    `J_f(p) = sum_k w_k (log |p - c_k|^2 + 1) (p - c_k)^T + A_linear`, and
+    `J_B = I + J_f`. B is one-to-one over a region where `det J_B > 0`
+    throughout (a fold makes it negative); the forward map's determinant at
+    `B(p)` is `1 / det J_B(p)`.
+"""
+
+import numpy as np
+
+from tf_deepexag.errors import UserError
+
+# iBUG 68 eye contours (jaw 0-16, ..., right eye 36-41, left eye 42-47).
+_RIGHT_EYE, _LEFT_EYE = slice(36, 42), slice(42, 48)
+NUM_LANDMARKS = 68
+# The head centre sits this many face sizes above the landmarks' centroid
+# (towards the cranium), measured on AutoToon photos.
+HEAD_CENTRE_OFFSET = 0.5
+# Rings of pinned points, in face sizes from the head centre: the inner one
+# lies just beyond the top of the hair on AutoToon's portraits (the whole
+# head moves inside it), the others hold the background still (a spline
+# pinned by one ring bulges beyond it: with the astronaut's landmarks scaled
+# by 1.15 about their centroid, up to 7.4 px inside, two rings (3, 4.5) let
+# 1.8 px through at 3.6 sizes and 6 px at 8; these rings 0.3 px and 0.02 px).
+PIN_RADII = (3.0, 3.5, 4.2, 5.5, 8.0)
+PINS_PER_RING = 24
+# The square face crop's half side, in face sizes from the head centre: the
+# inner ring and a feathering band beyond it fit inside.
+CROP_RADIUS = 3.6
+_NEWTON_STEPS = 30
+_TOLERANCE = 1e-7  # in units of the centres' extent (~1e-4 px at 1000 px)
+_RESTART_GRID = 128  # nodes per side of the grid unsolved points restart from
+
+
+def face_frame(landmarks, xp=np):
+    """The face frame of 68 landmarks: `(centre (..., 2), size (...), axes (..., 2, 2))`.
+
+    `size` is the RMS distance of the landmarks from their centroid (about
+    0.8 inter-ocular distances on a frontal face), `axes` the rows u (from
+    the right eye's centre to the left's, the face's "right" in the image)
+    and v (u turned a quarter towards the chin), `centre` the head centre:
+    the centroid moved `HEAD_CENTRE_OFFSET` sizes against v.
+
+    Args:
+        landmarks: `(..., 68, 2)` (x, y) points, or `(..., N, 2)` with the
+            68 first.
+        xp: the array module: NumPy (the default; inputs checked) or
+            `tf.experimental.numpy` (the exported graphs; unchecked).
+
+    Raises:
+        ValueError: (NumPy) fewer than 68 points, not finite, or both eyes
+            in one place.
+    """
+    if xp is np:
+        points = np.asarray(landmarks, np.float64)
+        if points.ndim < 2 or points.shape[-2] < NUM_LANDMARKS or points.shape[-1] != 2:
+            raise ValueError(f"`landmarks` must be (..., 68, 2) or (..., N >= 68, 2), got "
+                             f"{points.shape}.")
+        if not np.all(np.isfinite(points[..., :NUM_LANDMARKS, :])):
+            raise ValueError("`landmarks` contain NaN or inf.")
+    else:
+        points = landmarks
+    points = points[..., :NUM_LANDMARKS, :]
+    centroid = xp.mean(points, axis=-2)                                  # (..., 2)
+    size = xp.sqrt(xp.mean(xp.sum((points - centroid[..., None, :]) ** 2, axis=-1), axis=-1))
+    eyes = (xp.mean(points[..., _LEFT_EYE, :], axis=-2)
+            - xp.mean(points[..., _RIGHT_EYE, :], axis=-2))             # (..., 2)
+    norm = xp.sqrt(xp.sum(eyes ** 2, axis=-1))
+    if xp is np and not (np.all(size > 0) and np.all(norm > 0)):
+        raise ValueError("`landmarks` are degenerate (no extent, or both eyes at one point).")
+    u = eyes / norm[..., None]
+    v = xp.stack([-u[..., 1], u[..., 0]], axis=-1)  # towards the chin (y points down)
+    centre = centroid - HEAD_CENTRE_OFFSET * size[..., None] * v
+    return centre, size, xp.stack([u, v], axis=-2)
+
+
+def pinned_points(landmarks, xp=np):
+    """`(..., P, 2)` pinned points of faces: `PIN_RADII` rings in their frames.
+
+    Args:
+        landmarks: `(..., N >= 68, 2)` (x, y) points, the 68 landmarks first.
+        xp: the array module, as `face_frame`.
+    """
+    centre, size, axes = face_frame(landmarks, xp)
+    angles = 2 * np.pi * (np.arange(PINS_PER_RING) + 0.5) / PINS_PER_RING
+    rings = np.concatenate([r * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+                            for r in PIN_RADII])                        # (P, 2) constants
+    if xp is not np:
+        rings = rings.astype(np.float32)
+    # centre + size * (a u + b v) for each ring point (a, b).
+    offsets = (rings[:, 0, None] * axes[..., None, 0, :]
+               + rings[:, 1, None] * axes[..., None, 1, :])              # (..., P, 2)
+    return centre[..., None, :] + size[..., None, None] * offsets
+
+
+def head_box(landmarks, radius=CROP_RADIUS):
+    """`(x0, y0, x1, y1)` float square around the head centre, `radius` sizes each side."""
+    centre, size, _ = face_frame(landmarks)
+    half = radius * size
+    return (centre[0] - half, centre[1] - half, centre[0] + half, centre[1] + half)
+
+
+def _kernel(r):
+    """`U(r) = 0.5 r log r` of squared distances, and `dU/dr * 2 = log r + 1`."""
+    r = np.maximum(r, 1e-30)
+    log = np.log(r)
+    return 0.5 * r * log, log + 1.0
+
+
+class _Spline:
+    """A 2-D thin-plate spline of 2-D values, solved in float64."""
+
+    def __init__(self, centres, values):
+        self.centres = centres                                   # (M, 2)
+        m = len(centres)
+        k, _ = _kernel(_squared_distances(centres, centres))     # (M, M)
+        p = np.concatenate([centres, np.ones((m, 1))], axis=1)   # (M, 3)
+        lhs = np.block([[k, p], [p.T, np.zeros((3, 3))]])
+        rhs = np.concatenate([values, np.zeros((3, 2))])
+        try:
+            solution = np.linalg.solve(lhs, rhs)
+        except np.linalg.LinAlgError as e:
+            raise UserError("The warp cannot map these landmarks: their spline system is "
+                            "singular (two controls at one place with different moves?).") from e
+        self.w, self.affine = solution[:m], solution[m:]        # (M, 2), (3, 2)
+
+    def __call__(self, points):
+        """Values `(Q, 2)` at `(Q, 2)` points."""
+        u, _ = _kernel(_squared_distances(points, self.centres))  # (Q, M)
+        return u @ self.w + points @ self.affine[:2] + self.affine[2]
+
+    def value_and_jacobian(self, points):
+        """Values `(Q, 2)` and Jacobians `(Q, 2, 2)` (`d value_i / d point_j`)."""
+        diff = points[:, None] - self.centres[None]               # (Q, M, 2)
+        u, grad = _kernel(np.einsum("qmj,qmj->qm", diff, diff))   # (Q, M)
+        values = u @ self.w + points @ self.affine[:2] + self.affine[2]
+        jacobian = np.matmul(np.swapaxes(grad[..., None] * diff, 1, 2), self.w)  # (Q, 2, 2)^T
+        return values, np.swapaxes(jacobian, 1, 2) + self.affine[:2].T[None]
+
+
+def _squared_distances(a, b):
+    """`(A, B)` squared distances, per axis (no cancellation)."""
+    diff = a[:, None] - b[None]
+    return np.einsum("abj,abj->ab", diff, diff)
+
+
+class PlaneMap:
+    """Where each photo point lands in the caricature, and back.
+
+    Built from the geometry's controls (sources in the photo, targets in the
+    caricature, the same frame) plus pinned points (see the module
+    docstring). `source` and `target` hold all `M` spline centres, pins
+    included: `warp.warp_face(image, map.source, map.target,
+    border_points_per_edge=0)` warps an image by exactly this map (on its
+    coarse grid).
+
+    Args:
+        source: `(N, 2)` (x, y) control points in the photo.
+        target: `(N, 2)` where they land.
+        pinned: `(P, 2)` points that stay put, or None for
+            `pinned_points(source)` (the first 68 sources are the landmarks);
+            pass an empty `(0, 2)` array for none.
+
+    Example:
+        >>> plane = PlaneMap(photo_points, exaggerated_points)
+        >>> plane.forward(photo_points)   # == exaggerated_points
+        >>> plane.backward(exaggerated_points)   # == photo_points
+        >>> plane.min_jacobian_determinant() > 0   # no fold over the head
+
+    Raises:
+        ValueError: shapes or NaN/inf; `errors.UserError` (a `ValueError`):
+            a singular system.
+    """
+
+    def __init__(self, source, target, pinned=None):
+        source = _check_points(source, "source")
+        target = _check_points(target, "target")
+        if source.shape != target.shape:
+            raise ValueError(f"`source` {source.shape} and `target` {target.shape} differ.")
+        pinned = pinned_points(source) if pinned is None else _check_points(pinned, "pinned")
+        self.num_controls = len(source)
+        self.source = np.concatenate([source, pinned])           # (M, 2)
+        self.target = np.concatenate([target, pinned])           # (M, 2)
+        if len(self.source) < 3:
+            raise ValueError(f"A plane map needs at least 3 points, got {len(self.source)}.")
+        # Solved in units of the centres' extent, where the kernel is O(1).
+        both = np.concatenate([self.source, self.target])
+        self._origin = both.mean(axis=0)
+        self._unit = max(float(np.max(np.ptp(both, axis=0))), 1e-12)
+        s, d = self._to_unit(self.source), self._to_unit(self.target)
+        self._backward = _Spline(d, s - d)
+        self._forward = _Spline(s, d - s)
+
+    def _to_unit(self, points):
+        return (points - self._origin) / self._unit
+
+    def _from_unit(self, points):
+        return points * self._unit + self._origin
+
+    def backward(self, points):
+        """`(Q, 2)` photo points shown at `(Q, 2)` caricature points (the warp's map)."""
+        p = self._to_unit(_check_points(points, "points"))
+        return self._from_unit(p + self._backward(p))
+
+    def forward(self, points):
+        """`(Q, 2)` caricature points where `(Q, 2)` photo points land.
+
+        Newton's method on the backward map (each step limited to a tenth of
+        the centres' extent), from the forward spline; points it leaves
+        unsolved (a fold, or a map far from its spline's inverse) restart
+        from the nearest node of the backward map on a grid over the
+        centres. Where the map folds the answer is one of the preimages.
+        """
+        q = self._to_unit(_check_points(points, "points"))
+        p = self._newton(q, q + self._forward(q))
+        residual = np.max(np.abs(p + self._backward(p) - q), axis=1, initial=0.0)
+        lost = residual > _TOLERANCE * 10
+        if np.any(lost):
+            lo, hi = self._to_unit(self.target).min(0), self._to_unit(self.target).max(0)
+            axes = [np.linspace(lo[i], hi[i], _RESTART_GRID) for i in range(2)]
+            nodes = np.stack(np.meshgrid(*axes, indexing="xy"), -1).reshape(-1, 2)
+            shown = nodes + self._backward(nodes)                       # (G, 2)
+            nearest = np.argmin(_squared_distances(q[lost], shown), axis=1)
+            p[lost] = self._newton(q[lost], nodes[nearest])
+        return self._from_unit(p)
+
+    def _newton(self, q, p):
+        """Newton steps on `B(p) = q` from `p`, in the unit frame."""
+        p = p.copy()
+        for _ in range(_NEWTON_STEPS):
+            values, jacobian = self._backward.value_and_jacobian(p)
+            residual = p + values - q                                   # (Q, 2)
+            if np.max(np.abs(residual), initial=0.0) < _TOLERANCE:
+                break
+            jacobian += np.eye(2)                                       # (Q, 2, 2)
+            det = jacobian[:, 0, 0] * jacobian[:, 1, 1] - jacobian[:, 0, 1] * jacobian[:, 1, 0]
+            ok = np.abs(det) > 1e-9
+            step = residual.copy()  # a fixed-point step where the Jacobian is singular
+            step[ok] = np.linalg.solve(jacobian[ok], residual[ok][..., None])[..., 0]
+            length = np.hypot(step[:, 0], step[:, 1])[:, None]
+            p = p - step * np.minimum(1.0, 0.1 / np.maximum(length, 1e-30))
+        return p
+
+    def jacobian_determinant(self, points):
+        """`(Q,)` determinants of the backward map's Jacobian at caricature points."""
+        _, j = self._backward.value_and_jacobian(self._to_unit(_check_points(points, "points")))
+        j = j + np.eye(2)
+        return j[:, 0, 0] * j[:, 1, 1] - j[:, 0, 1] * j[:, 1, 0]
+
+    def scaled(self, strength):
+        """The map with every control's displacement times `strength` (0: identity)."""
+        n = self.num_controls
+        moved = self.source[:n] + float(strength) * (self.target[:n] - self.source[:n])
+        return PlaneMap(self.source[:n], moved, pinned=self.source[n:])
+
+    def min_jacobian_determinant(self, centre=None, radius=None, num=64):
+        """The smallest `det J_B` on a `num` x `num` grid over a disc.
+
+        Negative means the map folds there (not one-to-one); 1 everywhere is
+        a pure translation. The default disc is the head inside the inner
+        pinned ring (`face_frame` of the first 68 sources, `PIN_RADII[0]`).
+
+        Args:
+            centre: `(2,)` (x, y) disc centre, or None for the head centre.
+            radius: float, disc radius in pixels, or None for the inner ring.
+            num: int >= 2, grid points per side.
+        """
+        if centre is None or radius is None:
+            head, size, _ = face_frame(self.source[:self.num_controls])
+            centre = head if centre is None else centre
+            radius = PIN_RADII[0] * size if radius is None else radius
+        return min_jacobian_determinant(self, centre, radius, num)
+
+
+def min_jacobian_determinant(plane_map, centre, radius, num=64):
+    """The smallest Jacobian determinant of `plane_map`'s backward map
+    (caricature -> photo, the warp's) over a disc, evaluated exactly at the
+    points of a `num` x `num` grid inside it.
+
+    `> 0` everywhere: the map is one-to-one there (no fold); a fold gives a
+    negative value. The identity gives 1.
+
+    Args:
+        plane_map: a `PlaneMap`.
+        centre: `(2,)` (x, y) centre of the disc, pixels.
+        radius: float > 0, its radius.
+        num: int >= 2, grid points per side of the disc's bounding square.
+
+    Returns:
+        float.
+    """
+    if int(num) < 2 or not float(radius) > 0:
+        raise ValueError(f"`num` must be >= 2 and `radius` > 0, got {num}, {radius}.")
+    t = np.linspace(-1.0, 1.0, int(num))
+    grid = np.stack(np.meshgrid(t, t, indexing="xy"), axis=-1).reshape(-1, 2)
+    grid = grid[np.sum(grid ** 2, axis=1) <= 1.0] * float(radius) + np.asarray(centre, np.float64)
+    return float(np.min(plane_map.jacobian_determinant(grid)))
+
+
+def _check_points(points, name):
+    array = np.asarray(points, np.float64)
+    if array.ndim != 2 or array.shape[1] != 2:
+        raise ValueError(f"`{name}` must be (N, 2) (x, y) points, got shape {array.shape}.")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"`{name}` contains NaN or inf.")
+    return array
+
+
+class PlaneMapping:
+    """`controls`, `plane_maps` and `map_points` over an `exaggerate` method.
+
+    Mixed into `geometry.Exaggerator`, `serving.SavedModelExaggerator` and
+    `serving.LiteExaggerator`, whose `exaggerate(photo_points, num_samples,
+    temperature, seed, strength)` gives `(S, 68, 2)`: the three apply the same
+    map of the plane. A model with more control points (head points)
+    overrides `controls`.
+    """
+
+    def controls(self, photo_points, num_samples=1, temperature=None, seed=None,
+                 strength=1.0, image=None):
+        """The control points the map of the plane is built from.
+
+        Today the 68 landmarks and their exaggerated positions; a model with
+        head points appends them (sources in the photo, targets moved).
+
+        Args:
+            photo_points: `(68, 2)` absolute (x, y) landmarks of one face.
+            num_samples: int, samples.
+            temperature: float >= 0, or None: 0 for one sample,
+                `geometry.SAMPLING_TEMPERATURE` for several.
+            seed: int or None.
+            strength: float >= 0, applied once: every control's displacement
+                is scaled by it.
+            image: uint8 `(H, W, 3)` photo the points are in, for a model that
+                conditions on it; unused by the landmark-only models.
+
+        Returns:
+            `(source (N, 2), targets (S, N, 2))` float32, in the photo frame.
+        """
+        del image  # the landmark-only models read the landmarks only
+        points = np.asarray(photo_points, np.float32)
+        if points.shape != (NUM_LANDMARKS, 2):
+            raise ValueError(f"`photo_points` must be one face (68, 2), got {points.shape}.")
+        targets = self.exaggerate(points, num_samples=num_samples, temperature=temperature,
+                                  seed=seed, strength=strength)
+        return points, np.asarray(targets, np.float32)
+
+    def plane_maps(self, photo_points, num_samples=1, temperature=None, seed=None,
+                   strength=1.0, image=None):
+        """One `PlaneMap` per sample: `controls` plus the pins of the face frame
+        (arguments as `controls`)."""
+        source, targets = self.controls(photo_points, num_samples, temperature, seed,
+                                        strength, image)
+        pins = pinned_points(source)
+        return [PlaneMap(source, target, pins) for target in targets]
+
+    def map_points(self, photo_points, query_points, num_samples=1, temperature=None,
+                   seed=None, strength=1.0, image=None):
+        """Where photo points land in the caricature: the geometry as a map of the plane.
+
+        The map is the thin-plate spline the pipeline's warp applies
+        (`PlaneMap`): through `controls` (the landmarks, and head points when
+        the model has them) and points pinned on rings around the head, so
+        the background stays still and the map does not depend on the crop.
+        On the 68 landmarks it equals `exaggerate`.
+
+        Args:
+            photo_points: `(68, 2)` absolute (x, y) landmarks of one face.
+            query_points: `(Q, 2)` (x, y) photo points.
+            num_samples, temperature, seed, strength, image: as `controls`.
+
+        Returns:
+            float32 `(S, Q, 2)` caricature points, in the photo's pixel frame.
+        """
+        query = np.asarray(query_points, np.float64)
+        if query.ndim != 2 or query.shape[1] != 2 or not np.all(np.isfinite(query)):
+            raise ValueError(f"`query_points` must be finite (Q, 2) (x, y) points, got "
+                             f"shape {query.shape}.")
+        return np.stack([plane.forward(query) for plane in self.plane_maps(
+            photo_points, num_samples, temperature, seed, strength, image)]).astype(np.float32)
+
