@@ -13,6 +13,7 @@ from tests.exported_models import (fixed_noise, face_size, keras_reference,
                                    photo_points, psnr)
 from tf_deepexag.export import export_saved_model, next_version
 from tf_deepexag.geometry import draw_noise
+from tf_deepexag.plane_map import PlaneMap
 from tf_deepexag.style.processing import to_model_input, to_uint8
 from tf_deepexag.warp import warp_face
 
@@ -35,10 +36,11 @@ def test_saved_model_cli_lists_signatures(saved_model_version):
                             capture_output=True, text=True, env=ENV, timeout=300)
     assert result.returncode == 0, result.stderr
     text = result.stdout
-    for sig in ("exaggerate", "serving_default", "stylize", "caricature"):
+    for sig in ("exaggerate", "serving_default", "stylize", "caricature", "controls"):
         assert f"signature_def['{sig}']" in text
     for name in ("photo_points", "eps_z", "uniforms", "normals", "temperature", "strength",
-                 "images", "image", "caricature_points", "caricature"):
+                 "images", "image", "caricature_points", "caricature", "control_points",
+                 "control_targets"):
         assert f"['{name}']" in text
     assert "shape: (-1, 68, 2)" in text and "shape: (-1, 4)" in text
     assert "DT_UINT8" in text and "DT_INT64" not in text
@@ -82,7 +84,9 @@ def test_fresh_process_signatures_match_keras(saved_model_version, tiny_artifact
     # caricature: photo + 1.5 (deterministic - photo), warped, stylized.
     want_points = points[:1] + 1.5 * (deterministic[:1] - points[:1])
     assert np.max(np.abs(out["caricature_points"] - want_points)) < 1.5 * tol
-    warped = warp_face(image[0], points[0], want_points[0])
+    # The warp is the map of the plane: the controls and the face frame's pins.
+    plane = PlaneMap(points[0], want_points[0])
+    warped = warp_face(image[0], plane.source, plane.target, border_points_per_edge=0)
     want_image = to_uint8(generator(to_model_input(warped[None], 32))[0],
                           (300, 280)).numpy()
     assert out["caricature"].shape == image.shape

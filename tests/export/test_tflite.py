@@ -8,9 +8,11 @@ import pytest
 import tensorflow as tf
 from ai_edge_litert import interpreter as litert
 
-from tests.exported_models import (STYLE_SIZE, face_size, fixed_noise,
+from tests.exported_models import (STATS, STYLE_SIZE, face_size, fixed_noise,
                                    keras_reference, op_names, photo_points, psnr)
+from tf_deepexag import plane_map
 from tf_deepexag.export import QUANTIZATIONS, export_tflite
+from tf_deepexag.geometry import Exaggerator
 from tf_deepexag.serving.litert import LiteExaggerator, LiteModel
 
 pytestmark = pytest.mark.slow
@@ -108,6 +110,25 @@ def test_lite_exaggerator_runs_the_file_on_given_noise(tflite_files, lite_artifa
     batch = np.concatenate([points, points + 3.0])
     got = ex.run(batch, *noise, 0.5)  # face by face, each with its noise row
     assert np.max(np.abs(got - keras_reference(model, batch, *noise, 0.5))) < tol
+    # The file's extra outputs are the map's points: the controls, then the
+    # face frame's pins; `map_points` is the Python map (one shared NumPy map).
+    out = ex.model(photo_points=points, eps_z=noise[0][:1], uniforms=noise[1][:1],
+                   normals=noise[2][:1], temperature=np.float32(0.0),
+                   strength=np.float32(1.0))
+    pins = plane_map.pinned_points(points[0])
+    np.testing.assert_allclose(out["control_points"][0, 68:], pins, atol=1e-3)
+    np.testing.assert_allclose(out["control_targets"][0, 68:], pins, atol=1e-3)
+    np.testing.assert_allclose(out["control_targets"][0, :68], deterministic[0], atol=tol)
+    python = Exaggerator(model, STATS)
+    queries = np.concatenate([points[0, ::9], points[0].mean(0) + [[0.0, -60.0],
+                                                                   [45.0, 10.0]]])
+    for temperature, strength in ((0.0, 1.0), (0.5, 1.7)):
+        got = ex.map_points(points[0], queries, num_samples=2, temperature=temperature,
+                            seed=3, strength=strength)
+        want = python.map_points(points[0], queries, num_samples=2,
+                                 temperature=temperature, seed=3, strength=strength)
+        assert got.shape == (2, len(queries), 2)
+        assert np.max(np.abs(got - want)) < tol, (temperature, strength)
 
 
 def test_stylize_psnr(tflite_files, tiny_artifacts):

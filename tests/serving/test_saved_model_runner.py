@@ -34,9 +34,42 @@ def test_runs_and_matches_the_raw_signature(runner, saved_model_version):
     np.testing.assert_array_equal(got["caricature_points"], want)
     got = runner("exaggerate", **dict(_inputs(), photo_points=tf.constant(photo_points())))
     np.testing.assert_array_equal(got["caricature_points"], want)
-    assert runner.signature_names == ("caricature", "exaggerate", "serving_default",
-                                      "stylize")
+    assert runner.signature_names == ("caricature", "controls", "exaggerate",
+                                      "serving_default", "stylize")
     assert runner.input_specs("exaggerate")["eps_z"].shape.as_list() == [None, 4]
+
+
+def test_map_points_is_the_python_map(runner, tiny_artifacts):
+    # Parity Python (`Exaggerator.map_points`) vs the SavedModel-backed
+    # exaggerator through the shared NumPy map, on the landmarks and between.
+    from tests.exported_models import STATS, face_size  # pylint: disable=g-import-not-at-top
+    from tf_deepexag import plane_map  # pylint: disable=g-import-not-at-top
+    from tf_deepexag.geometry import Exaggerator  # pylint: disable=g-import-not-at-top
+    from tf_deepexag.serving import SavedModelExaggerator  # pylint: disable=g-import-not-at-top
+
+    points = photo_points()[0]
+    centre, size, _ = plane_map.face_frame(points)
+    queries = np.concatenate([points[::9], centre + size * np.array(
+        [[0.0, -2.2], [-1.8, 0.4], [1.1, 1.9], [0.0, 6.0]])])
+    python, saved = Exaggerator(tiny_artifacts[2], STATS), SavedModelExaggerator(runner)
+    tol = 1e-4 * face_size(points)
+    for kwargs in ({"strength": 2.0}, {"num_samples": 2, "temperature": 0.8, "seed": 4}):
+        want = python.map_points(points, queries, **kwargs)
+        got = saved.map_points(points, queries, **kwargs)
+        assert got.shape == want.shape
+        assert np.max(np.abs(got - want)) < tol, kwargs
+    np.testing.assert_allclose(got[:, :8], python.exaggerate(
+        points, num_samples=2, temperature=0.8, seed=4)[:, ::9], atol=tol)
+    # The `controls` signature: the controls, then the face frame's pins.
+    zeros = np.zeros((1, 68, 2), np.float32)
+    out = runner("controls", photo_points=points[None], eps_z=np.zeros((1, 4), np.float32),
+                 uniforms=zeros, normals=zeros, temperature=0.0, strength=1.0)
+    np.testing.assert_allclose(out["control_points"][0, 68:],
+                               plane_map.pinned_points(points), atol=1e-3)
+    np.testing.assert_allclose(out["control_targets"][0, 68:],
+                               plane_map.pinned_points(points), atol=1e-3)
+    np.testing.assert_allclose(out["control_targets"][0, :68],
+                               python.exaggerate(points)[0], atol=tol)
 
 
 @pytest.mark.parametrize("changes,message", [

@@ -5,8 +5,10 @@ side.
 
 The geometry is `geometry.GeometryGraph` (an unrolled copy of the model, so
 no `While`/TensorList op reaches TFLite), the images go through
-`style.processing`, the warp is `warp.warp_face`: the exported signatures
-add nothing of their own. The sampling noise is an input everywhere (drawn
+`style.processing`, the warp is `warp.warp_face` by the map of the plane
+(`map_controls`: the controls plus the pins of `plane_map.pinned_points`,
+traced through `tf.experimental.numpy`, so runtimes and TF Serving users get
+the map's points): the exported signatures add nothing of their own. The sampling noise is an input everywhere (drawn
 by the caller with `geometry.draw_noise`, as `Exaggerator` draws it); the
 deterministic paths feed zeros, which temperature 0 reads in no result. The
 SavedModel signatures (`signatures.ServingModule`) and the TFLite files
@@ -15,6 +17,7 @@ SavedModel signatures (`signatures.ServingModule`) and the TFLite files
 
 import tensorflow as tf
 
+from tf_deepexag import plane_map
 from tf_deepexag.geometry import GeometryGraph
 from tf_deepexag.pipeline import DEFAULT_STYLE_MAX_SIDE, DEFAULT_STYLE_WEIGHT
 from tf_deepexag.style import processing
@@ -41,6 +44,26 @@ def check_generator(generator, path="<generator>"):
         raise ValueError(f"{path} is neither a U-GAT-IT generator (no `img_size`) nor a "
                          f"CartoonGAN one: got {type(generator).__name__}.")
     return {"size": size}
+
+
+def map_controls(photo_points, caricature_points):
+    """The map of the plane's points: `(control_points, control_targets)`.
+
+    Args:
+        photo_points: float32 `(B, N, 2)` controls in the photo (the 68
+            landmarks first).
+        caricature_points: float32 `(B, N, 2)` where they land.
+
+    Returns:
+        float32 `(B, N + P, 2)` twice: the controls and then the pins of the
+        face frame (`plane_map.pinned_points`), which stay put. The thin-plate
+        spline through them is `plane_map.PlaneMap(control_points[b],
+        control_targets[b], pinned=<none>)`.
+    """
+    pins = tf.cast(plane_map.pinned_points(photo_points, xp=tf.experimental.numpy),
+                   tf.float32)                                       # (B, P, 2)
+    return (tf.concat([photo_points, pins], axis=1),
+            tf.concat([caricature_points, pins], axis=1))
 
 
 class ExportGraphs(tf.Module):
@@ -87,6 +110,12 @@ class ExportGraphs(tf.Module):
             photo_points, tf.zeros(tf.stack([b, self.geometry.z_size])), tf.zeros(steps),
             tf.zeros(steps), tf.constant(0.0), tf.cast(strength, tf.float32))
 
+    def controls(self, photo_points, eps_z, uniforms, normals, temperature, strength):
+        """`map_controls` of `exaggerate_with_noise`'s points: `(control_points,
+        control_targets)` float32 `(B, N + P, 2)`."""
+        return map_controls(photo_points, self.exaggerate_with_noise(
+            photo_points, eps_z, uniforms, normals, temperature, strength))
+
     def generate_image(self, x):
         """`(B, h, w, 3)` float in [-1, 1] through the generator, same range."""
         out = self.generator(x)
@@ -118,7 +147,9 @@ class ExportGraphs(tf.Module):
             strength: float32 scalar, 0 = photo shape, 1 = generated shape.
         """
         points = self.deterministic(photo_points, strength)  # (1, N, 2)
-        warped = warp_face(image, photo_points[0], points[0])  # (1, H, W, 3) uint8
+        source, target = map_controls(photo_points, points)  # (1, N + P, 2)
+        warped = warp_face(image, source[0], target[0],
+                           border_points_per_edge=0)  # (1, H, W, 3) uint8, the map
         if self.generator is not None:
             warped = self.stylize(warped)
         return warped, points

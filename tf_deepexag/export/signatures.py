@@ -56,6 +56,9 @@ class ServingModule(tf.Module):
                          (`serving.SavedModelExaggerator` does), temperature
                          <= 0 deterministic (the noise then unused).
         serving_default  photo_points -> caricature_points, deterministic.
+        controls         the inputs of `exaggerate` -> control_points,
+                         control_targets f32 [B,M,2]: the map of the plane's
+                         points (`graphs.map_controls`, pins included).
         caricature       image u8 [1,H,W,3], photo_points f32 [1,68,2],
                          strength f32 [] -> caricature u8, caricature_points.
         stylize          images u8 [B,H,W,3] -> images u8 (with a generator).
@@ -94,8 +97,19 @@ class ServingModule(tf.Module):
                                                   check_strength(strength))
             return {"caricature": image_out, "caricature_points": points}
 
+        @tf.function(input_signature=graphs.geometry.signature())
+        def controls(photo_points, eps_z, uniforms, normals, temperature, strength):
+            photo_points = check_input(photo_points, "photo_points", [None, N, 2])
+            eps_z = check_input(eps_z, "eps_z", [None, z])
+            uniforms = check_input(uniforms, "uniforms", [None, N, 2])
+            normals = check_input(normals, "normals", [None, N, 2])
+            source, target = graphs.controls(photo_points, eps_z, uniforms, normals,
+                                             temperature, check_strength(strength))
+            return {"control_points": source, "control_targets": target}
+
         self.exaggerate = exaggerate
         self.serving_default = serving_default
+        self.controls = controls
         self.caricature = caricature
         if graphs.generator is not None:
             @tf.function(input_signature=[
@@ -107,7 +121,7 @@ class ServingModule(tf.Module):
 
     def signatures(self):
         sigs = {"exaggerate": self.exaggerate, "serving_default": self.serving_default,
-                "caricature": self.caricature}
+                "caricature": self.caricature, "controls": self.controls}
         if hasattr(self, "stylize"):
             sigs["stylize"] = self.stylize
         return sigs

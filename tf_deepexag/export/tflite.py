@@ -8,7 +8,9 @@ Files (`export_tflite`), each in float32, float16 and dynamic-range int8
     exaggerate_<q>.tflite  photo_points f32 [1,68,2], eps_z [1,Z] N(0,1),
                            uniforms [1,68,2] U(0,1), normals [1,68,2] N(0,1),
                            temperature [] (<= 0 deterministic), strength []
-                           -> caricature_points [1,68,2]
+                           -> caricature_points [1,68,2], control_points and
+                           control_targets [1,M,2] (the map of the plane's
+                           points, pins included: `graphs.map_controls`)
     stylize_<q>.tflite     with a style generator. U-GAT-IT: images f32
                            [1,S,S,3] in [-1,1] -> images, same. CartoonGAN:
                            images u8 [1,H,W,3] -> images u8 [1,H,W,3] at any
@@ -40,7 +42,7 @@ import os
 import tensorflow as tf
 
 from tf_deepexag import fileio
-from tf_deepexag.export.graphs import ExportGraphs
+from tf_deepexag.export.graphs import ExportGraphs, map_controls
 from tf_deepexag.export.loading import load_geometry, load_style
 
 QUANTIZATIONS = ("fp32", "fp16", "int8")
@@ -51,7 +53,7 @@ def tflite_functions(graphs):
 
     Returns:
         `{"exaggerate": f(photo_points, eps_z, uniforms, normals, temperature,
-        strength) -> {"caricature_points"}}`, plus `"stylize": f(images) ->
+        strength) -> {"caricature_points", "control_points", "control_targets"}}`, plus `"stylize": f(images) ->
         {"images"}` when `graphs` has a generator (float32 at S x S for
         U-GAT-IT, uint8 at any size for CartoonGAN: see the module docstring).
     """
@@ -59,8 +61,11 @@ def tflite_functions(graphs):
 
     @tf.function(input_signature=geometry.signature(batch=1))
     def exaggerate(photo_points, eps_z, uniforms, normals, temperature, strength):
-        return {"caricature_points": geometry.exaggerate(
-            photo_points, eps_z, uniforms, normals, temperature, strength)}
+        points = geometry.exaggerate(photo_points, eps_z, uniforms, normals, temperature,
+                                     strength)
+        source, target = map_controls(photo_points, points)
+        return {"caricature_points": points, "control_points": source,
+                "control_targets": target}
 
     functions = {"exaggerate": exaggerate.get_concrete_function()}
     if graphs.generator is not None and graphs.style_size is None:  # CartoonGAN

@@ -14,8 +14,9 @@ megabytes of runtime instead of TensorFlow:
 `LiteExaggerator` offers `geometry.Exaggerator`'s interface over the
 exaggerate file (the noise drawn from a seed by `geometry.sampling_inputs`,
 as every runtime draws it); the file itself treats temperature <= 0 as
-deterministic (the geometry graph's rule). `LiteModel` runs one file's
-signature with checked inputs.
+deterministic (the geometry graph's rule); its `map_points` applies the map
+of the plane (`plane_map.PlaneMapping`, NumPy only). `LiteModel` runs one
+file's signature with checked inputs.
 
 Example:
     >>> from tf_deepexag.serving.litert import LiteExaggerator, LiteModel
@@ -32,6 +33,7 @@ import numpy as np
 from ai_edge_litert import interpreter as litert
 
 from tf_deepexag.geometry import sampling_inputs  # NumPy only
+from tf_deepexag.plane_map import PlaneMapping  # NumPy only
 
 QUANTIZATIONS = ("fp32", "fp16", "int8")  # as export.tflite writes them
 
@@ -137,7 +139,7 @@ class LiteModel:
         return dict(self._runner(**self._check(inputs)))
 
 
-class LiteExaggerator:
+class LiteExaggerator(PlaneMapping):
     """`geometry.Exaggerator`'s interface over the exported `exaggerate_<q>.tflite` file.
 
     The seed, the default temperature and the strength's range are resolved

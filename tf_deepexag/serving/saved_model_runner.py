@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf_deepexag.geometry import sampling_inputs
+from tf_deepexag.plane_map import PlaneMapping
 
 
 def _shape_text(shape):
@@ -108,10 +109,12 @@ class SavedModelRunner:
         return {name: value.numpy() for name, value in outputs.items()}
 
 
-class SavedModelExaggerator:
+class SavedModelExaggerator(PlaneMapping):
     """`geometry.Exaggerator`'s interface over a SavedModel's `exaggerate` signature.
 
-    The seed, the default temperature and the strength's range are resolved
+    `map_points` (`plane_map.PlaneMapping`) applies the same map of the plane
+    as `Exaggerator.map_points`. The seed, the default temperature and the
+    strength's range are resolved
     by `geometry.sampling_inputs`, as `Exaggerator` and
     `serving.LiteExaggerator` resolve them: the same seed gives the same
     samples in all three.
