@@ -90,13 +90,15 @@ def landmark_figure(ids, photo, artist, ours, scores, columns=3):
 def image_figure(photo_images, caricature_images, photo, ours, crop=560, size=256,
                  strengths=(1.0, 2.0)):
     """uint8 rows of photo | artist's caricature | ours at each strength (the
-    photo warped onto `photo + s (ours - photo)` by the project's
-    thin-plate-spline warp), centre crops."""
-    from tf_deepexag import warp  # pylint: disable=g-import-not-at-top
+    photo warped onto `photo + s (ours - photo)` by the map of the plane, as
+    the pipeline warps), centre crops."""
+    from tf_deepexag import plane_map, warp  # pylint: disable=g-import-not-at-top
 
     rows = []
     for image, caricature, p, o in zip(photo_images, caricature_images, photo, ours):
-        warped = [np.asarray(warp.warp_face(image, p, p + s * (o - p))) for s in strengths]
+        planes = [plane_map.PlaneMap(p, p + s * (o - p)) for s in strengths]
+        warped = [np.asarray(warp.warp_face(image, m.source, m.target,
+                                            border_points_per_edge=0)) for m in planes]
         h, w = image.shape[:2]
         y0, x0 = (h - crop) // 2, (w - crop) // 2
         panels = [cv2.resize(np.ascontiguousarray(x[y0:y0 + crop, x0:x0 + crop]),

@@ -70,16 +70,21 @@ def test_crop_transform_is_the_still_pipelines_box():
 
 def test_pasting_a_crop_back_restores_the_frame():
     frames, truth = clips.astronaut_frames(1)
-    frame = frames[0]
-    matrix = video.crop_transform(truth[0], 256)
+    # The clip's frame in a larger one, so the head's crop lies inside it.
+    frame = np.zeros((300, 300, 3), np.uint8)
+    frame[100:228, 100:228] = frames[0]
+    points = truth[0] + 100
+    matrix = video.crop_transform(points, 256)
     crop = video.cv2.warpAffine(frame, matrix, (256, 256), flags=video.cv2.INTER_CUBIC)
     canvas = np.zeros(frame.shape, np.float32)
     video._paste(canvas, crop.astype(np.float32), np.ones((256, 256), np.float32),
                  matrix)  # pylint: disable=protected-access
-    x0, y0, x1, y1 = (int(v) for v in pipeline.face_crop_box(truth[0], frame.shape))
-    inner = (slice(max(y0, 0) + 2, min(y1, 128) - 2), slice(max(x0, 0) + 2, min(x1, 128) - 2))
+    x0, y0, x1, y1 = (int(v) for v in pipeline.face_crop_box(points, frame.shape))
+    assert 0 < x0 and 0 < y0 and x1 < 300 and y1 < 300
+    inner = (slice(y0 + 2, y1 - 2), slice(x0 + 2, x1 - 2))
     assert np.abs(canvas[inner] - frame[inner]).mean() < 3  # two resamplings
-    assert (canvas[:max(y0, 0) - 1] == 0).all()  # nothing outside the crop's footprint
+    assert (canvas[:y0 - 1] == 0).all() and (canvas[y1 + 1:] == 0).all()  # nothing
+    assert (canvas[:, :x0 - 1] == 0).all() and (canvas[:, x1 + 1:] == 0).all()  # outside
 
 
 def test_every_frame_of_a_face_uses_its_seed():

@@ -168,13 +168,10 @@ class Engine:
                               "looks at the camera, not too small.") from e
         out = []
         for r in results:
-            shown = r.photo.copy()
-            figures.draw_landmarks(shown, r.photo_points, figures.PHOTO_COLOUR)
+            shown, warped = figures.map_panels(r)  # the head grid through the map
             shapes = figures.landmark_canvas(
                 [(r.photo_points, figures.PHOTO_COLOUR),
                  (r.generated_points, figures.GENERATED_COLOUR)], size=r.photo.shape[0])
-            warped = np.asarray(r.warped, np.uint8).copy()
-            figures.draw_landmarks(warped, r.generated_points, figures.GENERATED_COLOUR)
             animation = motion.make_morph(r, artist.warp) if morph else None
             out.append(Sample(np.asarray(r.caricature, np.uint8), shown, shapes, warped,
                               animation))

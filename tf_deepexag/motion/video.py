@@ -7,7 +7,7 @@ MP4 (decode, process, encode, one frame in memory at a time).
 
 What keeps the caricature steady over time:
 1. the landmarks are tracked and smoothed (`tracking.FaceTracker`, One-Euro);
-2. the face crop (the still pipeline's square around the landmarks, at
+2. the face crop (the still pipeline's square around the head, at
    sub-pixel precision) is carried along the face's measured image motion
    and placed afresh on the smoothed landmarks only when the two differ by
    more than `REANCHOR` of its side: a face moving rigidly gives the same
@@ -16,8 +16,10 @@ What keeps the caricature steady over time:
 3. each face keeps one seed for the whole clip (`seed + 1000 * k` for the
    k-th face to appear, the still pipeline's rule), so the geometry model
    draws the same noise: one consistent caricature;
-4. the exaggeration (generated minus photo points, in crop pixels) is
-   smoothed by a second One-Euro filter;
+4. the exaggeration (the geometry's control points' displacement, in crop
+   pixels) is smoothed by a second One-Euro filter, and the crop is warped by
+   the map of the plane through the smoothed controls and the pins of the
+   face frame (`plane_map.PlaneMap`, as the still pipeline warps);
 5. the painted crop is blended with the previous frame's, in crop
    coordinates, i.e. aligned by the tracked motion: where the warped crop
    did not change (`|difference| < history_tolerance` grey levels) the
@@ -34,8 +36,9 @@ import time
 import cv2
 import numpy as np
 
+from tf_deepexag import face_crops, pipeline, plane_map
 from tf_deepexag import landmarks as landmarks_lib
-from tf_deepexag import pipeline
+from tf_deepexag.geometry_stage import stage_controls
 from tf_deepexag.motion import clip_io
 from tf_deepexag.motion import tracking
 
@@ -71,17 +74,15 @@ class ClipReport:
         return self.frames / self.seconds if self.seconds > 0 else float("inf")
 
 
-def crop_transform(points, crop_size, margin=0.9):
+def crop_transform(points, crop_size):
     """The affine map `(2, 3)` of frame pixels to the face crop's pixels.
 
     The crop is `pipeline.face_crop_box`'s square, at sub-pixel precision:
-    centred on the landmarks (raised by a tenth of their height to make room
-    above the brows), `1 + margin` times their extent.
+    `plane_map.head_box`, around the head centre of the face frame.
     """
-    lo, hi = points.min(axis=0), points.max(axis=0)
-    cx, cy = (lo + hi) / 2.0
-    cy -= 0.1 * (hi[1] - lo[1])
-    half = max(0.5 * float(max(hi - lo)) * (1.0 + margin), 8.0)
+    x0, y0, x1, y1 = plane_map.head_box(points)
+    cx, cy = 0.5 * float(x0 + x1), 0.5 * float(y0 + y1)
+    half = max(0.5 * float(x1 - x0), 8.0)
     s = crop_size / (2.0 * half)
     # Pixel centres: u = (x - x0 + 0.5) s - 0.5, as `cv2.resize` maps a box.
     return np.array([[s, 0.0, (half - cx + 0.5) * s - 0.5],
@@ -123,16 +124,6 @@ def _place_crop(state, points, motion, size):
         carried = wanted
     state["crop"] = carried
     return carried
-
-
-def _mask(crop_points, target, size):
-    """The feathered paste mask of `pipeline.paste_back`, in crop pixels."""
-    mask = np.zeros((size, size), np.float32)
-    hull = cv2.convexHull(np.round(np.concatenate([crop_points, target])).astype(np.int32))
-    cv2.fillConvexPoly(mask, hull, 1.0)
-    grow = max(3, size // 12) | 1
-    mask = cv2.dilate(mask, np.ones((grow, grow), np.uint8))
-    return cv2.GaussianBlur(mask, (0, 0), sigmaX=grow / 2.0)
 
 
 def _paste(frame, crop, mask, matrix):
@@ -220,17 +211,17 @@ class VideoCaricaturist:
         crop = cv2.warpAffine(frame, matrix, (size, size), flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REPLICATE)
         crop_points = _apply(matrix, track.points)
-        target = np.asarray(self.artist.geometry(  # the stage applies the strength
-            crop_points, num_samples=1, temperature=temperature,
-            seed=None if seed is None else int(seed) + 1000 * track.index,
-            strength=strength), np.float32).reshape(-1, 2)
+        source, (target,) = stage_controls(
+            self.artist.geometry, crop_points, 1, temperature,
+            None if seed is None else int(seed) + 1000 * track.index, strength, crop)
         pipeline.check_in_reach(target, size, strength)
-        landmarks_lib.check_points(target, name="generated points")
+        landmarks_lib.check_points(target[:len(crop_points)], name="generated points")
         smoother = state.setdefault("displacement", tracking.OneEuroFilter(
             DISPLACEMENT_MIN_CUTOFF, DISPLACEMENT_BETA))
-        target = crop_points + smoother(target - crop_points, t, scale=size)
-        warped = np.asarray(pipeline._warp(self.artist.warp, crop, crop_points, target),  # pylint: disable=protected-access
-                            np.uint8)
+        target = source + smoother(target - source, t, scale=size)
+        plane = plane_map.PlaneMap(source, target, plane_map.pinned_points(crop_points))
+        warped = np.asarray(pipeline._warp(self.artist.warp, crop, plane.source,  # pylint: disable=protected-access
+                                           plane.target), np.uint8)
         painted = np.asarray(self.artist.stylizer(warped), np.float32)
         if self.history > 0 and "painted" in state:
             change = np.abs(warped.astype(np.float32) - state["warped"]).mean(axis=-1)
@@ -238,7 +229,8 @@ class VideoCaricaturist:
             keep = self.history * np.clip(1.0 - change / self.history_tolerance, 0, 1)
             painted += keep[..., None] * (state["painted"] - painted)
         state["painted"], state["warped"] = painted, warped.astype(np.float32)
-        return painted, _mask(crop_points, target, size), matrix
+        return painted, face_crops.feathered_mask(
+            size, *face_crops.paste_points(plane, crop_points)), matrix
 
 
 def caricature_clip(artist, source, destination, strength=1.0, temperature=0.0, seed=0,
