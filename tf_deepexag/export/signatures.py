@@ -70,15 +70,18 @@ class ServingModule(tf.Module):
 
         z = graphs.geometry.z_size
 
+        def checked(photo_points, eps_z, uniforms, normals, temperature, strength):
+            """The geometry inputs after their run-time checks."""
+            return (check_input(photo_points, "photo_points", [None, N, 2]),
+                    check_input(eps_z, "eps_z", [None, z]),
+                    check_input(uniforms, "uniforms", [None, N, 2]),
+                    check_input(normals, "normals", [None, N, 2]),
+                    temperature, check_strength(strength))
+
         @tf.function(input_signature=graphs.geometry.signature())
         def exaggerate(photo_points, eps_z, uniforms, normals, temperature, strength):
-            photo_points = check_input(photo_points, "photo_points", [None, N, 2])
-            eps_z = check_input(eps_z, "eps_z", [None, z])
-            uniforms = check_input(uniforms, "uniforms", [None, N, 2])
-            normals = check_input(normals, "normals", [None, N, 2])
-            return {"caricature_points": graphs.exaggerate_with_noise(
-                photo_points, eps_z, uniforms, normals, temperature,
-                check_strength(strength))}
+            return {"caricature_points": graphs.exaggerate_with_noise(*checked(
+                photo_points, eps_z, uniforms, normals, temperature, strength))}
 
         @tf.function(input_signature=[
             tf.TensorSpec([None, N, 2], tf.float32, name="photo_points")])
@@ -99,12 +102,8 @@ class ServingModule(tf.Module):
 
         @tf.function(input_signature=graphs.geometry.signature())
         def controls(photo_points, eps_z, uniforms, normals, temperature, strength):
-            photo_points = check_input(photo_points, "photo_points", [None, N, 2])
-            eps_z = check_input(eps_z, "eps_z", [None, z])
-            uniforms = check_input(uniforms, "uniforms", [None, N, 2])
-            normals = check_input(normals, "normals", [None, N, 2])
-            source, target = graphs.controls(photo_points, eps_z, uniforms, normals,
-                                             temperature, check_strength(strength))
+            source, target = graphs.controls(*checked(
+                photo_points, eps_z, uniforms, normals, temperature, strength))
             return {"control_points": source, "control_targets": target}
 
         self.exaggerate = exaggerate
