@@ -14,7 +14,11 @@ The derived landmarks ship as `tf_deepexag/assets/autotoon_landmarks.json`
 (no images; attribution in `assets/NOTICE`), so training and tests need no
 clone. `read_autotoon` rebuilds them from a clone.
 
-Shapes: P pairs, N = 68 points.
+Head points (`landmarks.head`): K points around the head placed in a face
+frame of the photo's 68 points; their caricature positions are the same photo
+points mapped through the artist's field, stored as `caricature_head`.
+
+Shapes: P pairs, N = 68 points, K = `landmarks.NUM_HEAD_POINTS`.
 """
 
 import csv
@@ -24,7 +28,7 @@ import os
 import numpy as np
 from absl import logging
 
-from tf_deepexag import fileio
+from tf_deepexag import fileio, landmarks
 from tf_deepexag.data import autotoon_warp
 from tf_deepexag.data.paired import PairedLandmarks
 
@@ -57,6 +61,8 @@ class AutoToonLandmarks:
         author: `(P,)` str, the photo's author (the CSV's "Artist" column:
             the Flickr photographer, not the caricaturist).
         image_size: `(P, 2)` int, `(H, W)` of each photo.
+        caricature_head: float32 `(P, K, 2)` the photo's head points
+            (`photo_head`) mapped through the artist's warp field.
     """
 
     ids: np.ndarray
@@ -68,13 +74,14 @@ class AutoToonLandmarks:
     source: np.ndarray
     author: np.ndarray
     image_size: np.ndarray
+    caricature_head: np.ndarray
 
     def __post_init__(self):
         p = len(self.ids)
         for name, dtype in (("ids", str), ("photo", np.float32), ("caricature", np.float32),
                             ("detected", np.float32), ("is_test", bool),
                             ("licence", str), ("source", str), ("author", str),
-                            ("image_size", np.int64)):
+                            ("image_size", np.int64), ("caricature_head", np.float32)):
             value = np.asarray(getattr(self, name)).astype(dtype)
             if len(value) != p:
                 raise ValueError(f"`{name}` has {len(value)} rows for {p} ids.")
@@ -83,18 +90,30 @@ class AutoToonLandmarks:
             if getattr(self, name).shape[1:] != (68, 2):
                 raise ValueError(f"`{name}` must be (P, 68, 2), got "
                                  f"{getattr(self, name).shape}.")
+        if self.caricature_head.shape[1:] != (landmarks.NUM_HEAD_POINTS, 2):
+            raise ValueError(f"`caricature_head` must be (P, {landmarks.NUM_HEAD_POINTS}, "
+                             f"2), got {self.caricature_head.shape}.")
+
+    @property
+    def photo_head(self):
+        """float32 `(P, K, 2)`: the photos' head points (`landmarks.head_points`)."""
+        return landmarks.head_points(self.photo.astype(np.float64)).numpy().astype(np.float32)
 
     def __len__(self):
         return len(self.ids)
 
-    def pairs(self, split="all", target="warp"):
+    def pairs(self, split="all", target="warp", head=False):
         """`PairedLandmarks` of a split; the persons are the ids.
 
         Args:
             split: "train", "test" or "all".
             target: "warp" (the mapped points) or "detected" (the points
                 detected on the caricatures; pairs without them are left out).
+            head: bool, return `(P, 68 + K, 2)` points (the landmarks followed
+                by the head points; `landmarks.IBUG68_HEAD`), "warp" only.
         """
+        if head and target != "warp":
+            raise ValueError("Head points have warp targets only (`target`='warp').")
         if split not in SPLITS:
             raise ValueError(f"`split` must be one of {SPLITS}, got {split!r}.")
         if target not in TARGETS:
@@ -103,6 +122,10 @@ class AutoToonLandmarks:
         caricature = self.caricature if target == "warp" else self.detected
         keep &= np.all(np.isfinite(caricature), axis=(1, 2))
         index = np.flatnonzero(keep)
+        if head:
+            photo = np.concatenate([self.photo, self.photo_head], axis=1)
+            caricature = np.concatenate([caricature, self.caricature_head], axis=1)
+            return PairedLandmarks(photo[index], caricature[index], self.ids[index])
         return PairedLandmarks(self.photo[index], caricature[index], self.ids[index])
 
     def to_json(self):
@@ -115,8 +138,10 @@ class AutoToonLandmarks:
                 "image_size": [int(v) for v in self.image_size[i]],
                 "photo": _round(self.photo[i]), "caricature": _round(self.caricature[i]),
                 "caricature_detected": (None if not np.all(np.isfinite(self.detected[i]))
-                                        else _round(self.detected[i]))})
-        return {"format": _FORMAT, "rows": rows}
+                                        else _round(self.detected[i])),
+                "caricature_head": _round(self.caricature_head[i])})
+        return {"format": _FORMAT, "head_template": _round(landmarks.head.HEAD_TEMPLATE),
+                "rows": rows}
 
     @classmethod
     def from_json(cls, obj, name="landmarks"):
@@ -124,9 +149,16 @@ class AutoToonLandmarks:
             raise ValueError(f"{name} is not an AutoToon landmark file (format "
                              f"{_FORMAT!r}).")
         rows = obj.get("rows") or []
-        missing = [k for k in ("id", "split", "photo", "caricature") if rows and k not in rows[0]]
+        missing = [k for k in ("id", "split", "photo", "caricature", "caricature_head")
+                   if rows and k not in rows[0]]
         if not rows or missing:
             raise ValueError(f"{name} has no rows or lacks {missing}.")
+        template = np.asarray(obj.get("head_template", []), np.float64)
+        if (template.shape != landmarks.head.HEAD_TEMPLATE.shape
+                or not np.allclose(template, landmarks.head.HEAD_TEMPLATE, atol=0.006)):
+            raise ValueError(f"{name} was built with other head points than "
+                             "`landmarks.head.HEAD_TEMPLATE`: rebuild it (`python -m "
+                             "tf_deepexag data autotoon ROOT --out FILE`).")
         nan = np.full((68, 2), np.nan)
 
         def col(key):
@@ -135,7 +167,7 @@ class AutoToonLandmarks:
                    np.array([nan if r["caricature_detected"] is None
                              else r["caricature_detected"] for r in rows]),
                    col("split") == "test", col("licence"), col("source"),
-                   col("author"), col("image_size"))
+                   col("author"), col("image_size"), col("caricature_head"))
 
     def save(self, path):
         fileio.write_text_atomic(path, _dumps(self.to_json()))
@@ -149,7 +181,9 @@ def _dumps(obj):
     """Compact JSON with one row a line (small, and diffs stay readable)."""
     import json  # pylint: disable=g-import-not-at-top
     rows = ",\n".join(json.dumps(r, separators=(",", ":")) for r in obj["rows"])
-    return f'{{"format":{json.dumps(obj["format"])},"rows":[\n{rows}\n]}}\n'
+    template = json.dumps(obj["head_template"], separators=(",", ":"))
+    return (f'{{"format":{json.dumps(obj["format"])},"head_template":{template},'
+            f'"rows":[\n{rows}\n]}}\n')
 
 
 def default_asset_path():
@@ -268,7 +302,9 @@ def _read_pair(index, photo_path, files, warp, landmarker, detect_caricatures, m
         return None
     shape = fileio.read_image(photo_path).shape[:2]
     field = autotoon_warp.check_field(np.load(files[warp][index]), files[warp][index])
-    caricature, residual = autotoon_warp.map_points(field, photo, shape)
+    mapped, residual = autotoon_warp.map_points(
+        field, landmarks.with_head_points(photo).numpy(), shape)
+    caricature, caricature_head = mapped[:68], mapped[68:]
     if residual > 0.01:
         logging.warning("Pair %s: the warp does not invert cleanly (%.3f px).", stem,
                         residual)
@@ -278,7 +314,7 @@ def _read_pair(index, photo_path, files, warp, landmarker, detect_caricatures, m
         detected = np.full_like(photo, np.nan)
     licence, address, author = meta.get(stem, ("", "", ""))
     return (stem, photo, caricature, detected, index in TEST_INDICES, licence, address,
-            author, np.array(shape))
+            author, np.array(shape), caricature_head)
 
 
 def autotoon_split(fold=-1, folds=5, seed=0, path=None):

@@ -26,7 +26,7 @@ data synthesis and tests).
 import numpy as np
 import tensorflow as tf
 
-from tf_deepexag.landmarks.scheme import IBUG68, points_tensor
+from tf_deepexag.landmarks.scheme import points_tensor, scheme_for
 
 METHODS = ("jaw", "procrustes")
 # Squared lengths below this (pixels^2) are degenerate: inside a graph the
@@ -83,7 +83,7 @@ def _fail_if(condition, message):
         raise ValueError(message)
 
 
-def estimate_similarity(source, target, method="jaw", scheme=IBUG68):
+def estimate_similarity(source, target, method="jaw", scheme=None):
     """Estimates the similarity that maps `source` points onto `target`.
 
     Args:
@@ -93,7 +93,8 @@ def estimate_similarity(source, target, method="jaw", scheme=IBUG68):
         method: `"jaw"` (translation from landmark 0, rotation and scale from
             the jaw vector, as the original system does) or `"procrustes"`
             (least squares over all points). Defaults to `"jaw"`.
-        scheme: the `LandmarkScheme`, for the jaw end points.
+        scheme: the `LandmarkScheme`, for the jaw end points; None picks it
+            from the point count (`scheme_for`).
 
     Returns:
         `(..., 2, 3)` matrices, a tensor of the source's dtype.
@@ -105,6 +106,7 @@ def estimate_similarity(source, target, method="jaw", scheme=IBUG68):
     """
     if method not in METHODS:
         raise ValueError(f"`method` must be one of {METHODS}, got {method!r}.")
+    scheme = scheme_for(source, scheme)
     s = points_tensor(source, scheme, "source")
     d = points_tensor(target, scheme, "target")
     try:
@@ -139,11 +141,12 @@ def estimate_similarity(source, target, method="jaw", scheme=IBUG68):
     return _to_matrix(a_re, a_im, b_x, b_y)
 
 
-def align(source, target, method="jaw", scheme=IBUG68):
+def align(source, target, method="jaw", scheme=None):
     """`source` moved by the similarity that best maps it onto `target`.
 
     See `estimate_similarity` for the arguments. Returns a `(..., N, 2)`
     tensor of the source's dtype.
     """
+    scheme = scheme_for(source, scheme)
     source = points_tensor(source, scheme, "source")
     return apply_similarity(source, estimate_similarity(source, target, method, scheme))

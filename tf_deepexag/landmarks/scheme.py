@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf_deepexag.errors import UserError
+from tf_deepexag.landmarks import head
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,7 +126,37 @@ WEBCARICATURE17 = LandmarkScheme(
     eye_corners=(8, 11),
 )
 
-SCHEMES = {s.name: s for s in (IBUG68, WEBCARICATURE17)}
+
+
+def _with_head(scheme):
+    """`scheme` followed by the head points of `landmarks.head`, one group per
+    head region."""
+    groups, start = list(scheme.groups), scheme.num_points
+    for name, points in head.HEAD_GROUPS:
+        groups.append((name, tuple(range(start, start + len(points)))))
+        start += len(points)
+    mirror = scheme.mirror + tuple(scheme.num_points + m for m in head.HEAD_MIRROR)
+    return LandmarkScheme(name=f"{scheme.name}_head", num_points=start,
+                          groups=tuple(groups), closed=scheme.closed, mirror=mirror,
+                          eye_corners=scheme.eye_corners)
+
+
+# The 68 iBUG points and the head points (`landmarks.head`): the geometry
+# model's points when it predicts the whole head.
+IBUG68_HEAD = _with_head(IBUG68)
+
+SCHEMES = {s.name: s for s in (IBUG68, WEBCARICATURE17, IBUG68_HEAD)}
+
+
+def scheme_for(points, scheme=None):
+    """`scheme` if given, else the iBUG scheme the points' count names: 88
+    points are `IBUG68_HEAD`, anything else `IBUG68` (whose checks then say
+    what shape was expected)."""
+    if scheme is not None:
+        return scheme
+    shape = points.shape if hasattr(points, "shape") else np.shape(points)
+    count = shape[-2] if len(shape) >= 2 else None
+    return IBUG68_HEAD if count == IBUG68_HEAD.num_points else IBUG68
 
 
 def mirror_points(points, scheme=IBUG68):

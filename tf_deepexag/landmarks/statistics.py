@@ -10,10 +10,10 @@ import tensorflow as tf
 
 from tf_deepexag import fileio
 from tf_deepexag.landmarks import alignment, stroke5
-from tf_deepexag.landmarks.scheme import IBUG68, check_points, points_tensor
+from tf_deepexag.landmarks.scheme import IBUG68, SCHEMES, check_points, points_tensor, scheme_for
 
 
-def offset_scale(points, scheme=IBUG68):
+def offset_scale(points, scheme=None):
     """Standard deviation of all stroke offsets (dx and dy pooled).
 
     This is sketch-rnn's `calculate_normalizing_scale_factor`: one scalar per
@@ -21,11 +21,12 @@ def offset_scale(points, scheme=IBUG68):
 
     Args:
         points: `(P, N, 2)` absolute points.
-        scheme: the `LandmarkScheme`.
+        scheme: the `LandmarkScheme`; None picks it from the point count.
 
     Returns:
         float, the scale.
     """
+    scheme = scheme_for(points, scheme)
     points = check_points(points, scheme).astype(np.float64)
     strokes, _ = stroke5.to_stroke5(points, scheme)  # (P, T, 5)
     scale = float(np.std(strokes[..., 1:, :2]))  # (P, N-1, 2) offsets
@@ -74,7 +75,7 @@ class NormalizationStats:
         `alignment.invert_similarity`. Identity when `mean_shape` is None.
         Computed in the points' dtype (see `alignment`).
         """
-        points = points_tensor(points, name="points")
+        points = points_tensor(points, SCHEMES[self.scheme], name="points")
         if self.mean_shape is None:
             batch = tf.shape(points)[:-2]
             eye = tf.eye(2, 3, dtype=points.dtype)
@@ -84,8 +85,10 @@ class NormalizationStats:
         return alignment.apply_similarity(points, matrix), matrix
 
     @classmethod
-    def fit(cls, photo_points, caricature_points, scheme=IBUG68):
-        """Fits the scales on `(P, N, 2)` photo and caricature points."""
+    def fit(cls, photo_points, caricature_points, scheme=None):
+        """Fits the scales on `(P, N, 2)` photo and caricature points (the
+        scheme from their count when None)."""
+        scheme = scheme_for(photo_points, scheme)
         return cls(offset_scale(photo_points, scheme),
                    offset_scale(caricature_points, scheme), scheme.name)
 
@@ -115,7 +118,7 @@ def interocular_distance(points, scheme=IBUG68):
     return np.linalg.norm(points[..., i, :] - points[..., j, :], axis=-1)
 
 
-def mean_shape(points, scheme=IBUG68, iterations=10):
+def mean_shape(points, scheme=None, iterations=10):
     """Generalised Procrustes mean of a set of faces.
 
     Every face is aligned onto the current mean by least squares, the aligned
@@ -130,6 +133,7 @@ def mean_shape(points, scheme=IBUG68, iterations=10):
     Returns:
         float32 `(N, 2)` mean shape, centred on the origin.
     """
+    scheme = scheme_for(points, scheme)
     points = check_points(points, scheme).astype(np.float64)
     if points.ndim != 3 or len(points) == 0:
         raise ValueError(f"`points` must have shape (P, N, 2), got {points.shape}.")
