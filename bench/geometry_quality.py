@@ -3,7 +3,10 @@
 Scores each model (deterministic output, and `--samples` draws at the
 library's defaults) and the baselines fitted on the 90 train pairs: landmark
 error (IOD), displacement cosine to the artist, magnitude ratio (method /
-artist), per-draw error and spread between draws. A model directory holding
+artist), per-draw error and spread between draws; then per region
+(landmarks, head points) and frame (unaligned image frame, aligned), in
+eye-centre distances, and the least Jacobian determinant of the map over
+each head (every sample, strengths 1 and 2). A model directory holding
 `cv.json` (from `python -m train.vae --mode=cv`) also gets its 5-fold CV table.
 
     python bench/geometry_quality.py                       # both built-in models
@@ -46,7 +49,7 @@ def main(argv):
                                       load_exaggerator)
     from tf_deepexag.training import geometry_report  # pylint: disable=g-import-not-at-top
 
-    train_pairs, test_pairs = data.autotoon_split()
+    train_pairs, test_pairs = data.autotoon_split(head=True)
     results = {}
     for spec in _MODELS.value:
         exaggerator = load_exaggerator(spec)
@@ -54,6 +57,8 @@ def main(argv):
             exaggerator, test_pairs, samples=_SAMPLES.value, seed=_SEED.value)
     results.update(geometry_report.baseline_scores(train_pairs, test_pairs))
     print(geometry_report.format_table(results, "AutoToon test split (11 pairs)"))
+    print(geometry_report.format_region_table(
+        results, "AutoToon test split per region (eye-centre IOD)"))
     for spec in _MODELS.value:
         cv_path = os.path.join(artifacts.resolve_model_dir(spec), "cv.json")
         if os.path.isfile(cv_path):
@@ -61,14 +66,23 @@ def main(argv):
                 summary = json.load(f)["summary"]
             print(geometry_report.format_table(summary, f"5-fold CV in the train pairs "
                                                f"(vae:{spec}, from cv.json)"))
+            print(geometry_report.format_region_table(summary, "5-fold CV per region"))
     if _FIGURE.value or _IMAGE_FIGURE.value:
         _figures(load_exaggerator(_MODELS.value[0]), test_pairs)
     rows = [{"method": name, **{k: v for k, v in scores.items()
                                 if isinstance(v, float)}}
             for name, scores in results.items()]
     report("geometry_quality", rows, notes=(
+        "Region measures: landmarks_* and head_* (unaligned = image frame; aligned = "
+        "least squares onto the photo), eye-centre distances; min_jacobian_s1/s2 over "
+        "every sample of every test face's head.",
         "AutoToon test split (the authors' 11 pairs); baselines fitted on the 90 train "
         "pairs; error in inter-ocular distances after similarity alignment.",))
+
+
+def trainer_landmarks(pairs):
+    from tf_deepexag.training import vae_trainer  # pylint: disable=g-import-not-at-top
+    return vae_trainer.landmark_pairs(pairs)
 
 
 def _figures(exaggerator, test_pairs):
@@ -76,6 +90,7 @@ def _figures(exaggerator, test_pairs):
     from tf_deepexag import fileio  # pylint: disable=g-import-not-at-top
     from tf_deepexag.geometry import evaluation  # pylint: disable=g-import-not-at-top
 
+    test_pairs = trainer_landmarks(test_pairs)
     ours = exaggerator.exaggerate(test_pairs.photo, temperature=0.0)[:, 0]
     if _FIGURE.value:
         errors = evaluation.landmark_error(ours, test_pairs.caricature)

@@ -15,6 +15,7 @@ from absl import app, flags  # noqa: E402
 
 from train import _flags  # noqa: E402
 from tf_deepexag.training import vae_trainer as trainer  # noqa: E402
+from tf_deepexag import landmarks  # noqa: E402
 from tf_deepexag.geometry.config import VAEConfig  # noqa: E402
 
 _D = VAEConfig()
@@ -53,6 +54,12 @@ _CV_FOLDS = flags.DEFINE_integer("cv_folds", 5, "Folds of --mode=cv.")
 _NOISE_SCALE = flags.DEFINE_float("noise_scale", 0.5, "With --baseline=ridge and "
                                   "--noise_components: size of the noise modes in "
                                   "standard deviations of the training residuals.")
+_HEAD_POINTS = flags.DEFINE_boolean("head_points", False, "With --data=autotoon: "
+                                    "the model also generates the head points "
+                                    "(needs --max_seq_len=88).")
+_CALIBRATE = flags.DEFINE_boolean("calibrate_strength", False, "Store a strength "
+                                  "scale with the export: strength 1 moves the points "
+                                  "as far as the training artists on average.")
 # Model and optimisation (sketch-rnn / DeepExaggeration names; defaults = original).
 _HELP = {
     "enc_rnn_size": "Encoder LSTM units per direction.",
@@ -115,7 +122,12 @@ def main(argv):
             checkpoint_every=_CHECKPOINT_EVERY.value, strategy=_STRATEGY.value,
             align_pairs=_ALIGN_PAIRS.value, input_frame=_INPUT_FRAME.value,
             export=_EXPORT.value, mirror=_MIRROR.value, cv_folds=_CV_FOLDS.value,
-            noise_scale=_NOISE_SCALE.value)
+            noise_scale=_NOISE_SCALE.value, head_points=_HEAD_POINTS.value,
+            calibrate_strength=_CALIBRATE.value)
+        head_steps = landmarks.IBUG68_HEAD.num_points
+        if options.head_points and config.max_seq_len != head_steps:
+            raise ValueError(f"`head_points` needs `max_seq_len`={head_steps} (the "
+                             f"landmarks and head points), got {config.max_seq_len}.")
         if not 0.0 < options.test_fraction < 1.0:
             raise ValueError(f"`test_fraction` must be in (0, 1), got "
                              f"{options.test_fraction}.")
@@ -131,6 +143,8 @@ def main(argv):
                                                       samples=_EVAL_SAMPLES.value,
                                                       seed=_SEED.value)
         print(geometry_report.format_table(results["summary"], "5-fold CV (train pairs)"))
+        print(geometry_report.format_region_table(results["summary"],
+                                                  "5-fold CV per region (eye-centre IOD)"))
         return
     if _MODE.value == "eval":
         results = trainer.evaluate_run(_MODEL_DIR.value, options,
@@ -138,6 +152,8 @@ def main(argv):
         if options.data == "autotoon":
             from tf_deepexag.training import geometry_report  # noqa: E402
             print(geometry_report.format_table(results, "AutoToon test split"))
+            print(geometry_report.format_region_table(
+                results, "AutoToon test split per region (eye-centre IOD)"))
         else:
             print(trainer.format_table(results))
         print(json.dumps(results, indent=2))

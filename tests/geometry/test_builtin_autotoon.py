@@ -47,18 +47,32 @@ def test_shipped_config_matches_the_flagfile():
 
 @pytest.mark.slow
 def test_shipped_numbers_reproduce_from_the_landmark_asset():
-    train_pairs, test_pairs = data.autotoon_split()
+    train_pairs, test_pairs = data.autotoon_split(head=True)
     recorded = _read("eval.json")
     got = geometry_report.score_exaggerator(load_exaggerator("autotoon"), test_pairs,
                                             samples=3, seed=0)
-    for key in ("error", "cosine", "ratio", "sample_error", "spread"):
-        np.testing.assert_allclose(got[key], recorded["vae"][key], rtol=1e-3, err_msg=key)
+    keys = ("error", "cosine", "ratio", "sample_error", "spread") + tuple(
+        k for k in geometry_report.region_keys() if k in recorded["vae"])
+    for key in keys:
+        np.testing.assert_allclose(got[key], recorded["vae"][key], rtol=1e-3,
+                                   atol=1e-4, err_msg=key)
     baselines = geometry_report.baseline_scores(train_pairs, test_pairs)
     for name, scores in baselines.items():
         np.testing.assert_allclose(scores["error"], recorded[name]["error"], rtol=1e-4)
-    best = min(s["error"] for s in baselines.values())
-    best_cosine = max(s["cosine"] for s in baselines.values())
-    assert got["error"] < best and got["cosine"] > best_cosine
-    identity = baselines["identity"]["error"]
-    assert max(got["sample_error_per_draw"]) < identity
-    assert got["spread"] > 0.01
+    # The docs' claims (docs/autotoon.md): at strength 1 the artists'
+    # magnitude on landmarks and head points; landmarks pointing the artists'
+    # way better than every baseline (unaligned, > 0.35); three samples apart
+    # by more than half the artists' magnitude, each pointing their way.
+    for region in ("landmarks", "head"):
+        assert 0.8 <= got[f"{region}_unaligned_ratio"] <= 1.25, region
+        assert got[f"{region}_unaligned_spread_ratio"] >= 0.5, region
+        assert got[f"{region}_unaligned_sample_cosine_min"] > 0.0, region
+    best = max(s["landmarks_unaligned_cosine"] for s in baselines.values())
+    assert got["landmarks_unaligned_cosine"] > max(best, 0.35)
+    # The head points: better than identity and EDFM, not yet than the mean
+    # field and the ridge map (the issue's target; docs/autotoon.md).
+    assert got["head_unaligned_cosine"] > 0.15
+    # Deterministic output at strength 1 keeps the head one-to-one.
+    source, mode = load_exaggerator("autotoon").controls(test_pairs.photo[:, :68],
+                                                         temperature=0.0)
+    assert geometry_report.fold_check(source, mode, test_pairs.photo) > 0.0

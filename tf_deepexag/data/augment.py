@@ -10,12 +10,12 @@ import numpy as np
 from tf_deepexag import landmarks
 
 
-def mirror_points(points, scheme=landmarks.IBUG68):
+def mirror_points(points, scheme=None):
     """See `landmarks.mirror_points`."""
     return landmarks.mirror_points(points, scheme)
 
 
-def mirror_pairs(pairs, scheme=landmarks.IBUG68):
+def mirror_pairs(pairs, scheme=None):
     """`PairedLandmarks` followed by their mirror images (2P pairs; a mirror
     keeps its pair's person, so person-disjoint splits stay disjoint)."""
     return dataclasses.replace(

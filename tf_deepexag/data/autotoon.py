@@ -317,7 +317,7 @@ def _read_pair(index, photo_path, files, warp, landmarker, detect_caricatures, m
             author, np.array(shape), caricature_head)
 
 
-def autotoon_split(fold=-1, folds=5, seed=0, path=None):
+def autotoon_split(fold=-1, folds=5, seed=0, path=None, head=False):
     """`(train, held_out)` `PairedLandmarks` of the shipped (or given) pairs.
 
     Args:
@@ -327,9 +327,10 @@ def autotoon_split(fold=-1, folds=5, seed=0, path=None):
         folds: int >= 2, the number of folds.
         seed: int, the permutation's seed.
         path: landmark file; the shipped asset when None.
+        head: bool, `(P, 68 + K, 2)` points with the head points.
     """
     pairs = load_autotoon_landmarks(path)
-    train, test = pairs.pairs("train"), pairs.pairs("test")
+    train, test = pairs.pairs("train", head=head), pairs.pairs("test", head=head)
     if int(fold) == -1:
         return train, test
     if not 0 <= int(fold) < int(folds) or int(folds) < 2:

@@ -40,7 +40,7 @@ def augment_scale(photo, caricature, factors):
 
 def paired_stroke_dataset(photo_points, caricature_points, stats, batch_size,
                           training, seed=0, random_scale_factor=0.15,
-                          scheme=landmarks.IBUG68):
+                          scheme=None):
     """Builds the paired stroke-5 dataset.
 
     Args:
@@ -55,7 +55,8 @@ def paired_stroke_dataset(photo_points, caricature_points, stats, batch_size,
             continues exactly. Defaults to 0.
         random_scale_factor: float, x and y factors are drawn independently in
             `[1 - f, 1 + f]`, the same for both faces of a pair. Defaults to 0.15.
-        scheme: the `LandmarkScheme`, for the pen states.
+        scheme: the `LandmarkScheme`, for the pen states; None picks it from
+            the point count (`landmarks.scheme_for`).
 
     Returns:
         `tf.data.Dataset` of dicts (see the module docstring).
@@ -66,6 +67,7 @@ def paired_stroke_dataset(photo_points, caricature_points, stats, batch_size,
         >>> next(iter(ds))["photo"].shape
         TensorShape([64, 68, 5])
     """
+    scheme = landmarks.scheme_for(photo_points, scheme)
     photo_points = landmarks.check_points(photo_points, scheme, "photo_points")
     caricature_points = landmarks.check_points(caricature_points, scheme,
                                                "caricature_points")

@@ -84,7 +84,7 @@ class ExportGraphs(tf.Module):
     def __init__(self, model, stats, generator=None, style_max_side=DEFAULT_STYLE_MAX_SIDE,
                  style_weight=DEFAULT_STYLE_WEIGHT):
         super().__init__(name="deepexag")
-        self.geometry = GeometryGraph(model, stats, align="jaw", unroll=True)
+        self.geometry = GeometryGraph(model, stats, unroll=True)
         self.generator = generator
         self.style_fit = None if generator is None else check_generator(generator)
         # U-GAT-IT's side S; None for CartoonGAN (any size) or no generator.

@@ -99,9 +99,11 @@ def init_baseline_prior(model, photo_points, caricature_points, stats, noise_sca
         caricature_points = np.concatenate([caricature_points,
                                             landmarks.mirror_points(caricature_points)])
         groups = np.concatenate([groups, groups])
+    num_points = np.shape(photo_points)[1]
     ridge = baselines.RidgeMap.fit(photo_points, caricature_points, groups=groups,
-                                   mean=stats.mean_shape)
-    kernel, bias = offset_map(ridge.displacement, stats)
+                                   mean=stats.mean_shape,
+                                   inputs=68 if num_points > 68 else None)
+    kernel, bias = offset_map(ridge.displacement, stats, num_points)
     head = model.head
     head.set_baseline(kernel, bias)
     head.set_step_skip(np.zeros((model.config.max_seq_len, 2)),

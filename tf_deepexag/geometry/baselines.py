@@ -171,18 +171,25 @@ class RidgeMap(_CanonicalDisplacement):
         weights: `(K, 2N)` W.
         intercept: `(2N,)` b.
         strength: float, the factor the displacement is applied with.
+        inputs: int or None, read only the first `inputs` points of the
+            deviation (e.g. 68: the landmarks predict the head points too).
     """
 
     def __init__(self, mean, basis, weights, intercept, strength=1.0, components=None,
-                 ridge=None):
+                 ridge=None, inputs=None):
         super().__init__(mean, strength)
+        self.inputs = inputs
         self.basis = np.asarray(basis, np.float64)
         self.weights = np.asarray(weights, np.float64)
         self.intercept = np.asarray(intercept, np.float64)
         self.components, self.ridge = components, ridge
 
     def displacement(self, deviation):
-        x = deviation.reshape(len(deviation), -1) @ self.basis  # (B, K)
+        if self.inputs is not None:
+            deviation_in = deviation[:, :self.inputs]
+        else:
+            deviation_in = deviation
+        x = deviation_in.reshape(len(deviation), -1) @ self.basis  # (B, K)
         return (self.intercept + x @ self.weights).reshape(deviation.shape)
 
     @staticmethod
@@ -196,7 +203,7 @@ class RidgeMap(_CanonicalDisplacement):
     @classmethod
     def fit(cls, photo_points, caricature_points, components=(None, 5, 10, 20),
             ridges=tuple(10.0 ** np.arange(-4, 4.01, 0.5)), folds=5, seed=0,
-            groups=None, mean=None):
+            groups=None, mean=None, inputs=None):
         """Fits the map; K in `components` and lambda in `ridges` by CV.
 
         Deviations and displacements are measured in units of the mean
@@ -208,13 +215,14 @@ class RidgeMap(_CanonicalDisplacement):
                 pair and its mirror image). Defaults to one group per pair.
             mean: optional `(N, 2)` canonical mean shape; the photos' mean
                 shape when None.
+            inputs: optional int, regress on the first `inputs` points only.
         """
         if mean is None:
             mean = landmarks.mean_shape(photo_points)
         mean = np.asarray(mean, np.float64)
         unit = float(landmarks.interocular_distance(mean))
         deviation, displacement = canonical_offsets(photo_points, caricature_points, mean)
-        x = deviation.reshape(len(deviation), -1) / unit
+        x = deviation[:, :inputs].reshape(len(deviation), -1) / unit
         y = displacement.reshape(len(displacement), -1) / unit
         labels, group_of = np.unique(np.arange(len(x)) if groups is None else
                                      np.asarray(groups), return_inverse=True)
@@ -245,7 +253,7 @@ class RidgeMap(_CanonicalDisplacement):
         basis = _pca_basis(x, k)
         w, b = cls._solve(x @ basis, y, ridge)
         # Back to pixels of the canonical frame: y = unit * (b + (x / unit) B W).
-        return cls(mean, basis, w, unit * b, components=k, ridge=ridge)
+        return cls(mean, basis, w, unit * b, components=k, ridge=ridge, inputs=inputs)
 
 
 def _pca_basis(x, k):
@@ -258,10 +266,12 @@ def _pca_basis(x, k):
 
 def fit_baselines(photo_points, caricature_points):
     """Every baseline fitted on training pairs, `{name: callable}` (names carry
-    the fitted settings)."""
+    the fitted settings). With head points (N = 68 + K) the ridge map reads the
+    68 landmarks only and predicts every point."""
     edfm = EDFM.fit(photo_points, caricature_points)
     mean_disp = MeanDisplacement.fit(photo_points, caricature_points)
-    ridge = RidgeMap.fit(photo_points, caricature_points)
+    inputs = 68 if np.shape(photo_points)[-2] > 68 else None
+    ridge = RidgeMap.fit(photo_points, caricature_points, inputs=inputs)
     k = "all" if ridge.components is None else ridge.components
     return {
         "identity": identity,

@@ -111,3 +111,160 @@ def score_samples(samples, target, photo):
     if samples.shape[1] >= 2:
         out["spread"] = float(sample_spread(samples).mean())
     return out
+
+
+# Measures of the issue-25 report: landmarks and head points, in the image
+# frame (unaligned) or after least-squares alignment onto the photo (over all
+# points), in units of the photo's eye-centre distance (the means of the six
+# points of each eye; not the outer corners `landmark_error` uses).
+REGIONS = {"landmarks": slice(0, 68), "head": slice(68, None)}
+FRAMES = ("unaligned", "aligned")
+
+
+def eye_centre_distance(points):
+    """Distance between the eye centres (iBUG 36-41, 42-47), `(...,)`."""
+    points = np.asarray(points, np.float64)
+    return np.linalg.norm(points[..., 42:48, :].mean(-2) - points[..., 36:42, :].mean(-2),
+                          axis=-1)
+
+
+def frame_displacement(points, photo, frame="unaligned"):
+    """`(..., N, 2)` displacement from the photo in its eye-centre distances.
+
+    Args:
+        points: `(..., N, 2)` faces in the photo's pixels.
+        photo: `(..., N, 2)` their photos (broadcast).
+        frame: "unaligned" (as they are: pose changes count) or "aligned"
+            (moved onto the photo by the least-squares similarity first).
+    """
+    if frame not in FRAMES:
+        raise ValueError(f"`frame` must be one of {FRAMES}, got {frame!r}.")
+    points = np.asarray(points, np.float64)
+    photo = np.broadcast_to(np.asarray(photo, np.float64), points.shape)
+    if frame == "aligned":
+        points = np.asarray(landmarks.align(points, photo, "procrustes"), np.float64)
+    return (points - photo) / eye_centre_distance(photo)[..., None, None]
+
+
+def _cosine(a, b):
+    a, b = a.reshape(a.shape[:-2] + (-1,)), b.reshape(b.shape[:-2] + (-1,))
+    norms = np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1)
+    return np.where(norms > 1e-12, np.sum(a * b, -1) / np.maximum(norms, 1e-12), 0.0)
+
+
+def region_scores(predicted, target, photo, frame="unaligned", samples=None):
+    """Per-region measures of predictions against the artists, as a dict.
+
+    Args:
+        predicted: `(B, N, 2)` the method's faces (N = 68, or 68 + K head points).
+        target: `(B, N, 2)` the artists'.
+        photo: `(B, N, 2)` the photos.
+        frame: "unaligned" or "aligned" (`frame_displacement`).
+        samples: optional `(B, S, N, 2)` random draws of the method.
+
+    Returns:
+        `{region: {cosine, ratio, error, magnitude, artist_magnitude}}` for the
+        regions the points cover: cosine per face between the displacements,
+        ratio of summed mean point lengths (method / artist), error the mean
+        point distance to the artist (IOD). With `samples` also
+        `sample_cosine` (mean over faces and draws), `sample_cosine_min` (the
+        lowest of the S draws' means over faces), `spread` (mean point
+        distance between two draws of a face, averaged over pairs) and
+        `spread_ratio` (spread / the artists' mean magnitude).
+    """
+    d_pred = frame_displacement(predicted, photo, frame)
+    d_art = frame_displacement(target, photo, frame)
+    d_samples = (None if samples is None else
+                 frame_displacement(samples, np.asarray(photo)[:, None], frame))
+    out = {}
+    for region, index in REGIONS.items():
+        if d_art[..., index, :].shape[-2] == 0:
+            continue
+        p, a = d_pred[..., index, :], d_art[..., index, :]
+        artist = np.linalg.norm(a, axis=-1).mean(-1)  # (B,)
+        moved = np.linalg.norm(p, axis=-1).mean(-1)
+        scores = {"cosine": float(_cosine(p, a).mean()),
+                  "ratio": float(moved.sum() / artist.sum()),
+                  "error": float(np.linalg.norm(p - a, axis=-1).mean()),
+                  "magnitude": float(moved.mean()), "artist_magnitude": float(artist.mean())}
+        if d_samples is not None:
+            s = d_samples[..., index, :]  # (B, S, n, 2)
+            per_draw = _cosine(s, a[:, None])  # (B, S)
+            scores["sample_cosine"] = float(per_draw.mean())
+            scores["sample_cosine_min"] = float(per_draw.mean(axis=0).min())
+            if s.shape[1] >= 2:
+                pairs = list(itertools.combinations(range(s.shape[1]), 2))
+                spread = np.mean([np.linalg.norm(s[:, i] - s[:, j], axis=-1).mean()
+                                  for i, j in pairs])
+                scores["spread"] = float(spread)
+                scores["spread_ratio"] = float(spread / artist.mean())
+        out[region] = scores
+    return out
+
+
+def head_grid(points68, num=24):
+    """`(num * num, 2)` points over the head of a face: a square in the face
+    frame (`landmarks.head`), 1.6 eye-centre distances either side of the
+    eyes' midpoint and from 2.2 above the eyes to 2.3 below them."""
+    u, v = np.meshgrid(np.linspace(-1.6, 1.6, num), np.linspace(-2.2, 2.3, num))
+    grid = np.stack([u.ravel(), v.ravel()], -1)
+    m = np.asarray(landmarks.head.face_frame(np.asarray(points68, np.float64)))
+    return grid @ m[:, :2].T + m[:, 2]
+
+
+def _tps(centres, values):
+    """Thin-plate spline `f` with `f(centres) = values`, `U(r) = r^2 log r`."""
+    def kernel(d2):
+        return 0.5 * d2 * np.log(np.maximum(d2, 1e-30))
+    # In units of the centres' spread: the system is then well conditioned (a
+    # similarity of the plane leaves the spline's values unchanged).
+    shift, size = centres.mean(axis=0), float(np.sqrt(np.mean((centres - centres.mean(0)) ** 2)))
+    centres = (centres - shift) / size
+    m = len(centres)
+    p = np.concatenate([centres, np.ones((m, 1))], axis=1)
+    lhs = np.block([[kernel(np.sum((centres[:, None] - centres[None]) ** 2, -1)), p],
+                    [p.T, np.zeros((3, 3))]])
+    # Least squares: coincident centres (a closed mouth's inner lips) with
+    # different values get their mean instead of a singular system.
+    solution = np.linalg.lstsq(lhs, np.concatenate([values, np.zeros((3, 2))]),
+                               rcond=1e-12)[0]
+
+    def f(x):
+        x = (np.asarray(x, np.float64) - shift) / size
+        k = kernel(np.sum((x[:, None] - centres[None]) ** 2, -1))
+        return k @ solution[:m] + x @ solution[m:m + 2] + solution[m + 2]
+    return f
+
+
+def spline_map(source, target):
+    """The thin-plate spline map taking `(N, 2)` sources exactly to targets:
+    a callable `(Q, 2) -> (Q, 2)` (pixels)."""
+    source = np.asarray(source, np.float64)
+    f = _tps(source, np.asarray(target, np.float64) - source)
+    return lambda x: np.asarray(x, np.float64) + f(np.asarray(x, np.float64))
+
+
+def min_jacobian(source, target, points68, num=24):
+    """Least Jacobian determinant of the map photo -> caricature over a head.
+
+    A finite-difference check independent of the pipeline's warp code: the
+    thin-plate spline through the controls (`source` -> `target`, pixels) is
+    evaluated over `head_grid`; its Jacobian's determinant is 1 where the map
+    keeps areas and <= 0 where it folds.
+
+    Args:
+        source: `(N, 2)` control points in the photo.
+        target: `(N, 2)` where they land.
+        points68: `(68, 2)` the photo's landmarks (the head's frame).
+
+    Returns:
+        float, the minimum over the grid.
+    """
+    source = np.asarray(source, np.float64)
+    f = _tps(source, np.asarray(target, np.float64) - source)
+    grid = head_grid(points68, num)
+    step = 0.01 * eye_centre_distance(np.asarray(points68, np.float64))
+    cols = [(f(grid + d) - f(grid - d)) / (2 * step) + d / step
+            for d in (np.array([step, 0.0]), np.array([0.0, step]))]
+    jac = np.stack(cols, axis=-1)  # (Q, 2, 2): d target_i / d x_j
+    return float(np.min(np.linalg.det(jac)))

@@ -1,6 +1,7 @@
 """`Exaggerator`: photo landmarks in, exaggerated landmarks out (Python API).
 
-Shapes: B faces, S samples, N = T = 68 points, Z = `z_size`.
+Shapes: B faces, S samples, N = 68 points, T = N + K model points (K head
+points, 0 for a landmark-only model), Z = `z_size`.
 """
 
 import numpy as np
@@ -29,7 +30,8 @@ class Exaggerator(PlaneMapping):
     Args:
         model: a `DeepExaggerationVAE`.
         stats: its `landmarks.NormalizationStats`.
-        align: `"jaw"` or `"procrustes"`. Defaults to `"jaw"`.
+        align: `"jaw"`, `"procrustes"` or None (the model's default, see
+            `GeometryGraph`). Defaults to None.
         compile: bool, run the graph as one `tf.function` (one trace for every
             temperature and batch size: ~15 s on a CPU for the built-in model,
             then ~10 ms a face instead of ~0.1 s eagerly). Defaults to False.
@@ -40,13 +42,13 @@ class Exaggerator(PlaneMapping):
         >>> mode = ex.exaggerate(points)  # one sample: deterministic, (1, 68, 2)
     """
 
-    def __init__(self, model, stats, align="jaw", compile=False):
-        if align not in ALIGN_METHODS:
+    def __init__(self, model, stats, align=None, compile=False):
+        if align is not None and align not in ALIGN_METHODS:
             raise ValueError(f"`align` must be one of {ALIGN_METHODS}, got {align!r}.")
         self.graph = GeometryGraph(model, stats, align=align)
         self.model = self.graph.vae
         self.stats = stats
-        self.align = align
+        self.align = self.graph.align
         self.scheme = self.graph.scheme
         self._exaggerate = (tf.function(self.graph.exaggerate,
                                         input_signature=self.graph.signature())
@@ -77,8 +79,9 @@ class Exaggerator(PlaneMapping):
                 `sampling_inputs.SAMPLING_TEMPERATURE` for several.
             seed: int or None; the same seed gives the same samples here, in
                 `serving.SavedModelExaggerator` and `serving.LiteExaggerator`.
-            strength: float >= 0, 0 = photo, 1 = generated shape, > 1
-                extrapolates.
+            strength: float >= 0, 0 = photo, 1 = the calibrated shape (the
+                artists' magnitude for a model with `stats.strength_scale`),
+                > 1 extrapolates.
 
         Returns:
             float32 `(S, 68, 2)` for one face, `(B, S, 68, 2)` for a batch.
@@ -99,13 +102,37 @@ class Exaggerator(PlaneMapping):
         return self.exaggerate(points, num_samples=num_samples, temperature=temperature,
                                seed=seed, strength=strength)
 
+    def controls(self, photo_points, num_samples=1, temperature=None, seed=None,
+                 strength=1.0):
+        """Every model point of the photo and where it lands.
+
+        The landmarks come first, then (for a model with head points) the K
+        head points of `landmarks.head`. Arguments as `exaggerate`; the same
+        seed gives the same samples as `exaggerate` (whose output is the
+        targets' first 68 points).
+
+        Returns:
+            `(source (T, 2), targets (S, T, 2))` float32 for one face,
+            `(source (B, T, 2), targets (B, S, T, 2))` for a batch.
+        """
+        points, single = self._check(photo_points)
+        photo, noise, temperature, strength = prepare(
+            points, num_samples, temperature, seed, strength, self.graph.z_size,
+            self.graph.num_steps)
+        source, target = self.graph.controls(photo, *noise, temperature, strength)
+        s = int(num_samples)
+        source = np.asarray(source, np.float32)[::s]  # (B, T, 2): one row a face
+        target = per_face(target, s, single)
+        return (source[0], target) if single else (source, target)
+
     def generate_strokes(self, photo_points, num_samples=1, temperature=None, seed=None):
-        """Raw generated caricature points, `(B, S, N, 2)`, before alignment."""
+        """Raw generated caricature points, `(B, S, T, 2)`, before alignment."""
         points, _ = self._check(photo_points)
         b, s = len(points), check_num_samples(num_samples)
-        out = self.graph.generate(np.repeat(points, s, axis=0), *self._noise(seed, b * s),
+        out = self.graph.generate(self.graph.model_points(np.repeat(points, s, axis=0)),
+                                  *self._noise(seed, b * s),
                                   resolve_temperature(temperature, s))
-        return np.asarray(out).reshape(b, s, self.scheme.num_points, 2)
+        return np.asarray(out).reshape(b, s, self.graph.num_steps, 2)
 
     def encode(self, photo_points):
         """Latent means `(B, Z)` of `(B, 68, 2)` photo points."""
@@ -145,14 +172,14 @@ class Exaggerator(PlaneMapping):
                                  resolve_temperature(temperature)).numpy()
 
 
-def load_exaggerator(path=None, align="jaw", compile=False):
+def load_exaggerator(path=None, align=None, compile=False):
     """Loads an `Exaggerator` from an export directory.
 
     Args:
         path: directory with `vae.keras` and `stats.json`, or a built-in
             model's name ("autotoon", "synthetic"); the default built-in model
             (`artifacts.DEFAULT_MODEL`) when None.
-        align: `"jaw"` or `"procrustes"`.
+        align: `"jaw"`, `"procrustes"` or None (the model's default).
         compile: bool, see `Exaggerator`.
     """
     model, stats, _ = artifacts.load_artifacts(artifacts.resolve_model_dir(path))

@@ -1,12 +1,16 @@
 """`GeometryGraph`: photo landmarks to exaggerated landmarks, in TensorFlow ops.
 
-Shapes: B faces, N = T = 68 points/steps, Z = `z_size`.
+Shapes: B faces, N = 68 landmarks, T = N + K steps (K head points, 0 for a
+model of the landmarks only), Z = `z_size`.
 
 This is the one geometry inference graph. `Exaggerator` runs it eagerly or as
 a `tf.function`, the SavedModel signatures and the TFLite files are traced
 from it (`tf_deepexag.export`). The steps, each a function of
 `tf_deepexag.landmarks` or `geometry.sampling`:
 
+0. head points: a model trained on `landmarks.IBUG68_HEAD` reads the photo's
+   K head points (`landmarks.head_points`, a face frame of its landmarks)
+   after its 68 landmarks, and generates both;
 1. canonical frame: the photo is moved by its least-squares similarity onto
    `stats.mean_shape` (when the model was trained that way);
 2. stroke-5, offsets divided by `stats.photo_scale`;
@@ -18,9 +22,12 @@ from it (`tf_deepexag.export`). The steps, each a function of
    photo's anchor, mapped back out of the canonical frame;
 5. similarity-aligned onto the photo (`align`: "jaw", the original's rule,
    or "procrustes");
-6. `sampling_inputs.apply_strength`: `photo + strength * (aligned - photo)`,
-   0 gives the photo, 1 the generated shape, above 1 extrapolates (the one
-   place strength is applied).
+6. `sampling_inputs.apply_strength(photo, aligned, strength * s)`:
+   `photo + strength * s * (aligned - photo)`, 0 gives the photo, 1 the
+   calibrated shape, above 1 extrapolates (the one place strength is
+   applied). `s` is `stats.strength_scale`, fitted on the training pairs so
+   that strength 1 moves the points as far as the artists do on average (1
+   for models without calibration).
 
 No step branches on a tensor, so one trace serves every temperature.
 """
@@ -41,7 +48,12 @@ class GeometryGraph(tf.Module):
     Args:
         model: a `DeepExaggerationVAE`.
         stats: its `landmarks.NormalizationStats`.
-        align: `"jaw"` or `"procrustes"`. Defaults to `"jaw"`.
+        align: `"jaw"`, `"procrustes"` or None: "procrustes" for a model with
+            head points (the jaw rule turns and scales the generated face
+            about landmark 0, which swings the head points far: on AutoToon's
+            test split their displacement cosine to the artists fell from
+            0.20 to 0.12), "jaw" (the original's rule) otherwise. Defaults
+            to None.
         unroll: bool, run an unrolled copy of the model (no `While` loops or
             TensorLists: what TFLite's builtin ops need). Defaults to False.
 
@@ -52,8 +64,10 @@ class GeometryGraph(tf.Module):
         >>> traced = tf.function(graph.exaggerate, input_signature=graph.signature())
     """
 
-    def __init__(self, model, stats, align="jaw", unroll=False):
+    def __init__(self, model, stats, align=None, unroll=False):
         super().__init__(name="geometry")
+        if align is None:
+            align = "procrustes" if stats.scheme == landmarks.IBUG68_HEAD.name else "jaw"
         if align not in ALIGN_METHODS:
             raise ValueError(f"`align` must be one of {ALIGN_METHODS}, got {align!r}.")
         if not model.built:
@@ -61,15 +75,23 @@ class GeometryGraph(tf.Module):
         self.vae = inference_copy(model, unroll=True) if unroll else model
         self.stats = stats
         self.align = align
-        self.scheme = landmarks.SCHEMES[stats.scheme]
+        # The model's points (`model_scheme`) and the photo points it is given
+        # (`scheme`): the 68 landmarks when the model adds head points.
+        self.model_scheme = landmarks.SCHEMES[stats.scheme]
+        self.head = self.model_scheme.name == landmarks.IBUG68_HEAD.name
+        self.scheme = landmarks.IBUG68 if self.head else self.model_scheme
         self.z_size = int(model.config.z_size)
         self.num_steps = int(model.config.max_seq_len)
+        if self.num_steps != self.model_scheme.num_points:
+            raise ValueError(f"The model has {self.num_steps} steps, its statistics' "
+                             f"scheme {stats.scheme!r} {self.model_scheme.num_points} "
+                             "points.")
 
     def signature(self, batch=None):
         """Named `TensorSpec`s of `exaggerate`'s inputs (`batch` None = any)."""
-        t, z = self.num_steps, self.z_size
+        t, z, n = self.num_steps, self.z_size, self.scheme.num_points
         spec = lambda shape, name: tf.TensorSpec(shape, tf.float32, name=name)
-        return [spec([batch, t, 2], "photo_points"), spec([batch, z], "eps_z"),
+        return [spec([batch, n, 2], "photo_points"), spec([batch, z], "eps_z"),
                 spec([batch, t, 2], "uniforms"), spec([batch, t, 2], "normals"),
                 spec([], "temperature"), spec([], "strength")]
 
@@ -80,7 +102,7 @@ class GeometryGraph(tf.Module):
         anchor `(B, 2)` there, and the `(B, 2, 3)` similarity back to the photo.
         """
         canonical, matrix = self.stats.to_canonical(photo_points)
-        strokes, anchor = landmarks.to_stroke5(canonical, self.scheme,
+        strokes, anchor = landmarks.to_stroke5(canonical, self.model_scheme,
                                                self.stats.photo_scale)
         return strokes, anchor, landmarks.invert_similarity(matrix)
 
@@ -89,16 +111,37 @@ class GeometryGraph(tf.Module):
         generated = landmarks.from_stroke5(strokes, anchor, self.stats.caricature_scale)
         return landmarks.apply_similarity(generated, back)
 
+    def model_points(self, photo_points):
+        """`(B, T, 2)` the points the model reads: the landmarks, then their
+        head points for a head model."""
+        photo = tf.cast(landmarks.points_tensor(photo_points, self.scheme, "photo_points"),
+                        tf.float32)
+        return landmarks.with_head_points(photo) if self.head else photo
+
     def generate(self, photo_points, eps_z, uniforms, normals, temperature):
-        """Generated caricature points `(B, N, 2)` in the photo's frame, not aligned."""
+        """Generated caricature points `(B, T, 2)` in the photo's frame, not
+        aligned (`photo_points`: `(B, T, 2)`, see `model_points`)."""
         strokes, anchor, back = self.photo_strokes(photo_points)
         out = sample_sequence(self.vae, strokes, eps_z, uniforms, normals,
                               temperature)  # (B, T, 5)
         return self._points(out, anchor, back)
 
+    def controls(self, photo_points, eps_z, uniforms, normals, temperature,
+                 strength=1.0):
+        """`(source (B, T, 2), target (B, T, 2))`: every model point of the
+        photo (landmarks, then head points) and where it lands (steps 0-6).
+
+        Arguments as `exaggerate`.
+        """
+        photo = self.model_points(photo_points)
+        generated = self.generate(photo, eps_z, uniforms, normals, temperature)
+        aligned = landmarks.align(generated, photo, self.align, self.model_scheme)
+        scale = tf.cast(strength, tf.float32) * float(self.stats.strength_scale)
+        return photo, apply_strength(photo, aligned, scale)
+
     def exaggerate(self, photo_points, eps_z, uniforms, normals, temperature,
                    strength=1.0):
-        """Exaggerated points `(B, N, 2)` aligned onto the photo (steps 1-6).
+        """Exaggerated points `(B, N, 2)` aligned onto the photo (steps 0-6).
 
         Args:
             photo_points: float32 `(B, N, 2)` absolute (x, y) points.
@@ -109,15 +152,13 @@ class GeometryGraph(tf.Module):
                 then read by no result).
             strength: float32 scalar. Defaults to 1.
         """
-        photo = landmarks.points_tensor(photo_points, self.scheme, "photo_points")
-        photo = tf.cast(photo, tf.float32)
-        generated = self.generate(photo, eps_z, uniforms, normals, temperature)
-        aligned = landmarks.align(generated, photo, self.align, self.scheme)
-        return apply_strength(photo, aligned, tf.cast(strength, tf.float32))
+        _, target = self.controls(photo_points, eps_z, uniforms, normals, temperature,
+                                  strength)
+        return target[:, :self.scheme.num_points]
 
     def encode(self, photo_points):
         """Latent means `(B, Z)` of `(B, N, 2)` photo points."""
-        strokes, _, _ = self.photo_strokes(photo_points)
+        strokes, _, _ = self.photo_strokes(self.model_points(photo_points))
         _, mu, _ = self.vae.encoder(strokes)
         return mu
 
@@ -130,9 +171,11 @@ class GeometryGraph(tf.Module):
                 is aligned onto.
             uniforms, normals, temperature: as `exaggerate`.
         """
-        frames = tf.cast(landmarks.points_tensor(frames, self.scheme, "frames"), tf.float32)
+        frames = self.model_points(frames)
         strokes, anchor, back = self.photo_strokes(frames)
         out = sample_sequence(self.vae, strokes, None, uniforms, normals, temperature,
                               z=z)
-        return landmarks.align(self._points(out, anchor, back), frames, self.align,
-                               self.scheme)
+        aligned = landmarks.align(self._points(out, anchor, back), frames, self.align,
+                                  self.model_scheme)
+        scale = float(self.stats.strength_scale)
+        return apply_strength(frames, aligned, scale)[:, :self.scheme.num_points]

@@ -159,9 +159,11 @@ def scheme_for(points, scheme=None):
     return IBUG68_HEAD if count == IBUG68_HEAD.num_points else IBUG68
 
 
-def mirror_points(points, scheme=IBUG68):
+def mirror_points(points, scheme=None):
     """`(..., N, 2)` faces flipped left/right (x -> -x) and renumbered by the
-    scheme's mirror permutation, so point i is still the scheme's point i."""
+    scheme's mirror permutation, so point i is still the scheme's point i
+    (the scheme from the point count when None)."""
+    scheme = scheme_for(points, scheme)
     flipped = np.asarray(points)[..., list(scheme.mirror), :].copy()
     flipped[..., 0] *= -1
     return flipped

@@ -47,15 +47,21 @@ class NormalizationStats:
             trained on faces moved onto this shape by the photo's least-squares
             similarity (`to_canonical`), and inference does the same. Defaults
             to None (faces in their image frame, as the original).
+        strength_scale: float, the factor the geometry applies to a
+            generated displacement at strength 1, fitted on the training
+            pairs so that strength 1 moves the points as far as the artists do
+            on average (`training.vae_trainer.calibrate_strength`). Defaults
+            to 1 (the model's own magnitude).
     """
 
     photo_scale: float
     caricature_scale: float
     scheme: str = IBUG68.name
     mean_shape: tuple = None
+    strength_scale: float = 1.0
 
     def __post_init__(self):
-        for field in ("photo_scale", "caricature_scale"):
+        for field in ("photo_scale", "caricature_scale", "strength_scale"):
             value = getattr(self, field)
             if not (np.isfinite(value) and value > 0):
                 raise ValueError(f"`{field}` must be positive and finite, got {value}.")
@@ -101,7 +107,8 @@ class NormalizationStats:
         if missing:
             raise ValueError(f"Normalisation statistics lack {sorted(missing)}.")
         return cls(float(d["photo_scale"]), float(d["caricature_scale"]),
-                   str(d.get("scheme", IBUG68.name)), d.get("mean_shape"))
+                   str(d.get("scheme", IBUG68.name)), d.get("mean_shape"),
+                   float(d.get("strength_scale", 1.0)))
 
     def save(self, path):
         fileio.write_json_atomic(path, self.to_dict())

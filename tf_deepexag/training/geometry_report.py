@@ -4,6 +4,15 @@ Each method is scored with `geometry.evaluation`: landmark error (IOD),
 displacement cosine to the artist, magnitude ratio (method / artist); a
 model also with S random samples per face (error of each draw, spread
 between draws). Baselines are fitted on the training pairs only.
+
+With head points (pairs of `(P, 68 + K, 2)`, `data.autotoon_split(head=True)`,
+as the artists made them) each method is also scored per region (landmarks,
+head) and frame (unaligned: the image frame; aligned: after least squares),
+in eye-centre distances (`evaluation.region_scores`), and the map's least
+Jacobian determinant over the head is reported for every sample at strengths
+1 and 2 (`evaluation.min_jacobian`). A model without head points is read
+where its map takes the head points: the thin-plate spline through its
+landmarks (what the warp interpolates).
 """
 
 import numpy as np
@@ -12,23 +21,107 @@ from tf_deepexag.geometry import baselines, evaluation
 from tf_deepexag.geometry.sampling_inputs import SAMPLING_TEMPERATURE
 
 METRICS = ("error", "cosine", "ratio", "sample_error", "spread")
+REGION_METRICS = ("cosine", "ratio", "error", "spread_ratio", "sample_cosine_min")
+FOLD_STRENGTHS = (1.0, 2.0)
+_LANDMARKS = 68
+
+
+def region_keys():
+    """Names of the per-region measures: `<region>_<frame>_<metric>`."""
+    return tuple(f"{r}_{f}_{m}" for r in evaluation.REGIONS for f in evaluation.FRAMES
+                 for m in REGION_METRICS)
+
+
+def _flatten(regions, frame):
+    return {f"{region}_{frame}_{k}": v for region, scores in regions.items()
+            for k, v in scores.items()}
+
+
+def _with_head(points, photo):
+    """`(..., 68 + K, 2)`: a landmark-only method's points with the head
+    points where the spline through its landmarks takes them."""
+    points = np.asarray(points, np.float64)
+    photo = np.asarray(photo, np.float64)
+    if points.shape[-2] == photo.shape[-2]:
+        return points
+    flat_pts = points.reshape((-1,) + points.shape[-2:])
+    flat_photo = np.broadcast_to(photo[..., None, :, :] if points.ndim == 4 else photo,
+                                 points.shape[:-2] + photo.shape[-2:]).reshape(
+                                     (-1,) + photo.shape[-2:])
+    out = [np.concatenate([p, evaluation.spline_map(ph[:_LANDMARKS], p)(ph[_LANDMARKS:])])
+           for p, ph in zip(flat_pts, flat_photo)]
+    return np.asarray(out).reshape(points.shape[:-2] + photo.shape[-2:])
+
+
+def region_report(predicted, pairs, samples=None):
+    """Per-region, per-frame measures of `(B, T, 2)` predictions (and
+    `(B, S, T, 2)` samples) on pairs with head points, as one flat dict."""
+    predicted = _with_head(predicted, pairs.photo)
+    samples = None if samples is None else _with_head(samples, pairs.photo)
+    out = {}
+    for frame in evaluation.FRAMES:
+        out.update(_flatten(evaluation.region_scores(predicted, pairs.caricature,
+                                                     pairs.photo, frame, samples), frame))
+    return out
+
+
+def fold_check(source, targets, photo):
+    """Least Jacobian determinant over the heads of `(B, S, T, 2)` targets of
+    `(B, T, 2)` sources (`evaluation.min_jacobian`)."""
+    return float(min(evaluation.min_jacobian(src, tgt, ph[:_LANDMARKS])
+                     for src, per_face, ph in zip(source, targets, photo)
+                     for tgt in per_face))
+
+
+def _has_head(pairs):
+    return pairs.photo.shape[-2] > _LANDMARKS
+
+
+def _landmark_scores(predicted, pairs):
+    n = _LANDMARKS
+    return evaluation.score(np.asarray(predicted)[..., :n, :], pairs.caricature[:, :n],
+                            pairs.photo[:, :n])
 
 
 def score_method(fn, pairs):
-    """Deterministic scores of `fn: (B, N, 2) photos -> (B, N, 2)` on pairs."""
-    return evaluation.score(fn(pairs.photo), pairs.caricature, pairs.photo)
+    """Deterministic scores of `fn: (B, N, 2) photos -> (B, N, 2)` on pairs
+    (with head points: also per region and the fold check)."""
+    predicted = fn(pairs.photo)
+    out = _landmark_scores(predicted, pairs)
+    if _has_head(pairs):
+        out.update(region_report(predicted, pairs))
+        out["min_jacobian"] = fold_check(pairs.photo, np.asarray(predicted)[:, None],
+                                         pairs.photo)
+    return out
 
 
 def score_exaggerator(exaggerator, pairs, samples=3, seed=0,
                       temperature=SAMPLING_TEMPERATURE):
     """Deterministic and sampled scores of an `Exaggerator` (library defaults
-    for the samples: `temperature`, the model's own noise)."""
-    out = score_method(
-        lambda p: exaggerator.exaggerate(p, temperature=0.0)[:, 0], pairs)
+    for the samples: `temperature`, the model's own noise).
+
+    With head points also per region and frame, and `min_jacobian`: the
+    least over every sample (and the deterministic output) of every face at
+    strengths 1 and 2 (`min_jacobian_s1`, `min_jacobian_s2`)."""
+    photo68 = pairs.photo[:, :_LANDMARKS]
+    _, mode = exaggerator.controls(photo68, temperature=0.0)  # (B, 1, T, 2)
+    out = _landmark_scores(mode[:, 0], pairs)
+    drawn = None
     if samples:
-        drawn = exaggerator.exaggerate(pairs.photo, num_samples=samples, seed=seed,
-                                       temperature=temperature)  # (B, S, N, 2)
-        out.update(evaluation.score_samples(drawn, pairs.caricature, pairs.photo))
+        _, drawn = exaggerator.controls(photo68, num_samples=samples, seed=seed,
+                                        temperature=temperature)  # (B, S, T, 2)
+        n = _LANDMARKS
+        out.update(evaluation.score_samples(drawn[..., :n, :], pairs.caricature[:, :n],
+                                            pairs.photo[:, :n]))
+    if _has_head(pairs):
+        out.update(region_report(mode[:, 0], pairs, drawn))
+        for strength in FOLD_STRENGTHS:
+            kwargs = ({"num_samples": samples, "seed": seed, "temperature": temperature}
+                      if samples else {"temperature": 0.0})
+            source, targets = exaggerator.controls(photo68, strength=strength, **kwargs)
+            _, mode_s = exaggerator.controls(photo68, strength=strength, temperature=0.0)
+            out[f"min_jacobian_s{strength:g}"] = fold_check(
+                source, np.concatenate([targets, mode_s], axis=1), pairs.photo)
     return out
 
 
@@ -52,7 +145,8 @@ def summarise_folds(fold_results):
     for results in fold_results:
         for name, scores in results.items():
             bucket = collected.setdefault(name.split("(")[0], {})
-            for metric in METRICS:
+            for metric in METRICS + region_keys() + ("min_jacobian", "min_jacobian_s1",
+                                                     "min_jacobian_s2"):
                 if metric in scores:
                     bucket.setdefault(metric, []).append(scores[metric])
     return {name: {k: v for metric, values in metrics.items()
@@ -77,4 +171,32 @@ def format_table(results, title=""):
             else:
                 cells.append(f"{scores[metric]:>18.4f}")
         lines.append(f"{name:<36}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def format_region_table(results, title=""):
+    """A text table of the per-region measures (rows: method x region x frame)."""
+    lines = [title] if title else []
+    lines.append(f"{'method':<34}{'region':<10}{'frame':<10}"
+                 + "".join(f"{m:>19}" for m in REGION_METRICS))
+    for name, scores in results.items():
+        if not isinstance(scores, dict):
+            continue
+        for region in evaluation.REGIONS:
+            for frame in evaluation.FRAMES:
+                cells = []
+                for metric in REGION_METRICS:
+                    key = f"{region}_{frame}_{metric}"
+                    if key not in scores:
+                        cells.append(f"{'-':>19}")
+                    elif key + "_std" in scores:
+                        cells.append(f"{scores[key]:>11.3f} ±{scores[key + '_std']:.3f}")
+                    else:
+                        cells.append(f"{scores[key]:>19.3f}")
+                if any(c.strip() != "-" for c in cells):
+                    lines.append(f"{name:<34}{region:<10}{frame:<10}" + "".join(cells))
+        jac = [f"{k}={scores[k]:.3f}" for k in ("min_jacobian", "min_jacobian_s1",
+                                                 "min_jacobian_s2") if k in scores]
+        if jac:
+            lines.append(f"{name:<34}min Jacobian over the head: " + ", ".join(jac))
     return "\n".join(lines)

@@ -43,7 +43,7 @@ def cross_validate(config, options, model_dir, samples=3, seed=0):
         fold_dir = os.path.join(model_dir, f"fold_{fold}")
         logging.info("CV fold %d of %d -> %s", fold + 1, options.cv_folds, fold_dir)
         trainer.train(config, fold_options, fold_dir)
-        train_pairs, held = trainer.split(fold_options)
+        train_pairs, held = trainer.evaluation_pairs(fold_options)
         model, stats, _ = artifacts.load_artifacts(os.path.join(fold_dir, trainer.EXPORT_DIR))
         results = {"vae": geometry_report.score_exaggerator(
             Exaggerator(model, stats), held, samples=samples, seed=seed)}

@@ -69,6 +69,13 @@ class RunOptions:
     # With baseline="ridge" and noise_components: the noise modes' size in
     # standard deviations of the training residuals (`baseline_prior`).
     noise_scale: float = 0.5
+    # With data="autotoon": the model also generates the head points
+    # (`landmarks.head`; needs max_seq_len = 68 + K).
+    head_points: bool = False
+    # Store a strength scale with the exported model so that strength 1 moves
+    # the points as far as the training artists on average
+    # (`calibrate_strength`).
+    calibrate_strength: bool = False
 
 
 def load_pairs(spec, seed=0):
@@ -104,9 +111,13 @@ def split(options):
     The caricatures are aligned as `options.align_pairs` says (the landmark
     error is similarity invariant, so evaluation is unaffected by it).
     """
+    if options.head_points and options.data != "autotoon":
+        raise ValueError("`head_points` needs data='autotoon' (head targets come from "
+                         f"its warp fields), got {options.data!r}.")
     if options.data == "autotoon":
         train_pairs, test_pairs = data.autotoon_split(options.cv_fold, options.cv_folds,
-                                                      options.split_seed)
+                                                      options.split_seed,
+                                                      head=options.head_points)
         return (align_pairs(train_pairs, options.align_pairs),
                 align_pairs(test_pairs, options.align_pairs))
     pairs = align_pairs(load_pairs(options.data, options.split_seed),
@@ -130,6 +141,21 @@ def _eval_dataset(pairs, stats, batch_size=256):
     pairs = to_model_frame(pairs, stats)
     return data.paired_stroke_dataset(pairs.photo, pairs.caricature, stats,
                                       batch_size, training=False)
+
+
+def evaluation_pairs(options):
+    """`(train, held_out)` AutoToon pairs as the artists made them (not
+    aligned, whatever `align_pairs` says) with their head points: what the
+    geometry reports score."""
+    return data.autotoon_split(options.cv_fold, options.cv_folds, options.split_seed,
+                               head=True)
+
+
+def landmark_pairs(pairs):
+    """`pairs` cut to their 68 landmarks (no head points)."""
+    n = landmarks.IBUG68.num_points
+    return dataclasses.replace(pairs, photo=pairs.photo[:, :n],
+                               caricature=pairs.caricature[:, :n])
 
 
 def landmark_errors(exaggerator, pairs, samples=0, seed=0):
@@ -166,6 +192,7 @@ def fit_stats(train_pairs, input_frame="image"):
     if input_frame == "image":
         return landmarks.NormalizationStats.fit(train_pairs.photo, train_pairs.caricature)
     frame = landmarks.NormalizationStats(1.0, 1.0,
+                                         landmarks.scheme_for(train_pairs.photo).name,
                                          mean_shape=landmarks.mean_shape(train_pairs.photo))
     canonical = to_model_frame(train_pairs, frame)
     scales = landmarks.NormalizationStats.fit(canonical.photo, canonical.caricature)
@@ -194,6 +221,33 @@ def init_edfm_prior(model, train_pairs, stats):
     model.head.set_step_skip(np.full(bias.shape, gain), bias)
     logging.info("EDFM prior: k = %.2f fitted on the training pairs", edfm.k)
     return edfm
+
+
+def calibrate_strength(model, stats, train_pairs):
+    """`stats` with the `strength_scale` that makes strength 1 move the
+    training photos' points as far as their artists did, on average.
+
+    The scale is the ratio of summed mean point displacements (artist /
+    model's deterministic output), in the image frame, over every model point
+    (the landmarks and any head points together), measured with scale 1.
+
+    Args:
+        model: the trained `DeepExaggerationVAE`.
+        stats: its `NormalizationStats` (any `strength_scale` is replaced).
+        train_pairs: the training `PairedLandmarks` as the artists made them
+            (image frame, not mirrored; points beyond the model's T are
+            ignored).
+    """
+    plain = dataclasses.replace(stats, strength_scale=1.0)
+    n = landmarks.IBUG68.num_points
+    _, target = Exaggerator(model, plain).controls(train_pairs.photo[:, :n], temperature=0.0)
+    t = target.shape[-2]
+    photo = train_pairs.photo[:, :t]
+    moved = np.linalg.norm(target[:, 0] - photo, axis=-1).sum()
+    artist = np.linalg.norm(train_pairs.caricature[:, :t] - photo, axis=-1).sum()
+    scale = float(artist / max(moved, 1e-9))
+    logging.info("Strength 1 = the artists' magnitude: scale %.3f", scale)
+    return dataclasses.replace(stats, strength_scale=scale)
 
 
 def _fit_stats(model_dir, train_pairs, chief, input_frame):
@@ -243,6 +297,11 @@ def train(config, options, model_dir):
         training=True, seed=config.seed, random_scale_factor=config.random_scale_factor)
     exaggerator = Exaggerator(model, stats)
     eval_data = _eval_dataset(test_pairs, stats)
+    if options.head_points:  # The landmark measures read the 68 points.
+        test_pairs = landmark_pairs(test_pairs)
+    # The artists' pairs as they made them, for the strength calibration.
+    raw_train = (evaluation_pairs(options)[0] if options.data == "autotoon"
+                 else train_pairs)
     best_path = os.path.join(model_dir, BEST_FILE)
 
     def evaluate(step):
@@ -258,7 +317,10 @@ def train(config, options, model_dir):
         key = "landmark_error_deterministic"
         if (options.export == "last" and step >= config.num_steps) or (
                 options.export == "best" and (best is None or scores[key] < best[key])):
-            artifacts.save_artifacts(model, stats, os.path.join(model_dir, EXPORT_DIR))
+            export_stats = (calibrate_strength(model, stats, raw_train)
+                            if options.calibrate_strength else stats)
+            artifacts.save_artifacts(model, export_stats,
+                                     os.path.join(model_dir, EXPORT_DIR))
             fileio.write_json_atomic(best_path, {"step": step, **scores})
             logging.info("Exported the model of step %d to %s", step,
                          os.path.join(model_dir, EXPORT_DIR))
@@ -297,19 +359,20 @@ def evaluate_run(model_dir, options=None, samples=5, seed=0):
     model, stats, config = artifacts.load_artifacts(os.path.join(model_dir, EXPORT_DIR))
     train_pairs, test_pairs = split(options)
     exaggerator = Exaggerator(model, stats)
+    nll = model.evaluate_nll(_eval_dataset(test_pairs, stats))
     if options.data == "autotoon":  # Every baseline, cosine, ratio, spread.
         from tf_deepexag.training import geometry_report  # pylint: disable=g-import-not-at-top
-        results = {"vae": {"nll": model.evaluate_nll(_eval_dataset(test_pairs, stats)),
-                           **geometry_report.score_exaggerator(exaggerator, test_pairs,
-                                                               samples, seed)},
+        # The artists' own poses (unaligned measures) and the head points.
+        train_pairs, test_pairs = evaluation_pairs(options)
+        results = {"vae": {"nll": nll, **geometry_report.score_exaggerator(
+                               exaggerator, test_pairs, samples, seed)},
                    **geometry_report.baseline_scores(train_pairs, test_pairs),
                    "num_test_pairs": len(test_pairs)}
         fileio.write_json_atomic(os.path.join(model_dir, "eval.json"), results)
         return results
     edfm = baselines.EDFM.fit(train_pairs.photo, train_pairs.caricature)
     results = {
-        "vae": {"nll": model.evaluate_nll(_eval_dataset(test_pairs, stats)),
-                **landmark_errors(exaggerator, test_pairs, samples, seed)},
+        "vae": {"nll": nll, **landmark_errors(exaggerator, test_pairs, samples, seed)},
         "identity": {"landmark_error_deterministic": float(evaluation.landmark_error(
             baselines.identity(test_pairs.photo), test_pairs.caricature).mean())},
         f"edfm(k={edfm.k:.2f})": {"landmark_error_deterministic": float(
