@@ -106,3 +106,73 @@ def image_figure(photo_images, caricature_images, photo, ours, crop=560, size=25
                   for x in [image, caricature] + warped]
         rows.append(np.concatenate(panels, axis=1))
     return np.concatenate(rows, axis=0)
+
+
+def _grid_lines(points68, lines=(9, 11), samples=40):
+    """Polylines `(L, samples, 2)` of a grid over the head (`evaluation.head_grid`'s
+    square, in the face frame of the photo's landmarks)."""
+    m = np.asarray(landmarks.head.face_frame(np.asarray(points68, np.float64)))
+    u = np.linspace(-1.6, 1.6, samples)
+    v = np.linspace(-2.2, 2.3, samples)
+    frame = [np.stack([np.full(samples, x), v], -1) for x in np.linspace(-1.6, 1.6, lines[0])]
+    frame += [np.stack([u, np.full(samples, y)], -1) for y in np.linspace(-2.2, 2.3, lines[1])]
+    return np.stack(frame) @ m[:, :2].T + m[:, 2]
+
+
+def _grid_panel(photo, target, title, colour, size=_PANEL, magnify=_MAGNIFY):
+    """The head grid and points of one face, moved by the spline through
+    `photo -> photo + magnify (target - photo)` (all `(T, 2)`)."""
+    from tf_deepexag.geometry import evaluation  # pylint: disable=g-import-not-at-top
+
+    photo = np.asarray(photo, np.float64)
+    moved = photo + magnify * (np.asarray(target, np.float64) - photo)
+    lines = _grid_lines(photo[:68])
+    warped = evaluation.spline_map(photo, moved)(lines.reshape(-1, 2)).reshape(lines.shape)
+    fitted = _fit([lines.reshape(-1, 2), warped.reshape(-1, 2), photo, moved], size)
+    base, bent = (f.reshape(lines.shape) for f in fitted[:2])
+    canvas = np.full((size, size, 3), 255, np.uint8)
+    for group, line_colour in ((base, (215, 215, 215)), (bent, colour)):
+        for line in group:
+            cv2.polylines(canvas, [np.round(line).astype(np.int32)], False, line_colour, 1,
+                          cv2.LINE_AA)
+    figures.draw_landmarks(canvas, fitted[3][:68], colour, radius=1)
+    for x, y in np.round(fitted[3][68:]).astype(int):
+        cv2.circle(canvas, (int(x), int(y)), 3, colour, -1, cv2.LINE_AA)
+    return _label(canvas, title)
+
+
+def head_grid_figure(ids, photo, artist, ours, columns=4, magnify=2.0):
+    """uint8 figure: per face the artist's and our map of the head.
+
+    Each panel is a grid over the head (grey: the photo's; coloured: moved
+    by the thin-plate spline through the landmarks and head points, the
+    displacements magnified `magnify` times) with the moved points (head
+    points as larger dots). No images.
+
+    Args:
+        ids: `(B,)` pair ids.
+        photo, artist, ours: `(B, 68 + K, 2)` points (image frame).
+    """
+    tiles = []
+    for i, face_id in enumerate(ids):
+        tiles.append(np.concatenate([
+            _grid_panel(photo[i], artist[i], f"{face_id} artist", figures.TARGET_COLOUR,
+                        magnify=magnify),
+            _grid_panel(photo[i], ours[i], "ours (strength 1)", figures.GENERATED_COLOUR,
+                        magnify=magnify)], axis=1))
+    legend = np.full_like(tiles[0], 255)
+    _label(legend, f"grids over the head, moves x{magnify:g}", 40)
+    _label(legend, "blue: artist (AutoToon warp)", 70)
+    _label(legend, "red: ours, deterministic", 100)
+    _label(legend, "large dots: head points", 130)
+    tiles.append(legend)
+    while len(tiles) % columns:
+        tiles.append(np.full_like(tiles[0], 255))
+    rows = [np.concatenate(tiles[r:r + columns], axis=1)
+            for r in range(0, len(tiles), columns)]
+    figure = np.concatenate(rows, axis=0)
+    for x in range(2 * _PANEL, figure.shape[1], 2 * _PANEL):
+        figure[:, x - 1:x + 1] = 160
+    for y in range(_PANEL, figure.shape[0], _PANEL):
+        figure[y - 1:y + 1] = 160
+    return figure

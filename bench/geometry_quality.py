@@ -34,6 +34,9 @@ _SAMPLES = flags.DEFINE_integer("samples", 3, "Random draws per face.")
 _SEED = flags.DEFINE_integer("seed", 0, "Sampling seed.")
 _FIGURE = flags.DEFINE_string("figure", None, "Write a landmark figure of the test faces "
                               "(first model of --models) to this PNG.")
+_HEAD_FIGURE = flags.DEFINE_string("head_figure", None, "Write grids over the test "
+                                   "faces' heads, artist beside ours (first model of "
+                                   "--models; points and grids only) to this PNG.")
 _CLONE = flags.DEFINE_string("clone", None, "A clone of adobe-research/AutoToon, for "
                              "--image_figure.")
 _IMAGE_FIGURE = flags.DEFINE_string("image_figure", None, "Write photo | artist | ours "
@@ -69,6 +72,8 @@ def main(argv):
             print(geometry_report.format_region_table(summary, "5-fold CV per region"))
     if _FIGURE.value or _IMAGE_FIGURE.value:
         _figures(load_exaggerator(_MODELS.value[0]), test_pairs)
+    if _HEAD_FIGURE.value:
+        _head_figure(load_exaggerator(_MODELS.value[0]), test_pairs)
     rows = [{"method": name, **{k: v for k, v in scores.items()
                                 if isinstance(v, float)}}
             for name, scores in results.items()]
@@ -78,6 +83,18 @@ def main(argv):
         "every sample of every test face's head.",
         "AutoToon test split (the authors' 11 pairs); baselines fitted on the 90 train "
         "pairs; error in inter-ocular distances after similarity alignment.",))
+
+
+def _head_figure(exaggerator, test_pairs):
+    from bench import _autotoon_figure  # pylint: disable=g-import-not-at-top
+    from tf_deepexag import fileio  # pylint: disable=g-import-not-at-top
+    from tf_deepexag.training import geometry_report  # pylint: disable=g-import-not-at-top
+
+    _, ours = exaggerator.controls(test_pairs.photo[:, :68], temperature=0.0)
+    ours = geometry_report.with_head(ours[:, 0], test_pairs.photo)
+    fileio.write_image(_HEAD_FIGURE.value, _autotoon_figure.head_grid_figure(
+        test_pairs.persons, test_pairs.photo, test_pairs.caricature, ours))
+    print(f"wrote {_HEAD_FIGURE.value}")
 
 
 def trainer_landmarks(pairs):

@@ -37,7 +37,7 @@ def _flatten(regions, frame):
             for k, v in scores.items()}
 
 
-def _with_head(points, photo):
+def with_head(points, photo):
     """`(..., 68 + K, 2)`: a landmark-only method's points with the head
     points where the spline through its landmarks takes them."""
     points = np.asarray(points, np.float64)
@@ -56,8 +56,8 @@ def _with_head(points, photo):
 def region_report(predicted, pairs, samples=None):
     """Per-region, per-frame measures of `(B, T, 2)` predictions (and
     `(B, S, T, 2)` samples) on pairs with head points, as one flat dict."""
-    predicted = _with_head(predicted, pairs.photo)
-    samples = None if samples is None else _with_head(samples, pairs.photo)
+    predicted = with_head(predicted, pairs.photo)
+    samples = None if samples is None else with_head(samples, pairs.photo)
     out = {}
     for frame in evaluation.FRAMES:
         out.update(_flatten(evaluation.region_scores(predicted, pairs.caricature,
