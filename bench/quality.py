@@ -12,7 +12,10 @@ paints the warped crop. For every caricature:
   photo crop and of the caricature, each on its own HOG box with the
   68-point shape predictor.
 Rows: per style, faces found, mean / max distance over the caricatures with
-a face, and the same per photo in the JSON.
+a face, and the same per photo in the JSON. With `--autotoon`, an `artist`
+row measures the artists' own caricatures of the same test photos the same
+way (photo and caricature each on its own HOG box in the full images): the
+bar the geometry is held to.
 
     python bench/quality.py --autotoon ~/src/AutoToon \
         [--styles none,cartoon,cartoongan:shinkai] [--figures out/]
@@ -39,11 +42,12 @@ from tf_deepexag.style import cartoongan_weights, stylizers  # pylint: disable=w
 AUTOTOON_TEST_IDX = (1, 10, 16, 24, 40, 50, 60, 80, 87, 93, 100)
 
 
-def autotoon_test_photos(root):
-    """Paths of AutoToon's test photos in a clone (or its dataset/ folder)."""
-    folder = os.path.join(root, "dataset", "photos")
+def autotoon_test_photos(root, folder_name="photos"):
+    """Paths of AutoToon's test photos (or their caricatures) in a clone (or
+    its dataset/ folder)."""
+    folder = os.path.join(root, "dataset", folder_name)
     if not os.path.isdir(folder):
-        folder = os.path.join(root, "photos")
+        folder = os.path.join(root, folder_name)
     if not os.path.isdir(folder):
         raise SystemExit(f"--autotoon: no dataset/photos folder under {root}")
     names = sorted(n for n in os.listdir(folder) if n.lower().endswith((".png", ".jpg")))
@@ -122,6 +126,18 @@ def main():
         if args.figures:
             fileio.write_image(os.path.join(args.figures, f"{name}.png"),
                                np.concatenate(panels, axis=1))
+    if args.autotoon:
+        artist_distances = []
+        root = os.path.expanduser(args.autotoon)
+        for photo_path, caricature_path in zip(autotoon_test_photos(root),
+                                               autotoon_test_photos(root, "caricatures")):
+            a = identity.descriptor(fileio.read_image(photo_path))
+            b = identity.descriptor(fileio.read_image(caricature_path))
+            dist = None if a is None or b is None else float(np.linalg.norm(a - b))
+            artist_distances.append(dist)
+            per_photo.append({"photo": os.path.basename(photo_path), "style": "artist",
+                              "found": b is not None, "distance": dist})
+        results["artist (AutoToon)"] = artist_distances
     rows = []
     for spec, dists in results.items():
         found = [d for d in dists if d is not None]
