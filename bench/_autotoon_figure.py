@@ -75,6 +75,11 @@ def landmark_figure(ids, photo, artist, ours, scores, columns=3):
         cv2.putText(legend, text, (70, y), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1,
                     cv2.LINE_AA)
     tiles.append(legend)
+    return _tile(tiles, columns)
+
+
+def _tile(tiles, columns):
+    """Tiles (two panels wide each) in rows of `columns`, grey separators."""
     while len(tiles) % columns:
         tiles.append(np.full_like(tiles[0], 255))
     rows = [np.concatenate(tiles[r:r + columns], axis=1)
@@ -166,13 +171,4 @@ def head_grid_figure(ids, photo, artist, ours, columns=4, magnify=2.0):
     _label(legend, "red: ours, deterministic", 100)
     _label(legend, "large dots: head points", 130)
     tiles.append(legend)
-    while len(tiles) % columns:
-        tiles.append(np.full_like(tiles[0], 255))
-    rows = [np.concatenate(tiles[r:r + columns], axis=1)
-            for r in range(0, len(tiles), columns)]
-    figure = np.concatenate(rows, axis=0)
-    for x in range(2 * _PANEL, figure.shape[1], 2 * _PANEL):
-        figure[:, x - 1:x + 1] = 160
-    for y in range(_PANEL, figure.shape[0], _PANEL):
-        figure[y - 1:y + 1] = 160
-    return figure
+    return _tile(tiles, columns)

@@ -162,16 +162,17 @@ def format_table(results, title=""):
     for name, scores in results.items():
         if not isinstance(scores, dict):
             continue
-        cells = []
-        for metric in METRICS:
-            if metric not in scores:
-                cells.append(f"{'-':>18}")
-            elif metric + "_std" in scores:
-                cells.append(f"{scores[metric]:>10.4f} ±{scores[metric + '_std']:.4f}")
-            else:
-                cells.append(f"{scores[metric]:>18.4f}")
-        lines.append(f"{name:<36}" + "".join(cells))
+        lines.append(f"{name:<36}" + "".join(_cell(scores, m, 18, 4) for m in METRICS))
     return "\n".join(lines)
+
+
+def _cell(scores, key, width, digits):
+    """One table cell: the value, `mean ±std` when a std is given, or '-'."""
+    if key not in scores:
+        return f"{'-':>{width}}"
+    if key + "_std" in scores:
+        return f"{scores[key]:>{width - 8}.{digits}f} ±{scores[key + '_std']:.{digits}f}"
+    return f"{scores[key]:>{width}.{digits}f}"
 
 
 def format_region_table(results, title=""):
@@ -184,15 +185,8 @@ def format_region_table(results, title=""):
             continue
         for region in evaluation.REGIONS:
             for frame in evaluation.FRAMES:
-                cells = []
-                for metric in REGION_METRICS:
-                    key = f"{region}_{frame}_{metric}"
-                    if key not in scores:
-                        cells.append(f"{'-':>19}")
-                    elif key + "_std" in scores:
-                        cells.append(f"{scores[key]:>11.3f} ±{scores[key + '_std']:.3f}")
-                    else:
-                        cells.append(f"{scores[key]:>19.3f}")
+                cells = [_cell(scores, f"{region}_{frame}_{metric}", 19, 3)
+                         for metric in REGION_METRICS]
                 if any(c.strip() != "-" for c in cells):
                     lines.append(f"{name:<34}{region:<10}{frame:<10}" + "".join(cells))
         jac = [f"{k}={scores[k]:.3f}" for k in ("min_jacobian", "min_jacobian_s1",
