@@ -62,3 +62,22 @@ def test_steps_and_scheme_must_agree(head_model):
     _, stats = head_model
     with pytest.raises(ValueError, match="steps"):
         GeometryGraph(perturbed_vae(TINY, seed=0), stats)
+
+
+@pytest.mark.slow
+def test_saved_model_of_a_head_model_takes_T_noise_steps(head_model, tmp_path):
+    """The SavedModel's `exaggerate` checks its noise against the model's T
+    steps and `SavedModelExaggerator` draws T (both assumed 68 before)."""
+    from tf_deepexag.export import export_saved_model
+    from tf_deepexag.geometry import save_artifacts
+    from tf_deepexag.serving import SavedModelExaggerator
+    save_artifacts(*head_model, str(tmp_path / "vae"))
+    version = export_saved_model(str(tmp_path / "vae"), str(tmp_path / "sm"))
+    faces = photo_points()[0][None] + np.zeros((2, 1, 1), np.float32)
+    faces[1] += np.random.default_rng(2).normal(0, 3.0, (68, 2)).astype(np.float32)
+    want = Exaggerator(*head_model, compile=True).exaggerate(
+        faces, num_samples=2, temperature=0.7, seed=5, strength=1.5)
+    got = SavedModelExaggerator(version).exaggerate(
+        faces, num_samples=2, temperature=0.7, seed=5, strength=1.5)
+    assert got.shape == (2, 2, 68, 2)
+    np.testing.assert_allclose(got, want, atol=1e-4)

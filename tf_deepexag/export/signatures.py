@@ -1,6 +1,7 @@
 """`ServingModule`: the SavedModel serving signatures over `ExportGraphs`.
 
-Shapes: B faces, N = 68 points, H x W images.
+Shapes: B faces, N = 68 points, T = 68 steps (88 for a model with head
+points, `landmarks.IBUG68_HEAD`), H x W images.
 """
 
 import tensorflow as tf
@@ -49,10 +50,10 @@ class ServingModule(tf.Module):
 
     Signatures:
         exaggerate       photo_points f32 [B,68,2], eps_z f32 [B,Z],
-                         uniforms f32 [B,68,2], normals f32 [B,68,2],
+                         uniforms f32 [B,T,2], normals f32 [B,T,2],
                          temperature f32 [], strength f32 []
                          -> caricature_points f32 [B,68,2]; the noise as
-                         `geometry.draw_noise(seed, B, Z, 68)` draws it
+                         `geometry.draw_noise(seed, B, Z, T)` draws it
                          (`serving.SavedModelExaggerator` does), temperature
                          <= 0 deterministic (the noise then unused).
         serving_default  photo_points -> caricature_points, deterministic.
@@ -68,14 +69,14 @@ class ServingModule(tf.Module):
         super().__init__(name="serving")
         self.graphs = graphs
 
-        z = graphs.geometry.z_size
+        z, t = graphs.geometry.z_size, graphs.geometry.num_steps
 
         def checked(photo_points, eps_z, uniforms, normals, temperature, strength):
             """The geometry inputs after their run-time checks."""
             return (check_input(photo_points, "photo_points", [None, N, 2]),
                     check_input(eps_z, "eps_z", [None, z]),
-                    check_input(uniforms, "uniforms", [None, N, 2]),
-                    check_input(normals, "normals", [None, N, 2]),
+                    check_input(uniforms, "uniforms", [None, t, 2]),
+                    check_input(normals, "normals", [None, t, 2]),
                     temperature, check_strength(strength))
 
         @tf.function(input_signature=graphs.geometry.signature())

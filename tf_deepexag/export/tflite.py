@@ -1,12 +1,12 @@
 """TFLite conversion of the export graphs: builtin ops only, three precisions.
 
-Shapes: T = 68 steps, Z = `z_size`, S a U-GAT-IT generator's side, H x W
+Shapes: T = 68 steps (88 for a model with head points), Z = `z_size`, S a U-GAT-IT generator's side, H x W
 any image size.
 
 Files (`export_tflite`), each in float32, float16 and dynamic-range int8
 (`_fp32`, `_fp16`, `_int8` suffixes), written atomically:
     exaggerate_<q>.tflite  photo_points f32 [1,68,2], eps_z [1,Z] N(0,1),
-                           uniforms [1,68,2] U(0,1), normals [1,68,2] N(0,1),
+                           uniforms [1,T,2] U(0,1), normals [1,T,2] N(0,1),
                            temperature [] (<= 0 deterministic), strength []
                            -> caricature_points [1,68,2], control_points and
                            control_targets [1,M,2] (the map of the plane's

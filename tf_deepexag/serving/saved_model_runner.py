@@ -137,6 +137,8 @@ class SavedModelExaggerator(PlaneMapping):
         specs = self.runner.input_specs("exaggerate")
         self.num_points = int(specs["photo_points"].shape[1])
         self.z_size = int(specs["eps_z"].shape[1])
+        # T steps: 68, or 88 for a model that generates head points too.
+        self.num_steps = int(specs["uniforms"].shape[1])
 
     def exaggerate(self, photo_points, num_samples=1, temperature=None, seed=None,
                    strength=1.0):
@@ -150,7 +152,7 @@ class SavedModelExaggerator(PlaneMapping):
         """
         batch, single = sampling_inputs.points_batch(photo_points, self.num_points)
         photo, (eps_z, uniforms, normals), temperature, strength = sampling_inputs.prepare(
-            batch, num_samples, temperature, seed, strength, self.z_size, self.num_points)
+            batch, num_samples, temperature, seed, strength, self.z_size, self.num_steps)
         out = self.runner("exaggerate", photo_points=photo, eps_z=eps_z, uniforms=uniforms,
                           normals=normals, temperature=temperature,
                           strength=strength)["caricature_points"]
