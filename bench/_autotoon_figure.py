@@ -95,13 +95,14 @@ def _tile(tiles, columns):
 def image_figure(photo_images, caricature_images, photo, ours, crop=560, size=256,
                  strengths=(1.0, 2.0)):
     """uint8 rows of photo | artist's caricature | ours at each strength (the
-    photo warped onto `photo + s (ours - photo)` by the map of the plane, as
-    the pipeline warps), centre crops."""
+    photo warped onto `photo + s (ours - photo)` by the map of the plane
+    through the fold guard, as the pipeline warps), centre crops. `photo` and
+    `ours`: `(B, T, 2)` controls (landmarks, then any head points)."""
     from tf_deepexag import plane_map, warp  # pylint: disable=g-import-not-at-top
 
     rows = []
     for image, caricature, p, o in zip(photo_images, caricature_images, photo, ours):
-        planes = [plane_map.PlaneMap(p, p + s * (o - p)) for s in strengths]
+        planes = [plane_map.unfolded(p, p + s * (o - p)) for s in strengths]
         warped = [np.asarray(warp.warp_face(image, m.source, m.target,
                                             border_points_per_edge=0)) for m in planes]
         h, w = image.shape[:2]
@@ -114,8 +115,10 @@ def image_figure(photo_images, caricature_images, photo, ours, crop=560, size=25
 
 
 def _grid_lines(points68, lines=(9, 11), samples=40):
-    """Polylines `(L, samples, 2)` of a grid over the head (`evaluation.head_grid`'s
-    square, in the face frame of the photo's landmarks)."""
+    """Polylines `(L, samples, 2)` of a grid over the head: a square in the face
+    frame of the photo's landmarks (`landmarks.head.face_frame`), 1.6 eye-centre
+    distances either side of the eyes' midpoint, from 2.2 above them to 2.3
+    below."""
     m = np.asarray(landmarks.head.face_frame(np.asarray(points68, np.float64)))
     u = np.linspace(-1.6, 1.6, samples)
     v = np.linspace(-2.2, 2.3, samples)
@@ -125,14 +128,15 @@ def _grid_lines(points68, lines=(9, 11), samples=40):
 
 
 def _grid_panel(photo, target, title, colour, size=_PANEL, magnify=_MAGNIFY):
-    """The head grid and points of one face, moved by the spline through
-    `photo -> photo + magnify (target - photo)` (all `(T, 2)`)."""
-    from tf_deepexag.geometry import evaluation  # pylint: disable=g-import-not-at-top
+    """The head grid and points of one face, moved by the map of the plane
+    through `photo -> photo + magnify (target - photo)` (all `(T, 2)`)."""
+    from tf_deepexag import plane_map  # pylint: disable=g-import-not-at-top
 
     photo = np.asarray(photo, np.float64)
     moved = photo + magnify * (np.asarray(target, np.float64) - photo)
     lines = _grid_lines(photo[:68])
-    warped = evaluation.spline_map(photo, moved)(lines.reshape(-1, 2)).reshape(lines.shape)
+    warped = plane_map.PlaneMap(photo, moved).forward(lines.reshape(-1, 2)).reshape(
+        lines.shape)
     fitted = _fit([lines.reshape(-1, 2), warped.reshape(-1, 2), photo, moved], size)
     base, bent = (f.reshape(lines.shape) for f in fitted[:2])
     canvas = np.full((size, size, 3), 255, np.uint8)

@@ -124,8 +124,9 @@ def _figures(exaggerator, test_pairs):
         rows = [index[i] for i in test_pairs.persons]
         images = [fileio.read_image(files["photos"][i]) for i in rows]
         caricatures = [fileio.read_image(files["caricatures"][i]) for i in rows]
+        source, controls = exaggerator.controls(test_pairs.photo, temperature=0.0)
         fileio.write_image(_IMAGE_FIGURE.value, _autotoon_figure.image_figure(
-            images, caricatures, test_pairs.photo, ours))
+            images, caricatures, source, controls[:, 0]))
         print(f"wrote {_IMAGE_FIGURE.value}")
 
 

@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench._quiet import wait_for_idle  # pylint: disable=wrong-import-position
 from bench._report import report  # pylint: disable=wrong-import-position
 from tf_deepexag import face_crops, fileio, pipeline, plane_map  # pylint: disable=wrong-import-position
+from tf_deepexag.geometry_stage import stage_controls  # pylint: disable=wrong-import-position
 from tf_deepexag.style import stylizers  # pylint: disable=wrong-import-position
 
 
@@ -99,15 +100,15 @@ def main():
     crop = face_crops.crop_and_resize(photo, box, artist.crop_size)
     crop_points = ((points - box[:2] + 0.5) * artist.crop_size / (box[2] - box[0])
                    - 0.5).astype(np.float32)
-    generated = artist.geometry(crop_points, num_samples=1, temperature=0.0, seed=0)[0]
-    plane = plane_map.PlaneMap(crop_points, generated)  # the pipeline's map: pins included
+    source, (generated,) = stage_controls(artist.geometry, crop_points, 1, 0.0, 0, 1.0, crop)
+    plane = plane_map.unfolded(source, generated)  # the pipeline's map: pins, fold guard
     warped = np.asarray(artist.warp(crop, plane.source, plane.target))
     rows = [
         _stage_row("detect (MTCNN + 68 points)", lambda: artist.landmarker(photo)),
-        _stage_row(f"geometry ({args.geometry})", lambda: artist.geometry(
-            crop_points, num_samples=1, temperature=0.0, seed=0)),
-        _stage_row("plane map (controls + pins)",
-                   lambda: plane_map.PlaneMap(crop_points, generated)),
+        _stage_row(f"geometry ({args.geometry})", lambda: stage_controls(
+            artist.geometry, crop_points, 1, 0.0, 0, 1.0, crop)),
+        _stage_row("plane map (controls + pins, fold guard)",
+                   lambda: plane_map.unfolded(source, generated)),
         _stage_row("warp_face (512 crop)", lambda: artist.warp(crop, plane.source,
                                                                plane.target)),
         _stage_row(f"style ({args.style})", lambda: artist.stylizer(warped)),

@@ -132,6 +132,85 @@ def test_scaled_map():
     np.testing.assert_allclose(plane.scaled(0.0).forward(_queries()), _queries(), atol=1e-9)
 
 
+def _nose_past_the_chin(factor):
+    """The astronaut's landmarks with the nose tip moved `factor` of the way
+    from itself to 0.3 face heights below the chin: folds at 1."""
+    target = ASTRONAUT.copy()
+    past_chin = ASTRONAUT[8] + 0.3 * (ASTRONAUT[8] - ASTRONAUT[30])
+    target[30] += factor * (past_chin - ASTRONAUT[30])
+    return target
+
+
+def test_fold_guard_shrinks_a_folding_map_until_it_is_one_to_one():
+    folded = _nose_past_the_chin(1.0)
+    assert PlaneMap(ASTRONAUT, folded).min_jacobian_determinant() < 0  # the raw map folds
+    plane = plane_map.unfolded(ASTRONAUT, folded)
+    assert 0.0 < plane.shrink < 1.0
+    # Guarded: the threshold holds on the guard's grid, and a finer grid
+    # (nodes between the guard's) finds no fold either.
+    assert plane.min_jacobian_determinant() >= plane_map.MIN_DETERMINANT
+    assert plane.min_jacobian_determinant(num=181) > 0.0
+    # It is the raw map's displacement times the factor, pins unchanged: the
+    # nose lands that far along its way, every other control where it was.
+    want = ASTRONAUT + plane.shrink * (folded - ASTRONAUT)
+    np.testing.assert_allclose(plane.forward(ASTRONAUT), want, atol=1e-6)
+    np.testing.assert_array_equal(plane.source[68:], plane_map.pinned_points(ASTRONAUT))
+    assert plane.merged == 0  # no close controls: the nose tip is alone
+    # The largest factor the bisection tells apart: 2^-12 more (the factor it
+    # tried and refused) falls below the threshold.
+    step = 2.0 ** -12
+    assert PlaneMap(ASTRONAUT, ASTRONAUT + (plane.shrink + step) * (
+        folded - ASTRONAUT)).min_jacobian_determinant() < plane_map.MIN_DETERMINANT
+
+
+def test_fold_guard_moves_a_closed_mouths_lips_together():
+    """Upper and lower inner lips at one photo point (a closed mouth) moved
+    apart fold the map for any amount of the move: merged, not shrunk."""
+    closed = ASTRONAUT.copy()
+    closed[65:68] = closed[[63, 62, 61]]  # lower inner lip onto the upper
+    target = _exaggerated(closed, jitter=0.0)
+    target[61:64, 1] -= 3.0   # the model opens the mouth by 6 px
+    target[65:68, 1] += 3.0
+    assert PlaneMap(closed, target).min_jacobian_determinant() < 0
+    plane = plane_map.unfolded(closed, target)
+    assert plane.shrink == 1.0 and plane.merged == 6
+    assert plane.min_jacobian_determinant(num=181) >= plane_map.MIN_DETERMINANT
+    # Each pair lands on its mean; every other control where it was asked to.
+    np.testing.assert_allclose(plane.control_target[[61, 62, 63]],
+                               plane.control_target[[67, 66, 65]], atol=1e-9)
+    np.testing.assert_allclose(plane.control_target[61], target[61] + [0, 3.0], atol=1e-9)
+    others = np.r_[0:61, 64]
+    np.testing.assert_array_equal(plane.control_target[others], target[others])
+    np.testing.assert_allclose(plane.forward(closed), plane.control_target, atol=1e-6)
+    assert plane.num_controls == 65  # the three merged pairs are one centre each
+
+
+def test_fold_guard_leaves_an_unfolded_map_alone():
+    target = _exaggerated()
+    raw = PlaneMap(ASTRONAUT, target)
+    assert raw.min_jacobian_determinant() > plane_map.MIN_DETERMINANT
+    plane = plane_map.unfolded(ASTRONAUT, target)
+    assert plane.shrink == 1.0
+    np.testing.assert_array_equal(plane.target, raw.target)
+    queries = _queries()
+    np.testing.assert_array_equal(plane.forward(queries), raw.forward(queries))
+    with pytest.raises(ValueError, match="threshold"):
+        plane_map.unfolded(ASTRONAUT, target, threshold=1.0)
+
+
+def test_plane_maps_go_through_the_fold_guard():
+    class Folding(plane_map.PlaneMapping):
+        def exaggerate(self, photo_points, num_samples=1, **kwargs):
+            del kwargs
+            return np.stack([_nose_past_the_chin(1.0), _exaggerated()])[:num_samples]
+
+    folded, fine = Folding().plane_maps(ASTRONAUT, num_samples=2)
+    assert 0.0 < folded.shrink < 1.0 and fine.shrink == 1.0
+    moved = Folding().map_points(ASTRONAUT, ASTRONAUT[30:31], num_samples=2)
+    np.testing.assert_allclose(moved[0, 0], ASTRONAUT[30] + folded.shrink * (
+        _nose_past_the_chin(1.0)[30] - ASTRONAUT[30]), atol=1e-4)
+
+
 def test_pins_in_tensorflow_numpy_match():
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
 

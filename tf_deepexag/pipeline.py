@@ -68,7 +68,8 @@ class CaricatureResult:
             with the face pasted back when faces="all".
         photo: uint8 `(crop_size, crop_size, 3)`, the face crop.
         photo_points: float32 `(N, 2)`, landmarks in crop pixels.
-        generated_points: float32 `(N, 2)`, exaggerated landmarks in crop pixels.
+        generated_points: float32 `(N, 2)`, exaggerated landmarks in crop
+            pixels (as the map moves them: after the fold guard).
         warped: uint8 crop after the warp, before the style.
         crop_box: `(x0, y0, x1, y1)` of the crop in the photo.
         sample: int, the sample index.
@@ -151,11 +152,12 @@ class Caricaturist:
         for sample, target in enumerate(targets):
             check_in_reach(target, self.crop_size, strength)
             landmarks_lib.check_points(target[:len(crop_points)], name="generated points")
-            plane = plane_map_lib.PlaneMap(source, target, pins)
+            plane = plane_map_lib.unfolded(source, target, pins)  # the fold guard
             warped = np.asarray(_warp(self.warp, crop, plane.source, plane.target), np.uint8)
             styled = np.asarray(self.stylizer(warped), np.uint8)
-            yield CaricatureResult(styled, crop, crop_points, target, warped, box, sample,
-                                   plane)
+            landmarks_moved = plane.control_target[:len(crop_points)].astype(np.float32)
+            yield CaricatureResult(styled, crop, crop_points, landmarks_moved, warped, box,
+                                   sample, plane)
 
     def __call__(self, image, strength=1.0, num_samples=1, temperature=None, seed=None):
         """The list of `iter_samples`' results: every sample of the photo at once."""

@@ -32,6 +32,7 @@ Mathematical details:
     `B(p)` is `1 / det J_B(p)`.
 """
 
+from absl import logging
 import numpy as np
 
 from tf_deepexag.errors import UserError
@@ -56,6 +57,20 @@ CROP_RADIUS = 3.6
 _NEWTON_STEPS = 30
 _TOLERANCE = 1e-7  # in units of the centres' extent (~1e-4 px at 1000 px)
 _RESTART_GRID = 128  # nodes per side of the grid unsolved points restart from
+# Rings around each control target where `min_jacobian_determinant` also
+# probes, in face sizes (0.3 to 5 px on a 120-px face): close controls moved
+# apart (a closed mouth's inner lips, 1 px apart in the photo) fold the map in
+# patches of a few pixels, between the nodes of a 64-point grid.
+PROBE_RADII = (0.0025, 0.005, 0.01, 0.02, 0.04)
+PROBE_ANGLES = 8
+# The fold guard (`unfolded`): the least Jacobian determinant a map may have
+# over the head (0 is a fold; 0.1 leaves a margin between the points it is
+# evaluated at), and the bisection steps on the displacement's factor (2^-12).
+MIN_DETERMINANT = 0.1
+_GUARD_STEPS = 12
+# Controls closer than this in the photo (face sizes: 2.4 px on a 120-px
+# face) move together when their map folds (`merge_close_controls`).
+MERGE_DISTANCE = 0.02
 
 
 def face_frame(landmarks, xp=np):
@@ -178,7 +193,10 @@ class PlaneMap:
     docstring). `source` and `target` hold all `M` spline centres, pins
     included: `warp.warp_face(image, map.source, map.target,
     border_points_per_edge=0)` warps an image by exactly this map (on its
-    coarse grid).
+    coarse grid). A control given twice (the same source and target: two
+    landmarks of a closed mouth moved together) is one centre there, the
+    first `num_controls` rows; `control_source` and `control_target` keep
+    the controls as given `(N, 2)`.
 
     Args:
         source: `(N, 2)` (x, y) control points in the photo.
@@ -204,7 +222,18 @@ class PlaneMap:
         if source.shape != target.shape:
             raise ValueError(f"`source` {source.shape} and `target` {target.shape} differ.")
         pinned = pinned_points(source) if pinned is None else _check_points(pinned, "pinned")
+        self.control_source, self.control_target = source, target   # (N, 2)
+        # One centre per distinct control (a repeated one makes the systems
+        # singular), in their first order.
+        _, first = np.unique(np.concatenate([source, target], axis=1), axis=0,
+                             return_index=True)
+        keep = np.sort(first)
+        source, target = source[keep], target[keep]
         self.num_controls = len(source)
+        # What the fold guard `unfolded` changed: the factor it shrank the
+        # controls' displacement by (1: none), the controls it merged.
+        self.shrink = 1.0
+        self.merged = 0
         self.source = np.concatenate([source, pinned])           # (M, 2)
         self.target = np.concatenate([target, pinned])           # (M, 2)
         if len(self.source) < 3:
@@ -275,12 +304,13 @@ class PlaneMap:
 
     def scaled(self, strength):
         """The map with every control's displacement times `strength` (0: identity)."""
-        n = self.num_controls
-        moved = self.source[:n] + float(strength) * (self.target[:n] - self.source[:n])
-        return PlaneMap(self.source[:n], moved, pinned=self.source[n:])
+        source, target = self.control_source, self.control_target
+        moved = source + float(strength) * (target - source)
+        return PlaneMap(source, moved, pinned=self.source[self.num_controls:])
 
-    def min_jacobian_determinant(self, centre=None, radius=None, num=64):
-        """The smallest `det J_B` on a `num` x `num` grid over a disc.
+    def min_jacobian_determinant(self, centre=None, radius=None, num=64, probes=True):
+        """The smallest `det J_B` on a `num` x `num` grid over a disc, and
+        (`probes`) at `probe_points` inside it.
 
         Negative means the map folds there (not one-to-one); 1 everywhere is
         a pure translation. The default disc is the head inside the inner
@@ -290,12 +320,32 @@ class PlaneMap:
             centre: `(2,)` (x, y) disc centre, or None for the head centre.
             radius: float, disc radius in pixels, or None for the inner ring.
             num: int >= 2, grid points per side.
+            probes: bool, also evaluate at `probe_points` (close controls
+                moved apart fold the map in patches of a few pixels, between
+                a grid's nodes: a closed mouth's inner lips). Defaults to True.
         """
-        if centre is None or radius is None:
-            head, size, _ = face_frame(self.source[:self.num_controls])
-            centre = head if centre is None else centre
-            radius = PIN_RADII[0] * size if radius is None else radius
-        return min_jacobian_determinant(self, centre, radius, num)
+        head, size, _ = face_frame(self.control_source)
+        centre = head if centre is None else np.asarray(centre, np.float64)
+        radius = PIN_RADII[0] * size if radius is None else float(radius)
+        least = min_jacobian_determinant(self, centre, radius, num)
+        if probes:
+            points = self.probe_points(size)
+            inside = points[np.sum((points - centre) ** 2, axis=1) <= radius ** 2]
+            if len(inside):
+                least = min(least, float(np.min(self.jacobian_determinant(inside))))
+        return least
+
+    def probe_points(self, size=None):
+        """`(N (1 + R A), 2)` caricature points at and around the control
+        targets: each target and `PROBE_ANGLES` points on rings of
+        `PROBE_RADII` face sizes (`size`, pixels; None: the face frame's)."""
+        if size is None:
+            _, size, _ = face_frame(self.control_source)
+        angles = 2 * np.pi * np.arange(PROBE_ANGLES) / PROBE_ANGLES
+        ring = np.stack([np.cos(angles), np.sin(angles)], axis=1)             # (A, 2)
+        offsets = np.concatenate([np.zeros((1, 2))] + [
+            r * size * ring for r in PROBE_RADII])                            # (1 + R A, 2)
+        return (self.target[:self.num_controls, None] + offsets[None]).reshape(-1, 2)
 
 
 def min_jacobian_determinant(plane_map, centre, radius, num=64):
@@ -321,6 +371,92 @@ def min_jacobian_determinant(plane_map, centre, radius, num=64):
     grid = np.stack(np.meshgrid(t, t, indexing="xy"), axis=-1).reshape(-1, 2)
     grid = grid[np.sum(grid ** 2, axis=1) <= 1.0] * float(radius) + np.asarray(centre, np.float64)
     return float(np.min(plane_map.jacobian_determinant(grid)))
+
+
+def merge_close_controls(source, target, distance):
+    """Targets where controls closer than `distance` in the photo move together.
+
+    Controls at (nearly) one photo point moved apart (a closed mouth's inner
+    lips: the upper and lower lip's points coincide) make the map fold for
+    any amount of the displacement: two caricature points showing one photo
+    point. Each group of controls linked by source distances below
+    `distance` gets its mean displacement.
+
+    Args:
+        source: `(N, 2)` control points in the photo.
+        target: `(N, 2)` where they land.
+        distance: float, pixels.
+
+    Returns:
+        `(target (N, 2), moved)`: the new targets and how many changed.
+    """
+    source = np.asarray(source, np.float64)
+    target = np.asarray(target, np.float64)
+    close = _squared_distances(source, source) < float(distance) ** 2   # (N, N)
+    labels = np.arange(len(source))
+    while True:  # each control takes the least label it is linked to
+        linked = np.min(np.where(close, labels[None], len(labels)), axis=1)
+        if np.array_equal(linked, labels):
+            break
+        labels = linked
+    shift = target - source
+    means = np.zeros_like(shift)
+    np.add.at(means, labels, shift)
+    means /= np.maximum(np.bincount(labels, minlength=len(labels)), 1)[:, None]
+    merged = source + means[labels]
+    return merged, int(np.sum(np.any(np.abs(merged - target) > 1e-9, axis=1)))
+
+
+def unfolded(source, target, pinned=None, threshold=MIN_DETERMINANT):
+    """The map through the controls, changed only where it would fold.
+
+    The fold guard every map built from a geometry's controls goes through
+    (`PlaneMapping.plane_maps`, the pipeline, the video). A map whose
+    `min_jacobian_determinant()` (over the head) is at least `threshold` is
+    `PlaneMap(source, target, pinned)` itself (`shrink` 1.0, `merged` 0).
+    Otherwise, logged:
+    1. controls closer than `MERGE_DISTANCE` face sizes in the photo move
+       together (`merge_close_controls`; `merged` counts those changed);
+    2. if the map still folds, the displacement is multiplied by the largest
+       factor in [0, 1) found by bisection (`_GUARD_STEPS` steps; factor 0 is
+       the identity, determinant 1) whose map stays at or above `threshold`
+       (`shrink`).
+
+    Args:
+        source: `(N, 2)` (x, y) control points in the photo.
+        target: `(N, 2)` where they land.
+        pinned: as `PlaneMap`.
+        threshold: float in [0, 1), the least determinant allowed.
+
+    Returns:
+        a `PlaneMap` with `shrink` and `merged` set.
+    """
+    if not 0.0 <= float(threshold) < 1.0:
+        raise ValueError(f"`threshold` must be in [0, 1), got {threshold}.")
+    plane = PlaneMap(source, target, pinned)
+    least = plane.min_jacobian_determinant()
+    if least >= threshold:
+        return plane
+    source, pinned = plane.control_source, plane.source[plane.num_controls:]
+    _, size, _ = face_frame(source)
+    merged_target, merged = merge_close_controls(source, plane.control_target,
+                                                 MERGE_DISTANCE * size)
+    best = PlaneMap(source, merged_target, pinned)
+    lo = 1.0
+    if best.min_jacobian_determinant() < threshold:
+        lo, hi, merged_plane, best = 0.0, 1.0, best, best.scaled(0.0)
+        for _ in range(_GUARD_STEPS):
+            mid = 0.5 * (lo + hi)
+            candidate = merged_plane.scaled(mid)
+            if candidate.min_jacobian_determinant() >= threshold:
+                lo, best = mid, candidate
+            else:
+                hi = mid
+    best.shrink, best.merged = lo, merged
+    logging.info("Fold guard: the map's least Jacobian determinant over the head was "
+                 "%.3f (< %g): %d close controls merged, displacement shrunk by %.4f.",
+                 least, threshold, merged, lo)
+    return best
 
 
 def _check_points(points, name):
@@ -373,12 +509,12 @@ class PlaneMapping:
 
     def plane_maps(self, photo_points, num_samples=1, temperature=None, seed=None,
                    strength=1.0, image=None):
-        """One `PlaneMap` per sample: `controls` plus the pins of the face frame
-        (arguments as `controls`)."""
+        """One `PlaneMap` per sample: `controls` plus the pins of the face frame,
+        through the fold guard (`unfolded`; arguments as `controls`)."""
         source, targets = self.controls(photo_points, num_samples, temperature, seed,
                                         strength, image)
         pins = pinned_points(source)
-        return [PlaneMap(source, target, pins) for target in targets]
+        return [unfolded(source, target, pins) for target in targets]
 
     def map_points(self, photo_points, query_points, num_samples=1, temperature=None,
                    seed=None, strength=1.0, image=None):
@@ -388,7 +524,9 @@ class PlaneMapping:
         (`PlaneMap`): through `controls` (the landmarks, and head points when
         the model has them) and points pinned on rings around the head, so
         the background stays still and the map does not depend on the crop.
-        On the 68 landmarks it equals `exaggerate`.
+        On the 68 landmarks it equals `exaggerate`, unless the fold guard
+        shrank that sample's displacement (`unfolded`: logged, the map's
+        `shrink`).
 
         Args:
             photo_points: `(68, 2)` absolute (x, y) landmarks of one face.

@@ -75,4 +75,4 @@ def test_shipped_numbers_reproduce_from_the_landmark_asset():
     # Deterministic output at strength 1 keeps the head one-to-one.
     source, mode = load_exaggerator("autotoon").controls(test_pairs.photo[:, :68],
                                                          temperature=0.0)
-    assert geometry_report.fold_check(source, mode, test_pairs.photo) > 0.0
+    assert geometry_report.fold_check(source, mode) > 0.0

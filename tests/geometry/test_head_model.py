@@ -67,7 +67,8 @@ def test_steps_and_scheme_must_agree(head_model):
 @pytest.mark.slow
 def test_saved_model_of_a_head_model_takes_T_noise_steps(head_model, tmp_path):
     """The SavedModel's `exaggerate` checks its noise against the model's T
-    steps and `SavedModelExaggerator` draws T (both assumed 68 before)."""
+    steps and `SavedModelExaggerator` draws T (both assumed 68 before); its
+    `controls` carry all T controls."""
     from tf_deepexag.export import export_saved_model
     from tf_deepexag.geometry import save_artifacts
     from tf_deepexag.serving import SavedModelExaggerator
@@ -81,3 +82,12 @@ def test_saved_model_of_a_head_model_takes_T_noise_steps(head_model, tmp_path):
         faces, num_samples=2, temperature=0.7, seed=5, strength=1.5)
     assert got.shape == (2, 2, 68, 2)
     np.testing.assert_allclose(got, want, atol=1e-4)
+    # Its controls are the T model points (the pins the signature appends dropped),
+    # so its map is built from the head points too.
+    runtime = SavedModelExaggerator(version)
+    source, targets = runtime.controls(faces[0], num_samples=2, temperature=0.7, seed=5)
+    want_source, want_targets = Exaggerator(*head_model, compile=True).controls(
+        faces[0], num_samples=2, temperature=0.7, seed=5)
+    assert source.shape == (T, 2) and targets.shape == (2, T, 2)
+    np.testing.assert_allclose(source, want_source, atol=1e-4)
+    np.testing.assert_allclose(targets, want_targets, atol=1e-4)

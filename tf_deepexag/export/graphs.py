@@ -1,7 +1,7 @@
 """`ExportGraphs`: the exaggerate, stylize and caricature computations to export.
 
-Shapes: B faces, N = T = 68 points, H x W images, S a U-GAT-IT generator's
-side.
+Shapes: B faces, N = 68 landmarks, T = N + K controls (K head points, 0 for a
+landmark-only model), P pins, H x W images, S a U-GAT-IT generator's side.
 
 The geometry is `geometry.GeometryGraph` (an unrolled copy of the model, so
 no `While`/TensorList op reaches TFLite), the images go through
@@ -50,12 +50,12 @@ def map_controls(photo_points, caricature_points):
     """The map of the plane's points: `(control_points, control_targets)`.
 
     Args:
-        photo_points: float32 `(B, N, 2)` controls in the photo (the 68
+        photo_points: float32 `(B, T, 2)` controls in the photo (the 68
             landmarks first).
-        caricature_points: float32 `(B, N, 2)` where they land.
+        caricature_points: float32 `(B, T, 2)` where they land.
 
     Returns:
-        float32 `(B, N + P, 2)` twice: the controls and then the pins of the
+        float32 `(B, T + P, 2)` twice: the controls and then the pins of the
         face frame (`plane_map.pinned_points`), which stay put. The thin-plate
         spline through them is `plane_map.PlaneMap(control_points[b],
         control_targets[b], pinned=<none>)`.
@@ -98,22 +98,35 @@ class ExportGraphs(tf.Module):
         # the TFLite converter keeps VAR_HANDLE ops instead of freezing them.
         models = [self.geometry.vae] + ([generator] if generator is not None else [])
         self.tf_variables = [getattr(v, "value", v) for m in models for v in m.variables]
-        # Traced once and called by every signature: tracing the 68 steps is slow.
-        self.exaggerate_with_noise = tf.function(self.geometry.exaggerate,
-                                                 input_signature=self.geometry.signature())
+        # Traced once and called by every signature: tracing the T steps is slow.
+        self.controls_with_noise = tf.function(self.geometry.controls,
+                                               input_signature=self.geometry.signature())
 
-    def deterministic(self, photo_points, strength):
-        """The deterministic caricature points `(B, N, 2)` (temperature 0)."""
+    def exaggerate_with_noise(self, photo_points, eps_z, uniforms, normals, temperature,
+                              strength):
+        """`GeometryGraph.exaggerate`: the landmarks `(B, N, 2)` of the traced controls."""
+        _, target = self.controls_with_noise(photo_points, eps_z, uniforms, normals,
+                                             temperature, strength)
+        return target[:, :self.geometry.scheme.num_points]
+
+    def deterministic_controls(self, photo_points, strength):
+        """The deterministic controls (temperature 0): `(source, target)` `(B, T, 2)`."""
         b = tf.shape(photo_points)[0]
         steps = tf.stack([b, self.geometry.num_steps, 2])
-        return self.exaggerate_with_noise(
+        return self.controls_with_noise(
             photo_points, tf.zeros(tf.stack([b, self.geometry.z_size])), tf.zeros(steps),
             tf.zeros(steps), tf.constant(0.0), tf.cast(strength, tf.float32))
 
+    def deterministic(self, photo_points, strength):
+        """The deterministic caricature points `(B, N, 2)` (temperature 0)."""
+        _, target = self.deterministic_controls(photo_points, strength)
+        return target[:, :self.geometry.scheme.num_points]
+
     def controls(self, photo_points, eps_z, uniforms, normals, temperature, strength):
-        """`map_controls` of `exaggerate_with_noise`'s points: `(control_points,
-        control_targets)` float32 `(B, N + P, 2)`."""
-        return map_controls(photo_points, self.exaggerate_with_noise(
+        """`map_controls` of every control (`GeometryGraph.controls`: landmarks,
+        then head points): `(control_points, control_targets)` float32
+        `(B, T + P, 2)`."""
+        return map_controls(*self.controls_with_noise(
             photo_points, eps_z, uniforms, normals, temperature, strength))
 
     def generate_image(self, x):
@@ -146,8 +159,9 @@ class ExportGraphs(tf.Module):
             photo_points: float32 `(1, N, 2)` landmarks of the image.
             strength: float32 scalar, 0 = photo shape, 1 = generated shape.
         """
-        points = self.deterministic(photo_points, strength)  # (1, N, 2)
-        source, target = map_controls(photo_points, points)  # (1, N + P, 2)
+        controls = self.deterministic_controls(photo_points, strength)  # (1, T, 2) twice
+        source, target = map_controls(*controls)  # (1, T + P, 2)
+        points = controls[1][:, :self.geometry.scheme.num_points]  # (1, N, 2)
         warped = warp_face(image, source[0], target[0],
                            border_points_per_edge=0)  # (1, H, W, 3) uint8, the map
         if self.generator is not None:

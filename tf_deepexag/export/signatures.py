@@ -58,8 +58,9 @@ class ServingModule(tf.Module):
                          <= 0 deterministic (the noise then unused).
         serving_default  photo_points -> caricature_points, deterministic.
         controls         the inputs of `exaggerate` -> control_points,
-                         control_targets f32 [B,M,2]: the map of the plane's
-                         points (`graphs.map_controls`, pins included).
+                         control_targets f32 [B,T+P,2]: the map of the plane's
+                         points (`graphs.map_controls`: the T controls, the
+                         landmarks then any head points, then P pins).
         caricature       image u8 [1,H,W,3], photo_points f32 [1,68,2],
                          strength f32 [] -> caricature u8, caricature_points.
         stylize          images u8 [B,H,W,3] -> images u8 (with a generator).

@@ -1,7 +1,7 @@
 """TFLite conversion of the export graphs: builtin ops only, three precisions.
 
-Shapes: T = 68 steps (88 for a model with head points), Z = `z_size`, S a U-GAT-IT generator's side, H x W
-any image size.
+Shapes: T = 68 steps (88 for a model with head points), P pins, Z =
+`z_size`, S a U-GAT-IT generator's side, H x W any image size.
 
 Files (`export_tflite`), each in float32, float16 and dynamic-range int8
 (`_fp32`, `_fp16`, `_int8` suffixes), written atomically:
@@ -9,8 +9,9 @@ Files (`export_tflite`), each in float32, float16 and dynamic-range int8
                            uniforms [1,T,2] U(0,1), normals [1,T,2] N(0,1),
                            temperature [] (<= 0 deterministic), strength []
                            -> caricature_points [1,68,2], control_points and
-                           control_targets [1,M,2] (the map of the plane's
-                           points, pins included: `graphs.map_controls`)
+                           control_targets [1,T+P,2] (the map of the plane's
+                           points: the T controls, then the P pins of
+                           `graphs.map_controls`)
     stylize_<q>.tflite     with a style generator. U-GAT-IT: images f32
                            [1,S,S,3] in [-1,1] -> images, same. CartoonGAN:
                            images u8 [1,H,W,3] -> images u8 [1,H,W,3] at any
@@ -22,7 +23,7 @@ Files (`export_tflite`), each in float32, float16 and dynamic-range int8
                            builtin antialiased resize): pass images of at most
                            `pipeline.DEFAULT_STYLE_MAX_SIDE` to match the
                            pipeline
-The exaggerate file is `geometry.GeometryGraph.exaggerate` itself, the graph
+The exaggerate file is `geometry.GeometryGraph.controls` itself, the graph
 `Exaggerator` and the SavedModel run: the noise is an input (TFLite has no
 stateless random ops), the deterministic mode a select on the temperature
 (no `IF`, whose weights the dynamic-range quantizer would leave in float32),
@@ -61,11 +62,11 @@ def tflite_functions(graphs):
 
     @tf.function(input_signature=geometry.signature(batch=1))
     def exaggerate(photo_points, eps_z, uniforms, normals, temperature, strength):
-        points = geometry.exaggerate(photo_points, eps_z, uniforms, normals, temperature,
-                                     strength)
-        source, target = map_controls(photo_points, points)
-        return {"caricature_points": points, "control_points": source,
-                "control_targets": target}
+        controls = geometry.controls(photo_points, eps_z, uniforms, normals, temperature,
+                                     strength)  # (1, T, 2) twice: landmarks, head points
+        source, target = map_controls(*controls)
+        return {"caricature_points": controls[1][:, :geometry.scheme.num_points],
+                "control_points": source, "control_targets": target}
 
     functions = {"exaggerate": exaggerate.get_concrete_function()}
     if graphs.generator is not None and graphs.style_size is None:  # CartoonGAN

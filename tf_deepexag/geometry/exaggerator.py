@@ -10,8 +10,9 @@ import tensorflow as tf
 from tf_deepexag import landmarks
 from tf_deepexag.geometry import artifacts
 from tf_deepexag.geometry.inference import ALIGN_METHODS, GeometryGraph
-from tf_deepexag.geometry.sampling_inputs import (check_num_samples, draw_noise, per_face,
-                                                  prepare, resolve_temperature)
+from tf_deepexag.geometry.sampling_inputs import (check_num_samples, controls_per_face,
+                                                  draw_noise, per_face, prepare,
+                                                  resolve_temperature)
 from tf_deepexag.plane_map import PlaneMapping
 
 
@@ -50,9 +51,10 @@ class Exaggerator(PlaneMapping):
         self.stats = stats
         self.align = self.graph.align
         self.scheme = self.graph.scheme
-        self._exaggerate = (tf.function(self.graph.exaggerate,
-                                        input_signature=self.graph.signature())
-                            if compile else self.graph.exaggerate)
+        # One graph behind `exaggerate` and `controls` (one trace when compiled).
+        self._controls = (tf.function(self.graph.controls,
+                                      input_signature=self.graph.signature())
+                          if compile else self.graph.controls)
 
     def _check(self, photo_points, name="photo_points"):
         points = landmarks.check_points(photo_points, self.scheme, name)
@@ -94,8 +96,8 @@ class Exaggerator(PlaneMapping):
         photo, noise, temperature, strength = prepare(
             points, num_samples, temperature, seed, strength, self.graph.z_size,
             self.graph.num_steps)
-        out = self._exaggerate(photo, *noise, temperature, strength)  # (B*S, N, 2)
-        return per_face(out, num_samples, single)
+        _, out = self._controls(photo, *noise, temperature, strength)  # (B*S, T, 2)
+        return per_face(np.asarray(out)[:, :self.scheme.num_points], num_samples, single)
 
     def __call__(self, points, num_samples=1, temperature=None, seed=None, strength=1.0):
         """The `Caricaturist` geometry stage: `(N, 2)` -> `(S, N, 2)`."""
@@ -103,7 +105,7 @@ class Exaggerator(PlaneMapping):
                                seed=seed, strength=strength)
 
     def controls(self, photo_points, num_samples=1, temperature=None, seed=None,
-                 strength=1.0):
+                 strength=1.0, image=None):
         """Every model point of the photo and where it lands.
 
         The landmarks come first, then (for a model with head points) the K
@@ -115,15 +117,13 @@ class Exaggerator(PlaneMapping):
             `(source (T, 2), targets (S, T, 2))` float32 for one face,
             `(source (B, T, 2), targets (B, S, T, 2))` for a batch.
         """
+        del image  # the built-in models read the landmarks only
         points, single = self._check(photo_points)
         photo, noise, temperature, strength = prepare(
             points, num_samples, temperature, seed, strength, self.graph.z_size,
             self.graph.num_steps)
-        source, target = self.graph.controls(photo, *noise, temperature, strength)
-        s = int(num_samples)
-        source = np.asarray(source, np.float32)[::s]  # (B, T, 2): one row a face
-        target = per_face(target, s, single)
-        return (source[0], target) if single else (source, target)
+        source, target = self._controls(photo, *noise, temperature, strength)
+        return controls_per_face(source, target, num_samples, single)
 
     def generate_strokes(self, photo_points, num_samples=1, temperature=None, seed=None):
         """Raw generated caricature points, `(B, S, T, 2)`, before alignment."""

@@ -11,8 +11,9 @@ whichever runtime draws it:
 - `resolve_temperature(temperature, num_samples)`: `None` is 0 (the model's
   deterministic mode) for one sample, `SAMPLING_TEMPERATURE` for several;
 - `check_strength(strength)` and `apply_strength(photo, target, strength)`;
-- `prepare(...)` and `per_face(...)`: all of the above for B faces of S
-  samples, the rows every runtime feeds its graph, and its answer reshaped.
+- `prepare(...)`, `per_face(...)` and `controls_per_face(...)`: all of the
+  above for B faces of S samples, the rows every runtime feeds its graph,
+  and its answer reshaped.
 
 This module imports NumPy only (the LiteRT runner runs without TensorFlow);
 `apply_strength` is plain arithmetic, so the geometry graph calls it on
@@ -150,3 +151,24 @@ def per_face(out, num_samples, single):
     out = np.asarray(out, np.float32)
     out = out.reshape((-1, int(num_samples)) + out.shape[1:])
     return out[0] if single else out
+
+
+def controls_per_face(source, target, num_samples, single, num_controls=None):
+    """A graph's `(B*S, M, 2)` control sources and targets per face.
+
+    Args:
+        source, target: `(B*S, M, 2)`, row b*S + s face b, sample s (the
+            sources are the same for every sample of a face).
+        num_samples: int S.
+        single: bool, one `(68, 2)` face was given.
+        num_controls: int T <= M: the first T points are kept (an export
+            appends the map's pins after the controls), or None for all.
+
+    Returns:
+        `(source (T, 2), targets (S, T, 2))` float32 for one face,
+        `(source (B, T, 2), targets (B, S, T, 2))` for a batch.
+    """
+    keep = slice(None, None if num_controls is None else int(num_controls))
+    source = np.asarray(source, np.float32)[::int(num_samples), keep]
+    targets = per_face(np.asarray(target)[:, keep], num_samples, single)
+    return (source[0], targets) if single else (source, targets)

@@ -219,7 +219,7 @@ class VideoCaricaturist:
         smoother = state.setdefault("displacement", tracking.OneEuroFilter(
             DISPLACEMENT_MIN_CUTOFF, DISPLACEMENT_BETA))
         target = source + smoother(target - source, t, scale=size)
-        plane = plane_map.PlaneMap(source, target, plane_map.pinned_points(crop_points))
+        plane = plane_map.unfolded(source, target, plane_map.pinned_points(crop_points))
         warped = np.asarray(pipeline._warp(self.artist.warp, crop, plane.source,  # pylint: disable=protected-access
                                            plane.target), np.uint8)
         painted = np.asarray(self.artist.stylizer(warped), np.float32)

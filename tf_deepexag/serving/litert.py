@@ -187,19 +187,33 @@ class LiteExaggerator(PlaneMapping):
             self._model = LiteModel(self.path, num_threads=self.num_threads)
         return self._model
 
-    def run(self, photo_points, eps_z, uniforms, normals, temperature, strength=1.0):
-        """The file on `(B, N, 2)` points with the given noise rows: `(B, N, 2)`.
+    def run(self, photo_points, eps_z, uniforms, normals, temperature, strength=1.0,
+            output="caricature_points"):
+        """The file on `(B, N, 2)` points with the given noise rows: its `output`
+        (`(B, N, 2)` caricature points, or `(B, T + P, 2)` `control_points` or
+        `control_targets`), or every output by name for `output=None`.
 
         Temperature <= 0 is deterministic inside the file (the noise is then
         read by no result); nothing is checked beyond `LiteModel`'s checks.
         """
         model = self.model
-        out = [model(photo_points=photo_points[i:i + 1], eps_z=eps_z[i:i + 1],
-                     uniforms=uniforms[i:i + 1], normals=normals[i:i + 1],
-                     temperature=np.float32(temperature),
-                     strength=np.float32(strength))["caricature_points"]
-               for i in range(len(photo_points))]
-        return np.concatenate(out)
+        rows = [model(photo_points=photo_points[i:i + 1], eps_z=eps_z[i:i + 1],
+                      uniforms=uniforms[i:i + 1], normals=normals[i:i + 1],
+                      temperature=np.float32(temperature), strength=np.float32(strength))
+                for i in range(len(photo_points))]
+        if output is not None:
+            return np.concatenate([row[output] for row in rows])
+        return {name: np.concatenate([row[name] for row in rows]) for name in rows[0]}
+
+    def _prepare(self, photo_points, num_samples, temperature, seed, strength):
+        """`(single, T, photo, noise, temperature, strength)`: the file's rows."""
+        specs = self.model.input_specs
+        batch, single = sampling_inputs.points_batch(photo_points,
+                                                     specs["photo_points"][0][1])
+        num_steps = specs["uniforms"][0][1]
+        return (single, num_steps) + sampling_inputs.prepare(
+            batch, num_samples, temperature, seed, strength,
+            z_size=specs["eps_z"][0][-1], num_steps=num_steps)
 
     def exaggerate(self, photo_points, num_samples=1, temperature=None, seed=None,
                    strength=1.0):
@@ -219,14 +233,26 @@ class LiteExaggerator(PlaneMapping):
         Raises:
             errors.UserError: a bad argument (named).
         """
-        specs = self.model.input_specs
-        batch, single = sampling_inputs.points_batch(photo_points,
-                                                     specs["photo_points"][0][1])
-        photo, noise, temperature, strength = sampling_inputs.prepare(
-            batch, num_samples, temperature, seed, strength,
-            z_size=specs["eps_z"][0][-1], num_steps=specs["uniforms"][0][1])
+        single, _, photo, noise, temperature, strength = self._prepare(
+            photo_points, num_samples, temperature, seed, strength)
         out = self.run(photo, *noise, temperature, strength)
         return sampling_inputs.per_face(out, num_samples, single)
+
+    def controls(self, photo_points, num_samples=1, temperature=None, seed=None,
+                 strength=1.0, image=None):
+        """Every control point and where it lands, as `Exaggerator.controls`
+        (the file's `control_points` and `control_targets`, its pins dropped).
+
+        Returns:
+            `(source (T, 2), targets (S, T, 2))` float32 for one face,
+            `(source (B, T, 2), targets (B, S, T, 2))` for a batch.
+        """
+        del image  # the exported models read the landmarks only
+        single, num_steps, photo, noise, temperature, strength = self._prepare(
+            photo_points, num_samples, temperature, seed, strength)
+        out = self.run(photo, *noise, temperature, strength, output=None)
+        return sampling_inputs.controls_per_face(out["control_points"], out["control_targets"],
+                                                 num_samples, single, num_steps)
 
     def __call__(self, points, num_samples=1, temperature=None, seed=None, strength=1.0):
         """The `Caricaturist` geometry stage: `(N, 2)` -> `(S, N, 2)`."""

@@ -158,6 +158,24 @@ class SavedModelExaggerator(PlaneMapping):
                           strength=strength)["caricature_points"]
         return sampling_inputs.per_face(out, num_samples, single)
 
+    def controls(self, photo_points, num_samples=1, temperature=None, seed=None,
+                 strength=1.0, image=None):
+        """Every control point and where it lands, as `Exaggerator.controls`
+        (the SavedModel's `controls` signature, its pins dropped).
+
+        Returns:
+            `(source (T, 2), targets (S, T, 2))` float32 for one face,
+            `(source (B, T, 2), targets (B, S, T, 2))` for a batch.
+        """
+        del image  # the exported models read the landmarks only
+        batch, single = sampling_inputs.points_batch(photo_points, self.num_points)
+        photo, (eps_z, uniforms, normals), temperature, strength = sampling_inputs.prepare(
+            batch, num_samples, temperature, seed, strength, self.z_size, self.num_steps)
+        out = self.runner("controls", photo_points=photo, eps_z=eps_z, uniforms=uniforms,
+                          normals=normals, temperature=temperature, strength=strength)
+        return sampling_inputs.controls_per_face(out["control_points"], out["control_targets"],
+                                                 num_samples, single, self.num_steps)
+
     def __call__(self, points, num_samples=1, temperature=None, seed=None, strength=1.0):
         """The `Caricaturist` geometry stage: `(N, 2)` -> `(S, N, 2)`."""
         return self.exaggerate(points, num_samples=num_samples, temperature=temperature,
