@@ -148,8 +148,9 @@ def test_fold_guard_shrinks_a_folding_map_until_it_is_one_to_one():
     assert 0.0 < plane.shrink < 1.0
     # Guarded: the threshold holds on the guard's grid, and a finer grid
     # (nodes between the guard's) finds no fold either.
-    assert plane.min_jacobian_determinant() >= plane_map.MIN_DETERMINANT
-    assert plane.min_jacobian_determinant(num=181) > 0.0
+    grid = plane_map.GUARD_GRID
+    assert plane.min_jacobian_determinant(num=grid) >= plane_map.MIN_DETERMINANT
+    assert plane.min_jacobian_determinant(num=2 * grid + 1) > 0.0
     # It is the raw map's displacement times the factor, pins unchanged: the
     # nose lands that far along its way, every other control where it was.
     want = ASTRONAUT + plane.shrink * (folded - ASTRONAUT)
@@ -160,7 +161,7 @@ def test_fold_guard_shrinks_a_folding_map_until_it_is_one_to_one():
     # tried and refused) falls below the threshold.
     step = 2.0 ** -12
     assert PlaneMap(ASTRONAUT, ASTRONAUT + (plane.shrink + step) * (
-        folded - ASTRONAUT)).min_jacobian_determinant() < plane_map.MIN_DETERMINANT
+        folded - ASTRONAUT)).min_jacobian_determinant(num=grid) < plane_map.MIN_DETERMINANT
 
 
 def test_fold_guard_moves_a_closed_mouths_lips_together():
@@ -174,7 +175,7 @@ def test_fold_guard_moves_a_closed_mouths_lips_together():
     assert PlaneMap(closed, target).min_jacobian_determinant() < 0
     plane = plane_map.unfolded(closed, target)
     assert plane.shrink == 1.0 and plane.merged == 6
-    assert plane.min_jacobian_determinant(num=181) >= plane_map.MIN_DETERMINANT
+    assert plane.min_jacobian_determinant(num=plane_map.GUARD_GRID) >= plane_map.MIN_DETERMINANT
     # Each pair lands on its mean; every other control where it was asked to.
     np.testing.assert_allclose(plane.control_target[[61, 62, 63]],
                                plane.control_target[[67, 66, 65]], atol=1e-9)
@@ -188,7 +189,7 @@ def test_fold_guard_moves_a_closed_mouths_lips_together():
 def test_fold_guard_leaves_an_unfolded_map_alone():
     target = _exaggerated()
     raw = PlaneMap(ASTRONAUT, target)
-    assert raw.min_jacobian_determinant() > plane_map.MIN_DETERMINANT
+    assert raw.min_jacobian_determinant(num=plane_map.GUARD_GRID) > plane_map.MIN_DETERMINANT
     plane = plane_map.unfolded(ASTRONAUT, target)
     assert plane.shrink == 1.0
     np.testing.assert_array_equal(plane.target, raw.target)

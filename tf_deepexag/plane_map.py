@@ -65,8 +65,12 @@ PROBE_RADII = (0.0025, 0.005, 0.01, 0.02, 0.04)
 PROBE_ANGLES = 8
 # The fold guard (`unfolded`): the least Jacobian determinant a map may have
 # over the head (0 is a fold; 0.1 leaves a margin between the points it is
-# evaluated at), and the bisection steps on the displacement's factor (2^-12).
+# evaluated at), the grid it is checked on (nodes per side of the head disc,
+# about 3 px apart on a 120-px face: a 64-node grid let a fold of the
+# built-in model at strength 2 through, found at 128), and the bisection
+# steps on the displacement's factor (2^-12).
 MIN_DETERMINANT = 0.1
+GUARD_GRID = 128
 _GUARD_STEPS = 12
 # Controls closer than this in the photo (face sizes: 2.4 px on a 120-px
 # face) move together when their map folds (`merge_close_controls`).
@@ -412,7 +416,8 @@ def unfolded(source, target, pinned=None, threshold=MIN_DETERMINANT):
 
     The fold guard every map built from a geometry's controls goes through
     (`PlaneMapping.plane_maps`, the pipeline, the video). A map whose
-    `min_jacobian_determinant()` (over the head) is at least `threshold` is
+    `min_jacobian_determinant(num=GUARD_GRID)` (over the head, and at the
+    probes around its controls) is at least `threshold` is
     `PlaneMap(source, target, pinned)` itself (`shrink` 1.0, `merged` 0).
     Otherwise, logged:
     1. controls closer than `MERGE_DISTANCE` face sizes in the photo move
@@ -434,7 +439,7 @@ def unfolded(source, target, pinned=None, threshold=MIN_DETERMINANT):
     if not 0.0 <= float(threshold) < 1.0:
         raise ValueError(f"`threshold` must be in [0, 1), got {threshold}.")
     plane = PlaneMap(source, target, pinned)
-    least = plane.min_jacobian_determinant()
+    least = plane.min_jacobian_determinant(num=GUARD_GRID)
     if least >= threshold:
         return plane
     source, pinned = plane.control_source, plane.source[plane.num_controls:]
@@ -443,12 +448,12 @@ def unfolded(source, target, pinned=None, threshold=MIN_DETERMINANT):
                                                  MERGE_DISTANCE * size)
     best = PlaneMap(source, merged_target, pinned)
     lo = 1.0
-    if best.min_jacobian_determinant() < threshold:
+    if best.min_jacobian_determinant(num=GUARD_GRID) < threshold:
         lo, hi, merged_plane, best = 0.0, 1.0, best, best.scaled(0.0)
         for _ in range(_GUARD_STEPS):
             mid = 0.5 * (lo + hi)
             candidate = merged_plane.scaled(mid)
-            if candidate.min_jacobian_determinant() >= threshold:
+            if candidate.min_jacobian_determinant(num=GUARD_GRID) >= threshold:
                 lo, best = mid, candidate
             else:
                 hi = mid

@@ -91,7 +91,7 @@ class ExaggeratorTest(tf.test.TestCase):
                 eager.exaggerate(pairs.photo[:2], samples, temperature, seed=4),
                 atol=1e-3)
         # Every temperature and batch size ran through the same trace.
-        self.assertEqual(traced._exaggerate.experimental_get_tracing_count(), 1)
+        self.assertEqual(traced._controls.experimental_get_tracing_count(), 1)
 
     def test_temperature_zero_is_the_deterministic_mode(self):
         model, stats, pairs = _setup()

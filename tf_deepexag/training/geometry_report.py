@@ -28,9 +28,10 @@ REGION_METRICS = ("cosine", "ratio", "error", "spread_ratio", "sample_cosine_min
 FOLD_STRENGTHS = (1.0, 2.0)
 FOLD_KEYS = tuple(f"{k}_s{s:g}" for s in FOLD_STRENGTHS
                   for k in ("min_jacobian", "guarded", "shrink_min"))
-# Grid nodes per side of the fold check: finer than the guard's own (64), so
-# the reported minimum also samples the map between the guard's nodes.
-FOLD_CHECK_GRID = 128
+# Grid nodes per side of the fold check: finer than the guard's own
+# (`plane_map.GUARD_GRID`), so the reported minimum also samples the map
+# between the guard's nodes.
+FOLD_CHECK_GRID = 256
 _LANDMARKS = 68
 
 
