@@ -80,7 +80,8 @@ def main(argv):
     report("geometry_quality", rows, notes=(
         "Region measures: landmarks_* and head_* (unaligned = image frame; aligned = "
         "least squares onto the photo), eye-centre distances; min_jacobian_s1/s2 over "
-        "every sample of every test face's head.",
+        "every sample of every test face's head, after the fold guard (guarded_s*: "
+        "share of maps it shrank, shrink_min_s*: the least factor).",
         "AutoToon test split (the authors' 11 pairs); baselines fitted on the 90 train "
         "pairs; error in inter-ocular distances after similarity alignment.",))
 
