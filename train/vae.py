@@ -15,7 +15,6 @@ from absl import app, flags  # noqa: E402
 
 from train import _flags  # noqa: E402
 from tf_deepexag.training import vae_trainer as trainer  # noqa: E402
-from tf_deepexag import landmarks  # noqa: E402
 from tf_deepexag.geometry.config import VAEConfig  # noqa: E402
 
 _D = VAEConfig()
@@ -60,53 +59,7 @@ _HEAD_POINTS = flags.DEFINE_boolean("head_points", False, "With --data=autotoon:
 _CALIBRATE = flags.DEFINE_boolean("calibrate_strength", False, "Store a strength "
                                   "scale with the export: strength 1 moves the points "
                                   "as far as the training artists on average.")
-# Model and optimisation (sketch-rnn / DeepExaggeration names; defaults = original).
-_HELP = {
-    "enc_rnn_size": "Encoder LSTM units per direction.",
-    "dec_rnn_size": "Decoder LSTM units.",
-    "z_size": "Latent size.",
-    "num_mixture": "Bivariate normals in the output mixture.",
-    "kl_weight": "Final KL weight.",
-    "kl_weight_start": "KL weight at step 0.",
-    "kl_tolerance": "KL floor.",
-    "kl_decay_rate": "KL weight annealing factor per step.",
-    "il_weight": "Final photo-consistency ('identity loss') weight.",
-    "il_weight_start": "Consistency weight at step 0.",
-    "il_decay_rate": "Consistency weight annealing factor per step.",
-    "learning_rate": "Adam learning rate at step 0.",
-    "decay_rate": "Learning-rate decay per step.",
-    "min_learning_rate": "Learning-rate floor.",
-    "grad_clip": "Clip gradients by value to [-g, g].",
-    "use_recurrent_dropout": "Recurrent dropout in both LSTMs.",
-    "recurrent_dropout_prob": "KEEP probability of recurrent dropout (0.9 = rate 0.1).",
-    "random_scale_factor": "Random x/y scale augmentation in [1-f, 1+f].",
-    "batch_size": "Global batch size.",
-    "num_steps": "Training steps.",
-    "max_seq_len": "Steps per face (68 for iBUG-68).",
-    "mask_end_offset": "Mask the end step's offset NLL, as the original.",
-    "unroll": "Unroll LSTM loops.",
-    "decoder_photo": "Photo step the decoder reads: previous (original) | current.",
-    "feed_caricature": "The decoder reads its previous caricature step (the "
-                       "original); False: photo and z only (no exposure bias).",
-    "photo_skip": "Add the photo's step offset to the mixture means (the head "
-                  "predicts the exaggeration; False = the original head).",
-    "edfm_prior": "Start the head at EDFM (gain and a per-step bias fitted on the "
-                  "training pairs; needs --photo_skip and --input_frame=canonical); "
-                  "the decoder learns the residual.",
-    "latent_skip": "With --edfm_prior: a per-step linear readout of z joins the "
-                   "mixture means (a direct path from the whole photo).",
-    "shape_weight": "Weight of the absolute-shape term: squared distance of the "
-                    "centred faces rebuilt from the mean offsets (0 = the original).",
-    "prior_rate": "Learning-rate multiplier of the --edfm_prior/--latent_skip "
-                  "per-step weights (stored divided by it, used multiplied).",
-    "baseline": "Frozen baseline in the head: none | ridge (the ridge map fitted on "
-                "the training pairs; the model learns the residual).",
-    "sample_noise": "How samples vary: mixture (per-step draws, the original) | "
-                    "correlated (whole-face noise modes weighted by z's noise).",
-    "noise_components": "Correlated noise modes (principal modes of the training "
-                        "residuals; needs --baseline=ridge).",
-}
-_HPARAMS = _flags.define_config_flags(_D, _HELP)
+_HPARAMS = _flags.define_config_flags(_D, _flags.VAE_HELP)
 flags.mark_flags_as_required(["model_dir"])
 
 
@@ -124,17 +77,7 @@ def main(argv):
             export=_EXPORT.value, mirror=_MIRROR.value, cv_folds=_CV_FOLDS.value,
             noise_scale=_NOISE_SCALE.value, head_points=_HEAD_POINTS.value,
             calibrate_strength=_CALIBRATE.value)
-        head_steps = landmarks.IBUG68_HEAD.num_points
-        if options.head_points and config.max_seq_len != head_steps:
-            raise ValueError(f"`head_points` needs `max_seq_len`={head_steps} (the "
-                             f"landmarks and head points), got {config.max_seq_len}.")
-        if not 0.0 < options.test_fraction < 1.0:
-            raise ValueError(f"`test_fraction` must be in (0, 1), got "
-                             f"{options.test_fraction}.")
-        for name in ("eval_every", "log_every", "checkpoint_every"):
-            if getattr(options, name) <= 0:
-                raise ValueError(f"`{name}` must be positive, got "
-                                 f"{getattr(options, name)}.")
+        trainer.check_run(config, options)
     except ValueError as error:
         raise app.UsageError(f"Invalid flag value: {error}") from error
     if _MODE.value == "cv":

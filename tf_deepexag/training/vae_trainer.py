@@ -78,6 +78,25 @@ class RunOptions:
     calibrate_strength: bool = False
 
 
+def check_run(config, options):
+    """Raises `ValueError` naming the setting when a run's settings disagree.
+
+    Args:
+        config: the run's `VAEConfig`.
+        options: its `RunOptions`.
+    """
+    head_steps = landmarks.IBUG68_HEAD.num_points
+    if options.head_points and config.max_seq_len != head_steps:
+        raise ValueError(f"`head_points` needs `max_seq_len`={head_steps} (the "
+                         f"landmarks and head points), got {config.max_seq_len}.")
+    if not 0.0 < options.test_fraction < 1.0:
+        raise ValueError(f"`test_fraction` must be in (0, 1), got "
+                         f"{options.test_fraction}.")
+    for name in ("eval_every", "log_every", "checkpoint_every"):
+        if getattr(options, name) <= 0:
+            raise ValueError(f"`{name}` must be positive, got {getattr(options, name)}.")
+
+
 def load_pairs(spec, seed=0):
     """Reads paired landmarks from a folder, a TFRecord pattern or `"synthetic"`."""
     if spec == "synthetic":
