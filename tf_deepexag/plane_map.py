@@ -516,6 +516,9 @@ class PlaneMapping:
                    strength=1.0, image=None):
         """One `PlaneMap` per sample: `controls` plus the pins of the face frame,
         through the fold guard (`unfolded`; arguments as `controls`)."""
+        if np.shape(photo_points) != (NUM_LANDMARKS, 2):
+            raise ValueError(f"`photo_points` must be one face (68, 2), got "
+                             f"{np.shape(photo_points)}.")
         source, targets = self.controls(photo_points, num_samples, temperature, seed,
                                         strength, image)
         pins = pinned_points(source)
