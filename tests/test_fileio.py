@@ -9,6 +9,7 @@ from PIL import Image
 
 from tests.png_headers import png_claiming
 from tf_deepexag import fileio
+from tf_deepexag.fileio import image_formats
 
 
 def test_atomic_write_leaves_old_file_on_failure(tmp_path):
@@ -314,9 +315,9 @@ def test_heic_is_read_directly_as_bytes_and_in_a_folder_without_extension(tmp_pa
 
 def test_without_pi_heif_heic_is_named_unsupported_directly_and_in_a_folder(
         tmp_path, monkeypatch):
-    fileio._pil()
-    monkeypatch.setattr(fileio, "_PIL_READY", [tuple(  # as if pi-heif were missing
-        f for f in fileio._PIL_READY[0] if f != "HEIF")])
+    image_formats._pil()
+    monkeypatch.setattr(image_formats, "_PIL_READY", [tuple(  # as if pi-heif were missing
+        f for f in image_formats._PIL_READY[0] if f != "HEIF")])
     shutil.copy(HEIC, tmp_path / "IMG_0001.HEIC")
     shutil.copy(HEIC, tmp_path / "IMG_0002")
     with pytest.raises(fileio.ImageReadError, match="IMG_0001.HEIC: HEIC/HEIF photos are not"):

@@ -18,6 +18,7 @@ from tests.png_headers import png_claiming
 from tf_deepexag import __main__ as cli
 from tf_deepexag import fileio, motion, pipeline
 from tf_deepexag.cli import _progress, _quiet, caricature
+from tf_deepexag.fileio import temp_files
 
 
 def _names(*paths):
@@ -357,7 +358,7 @@ def test_a_read_only_folder_is_refused_before_the_models_load(
 
     def read_only(folder, name, suffix=".tmp"):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
-    monkeypatch.setattr(fileio, "make_temp_file", read_only)
+    monkeypatch.setattr(temp_files, "make_temp_file", read_only)
     assert _run(tmp_path / "anna.jpg", "-o", tmp_path / "out") == 1
     assert (f"Cannot write to the output folder {str(tmp_path / 'out')!r}: Read-only file "
             "system.") in _one_line_error(capsys)
