@@ -73,3 +73,16 @@ def png_bytes(image):
     return buffer.getvalue()
 
 
+
+
+def post_photo(client, data, **fields):
+    """POSTs the image file `data` to /api/caricature, `fields` as form values."""
+    return client.post("/api/caricature", files={"photo": ("photo.png", data, "image/png")},
+                       data={k: str(v) for k, v in fields.items()})
+
+
+def png_answer(response):
+    """The RGB pixels of a PNG answer, asserting it is one (status 200)."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "image/png"
+    return np.asarray(Image.open(io.BytesIO(response.content)).convert("RGB"))

@@ -26,15 +26,11 @@ PHOTO = np.random.default_rng(0).integers(0, 255, (96, 128, 3), np.uint8)
 PNG = helpers.png_bytes(PHOTO)
 
 
+_image = helpers.png_answer
+
+
 def _post(client, data=PNG, **fields):
-    return client.post("/api/caricature", files={"photo": ("photo.png", data, "image/png")},
-                       data={k: str(v) for k, v in fields.items()})
-
-
-def _image(response):
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "image/png"
-    return np.asarray(Image.open(io.BytesIO(response.content)))
+    return helpers.post_photo(client, data, **fields)
 
 
 def _expected_tile(k):

@@ -26,16 +26,12 @@ def client():
         yield c
 
 
+_image = helpers.png_answer
+
+
 def _post(client, image=None, data=None, **fields):
-    data = helpers.png_bytes(image) if data is None else data
-    return client.post("/api/caricature", files={"photo": ("photo.png", data, "image/png")},
-                       data={k: str(v) for k, v in fields.items()})
-
-
-def _image(response):
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "image/png"
-    return np.asarray(Image.open(io.BytesIO(response.content)).convert("RGB"))
+    return helpers.post_photo(client, helpers.png_bytes(image) if data is None else data,
+                              **fields)
 
 
 def test_astronaut_gives_a_warped_face_crop(client):

@@ -17,12 +17,12 @@ from tests.cli.conftest import write_photo
 from tests.png_headers import png_claiming
 from tf_deepexag import __main__ as cli
 from tf_deepexag import fileio, motion, pipeline
-from tf_deepexag.cli import _progress, _quiet, caricature
+from tf_deepexag.cli import _photos, _progress, _quiet, caricature
 from tf_deepexag.fileio import temp_files
 
 
 def _names(*paths):
-    return list(caricature.output_names(list(paths)).values())
+    return list(_photos.output_names(list(paths)).values())
 
 
 def test_unique_stems_keep_their_name():
@@ -183,12 +183,12 @@ _PART = st.sampled_from(["a", "A", "b", "gray", "a_jpg", "a_2", "x", "y", "d.e"]
 def test_output_names_are_unique_for_any_inputs(paths):
     photos = list(dict.fromkeys(os.path.join("in", *folders, stem + ext)
                                 for folders, stem, ext in paths))
-    names = caricature.output_names(photos)
+    names = _photos.output_names(photos)
     assert set(names) == set(photos)
     lowered = [n.lower() for n in names.values()]
     assert len(set(lowered)) == len(lowered)  # unique, even case-insensitively
     assert all(not os.path.isabs(n) and ".." not in n.split(os.sep) for n in names.values())
-    assert caricature.output_names(photos) == names  # deterministic
+    assert _photos.output_names(photos) == names  # deterministic
 
 
 def _image_file(path, fmt):

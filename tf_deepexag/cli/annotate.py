@@ -17,7 +17,7 @@ import sys
 import tqdm
 
 from tf_deepexag import fileio
-from tf_deepexag.cli import _flags, _outputs, _progress
+from tf_deepexag.cli import _flags, _outputs, _photos, _progress
 
 _BOX_COLOUR = (255, 220, 0)
 _OTHER_COLOUR = (160, 160, 160)
@@ -55,18 +55,9 @@ def add_parser(subparsers):
 
 
 def _collect(inputs):
-    """Returns (photo paths, a one-line reason for each file of the folders left
-    out); a folder's photos by `fileio.scan_images`'s rule."""
-    paths, ignored = [], []
-    for item in inputs:
-        if os.path.isdir(item):
-            images, left_out = fileio.scan_images(item)
-            paths.extend(images)
-            ignored.extend(left_out)
-        elif os.path.isfile(item):
-            paths.append(item)
-        else:
-            raise FileNotFoundError(f"No such photo or folder: {item}")
+    """`(photos, ignored)` of `_photos.collect`, refusing two photos whose
+    `.pts` files would share a name."""
+    paths, ignored = _photos.collect(inputs)
     stems = {}
     for path in paths:
         stem = os.path.splitext(os.path.basename(path))[0]

@@ -7,7 +7,7 @@ is the photo's file stem; photos whose stems clash (`a.jpg` and `a.png`, or
 two `gray.jpg` from different folders) keep their extension (`a_jpg`,
 `a_png`) or, if that is not enough, their path relative to the folder they
 share (`x/gray`, `y/gray`, written in sub-folders of `<out>`), so no output
-is overwritten or mistaken for another's.
+is overwritten or mistaken for another's (`cli/_photos.py`).
 
 A photo's files are written as a set, all or none, and recorded with the
 photo's digest and the settings (`cli/_outputs.py`): a rerun skips the photos
@@ -32,7 +32,7 @@ import types
 from absl import logging
 
 from tf_deepexag import fileio
-from tf_deepexag.cli import _flags, _outputs, _progress, _video
+from tf_deepexag.cli import _flags, _outputs, _photos, _progress, _video
 from tf_deepexag.motion import clip_io
 
 # Folders of this many photos run the geometry model as one traced tf.function:
@@ -111,18 +111,9 @@ def add_parser(subparsers):
 
 
 def _collect(inputs):
-    """`(photos, ignored)`: the photos to run (a folder's by `fileio.scan_images`'s
-    rule, the same file once) and a one-line reason for each file left out."""
-    paths, ignored = [], []
-    for item in inputs:
-        if os.path.isdir(item):
-            images, left_out = fileio.scan_images(item)
-            paths.extend(images)
-            ignored.extend(left_out)
-        elif os.path.isfile(item):
-            paths.append(item)
-        else:
-            raise FileNotFoundError(f"No such photo or folder: {item}")
+    """`(photos, ignored)`: the photos to run (`_photos.collect`'s, the same file
+    once) and a one-line reason for each file left out."""
+    paths, ignored = _photos.collect(inputs)
     if not paths:
         why = f" ({len(ignored)} file(s) ignored, e.g. {ignored[0]})" if ignored else ""
         raise ValueError(f"No images found in {', '.join(inputs)}{why}.")
@@ -131,50 +122,6 @@ def _collect(inputs):
     for path in paths:
         unique.setdefault(os.path.realpath(path), path)
     return list(unique.values()), ignored
-
-
-def _clashing(names):
-    """The names that occur more than once (case-insensitively: macOS, Windows)."""
-    counts = collections.Counter(n.lower() for n in names)
-    return {n for n in names if counts[n.lower()] > 1}
-
-
-def _with_extension(path, name):
-    ext = os.path.splitext(path)[1]
-    return f"{name}_{ext[1:]}" if ext else name
-
-
-def output_names(photos):
-    """Maps each photo to its output name (no suffix), unique among `photos`.
-
-    The stem; for clashing stems the stem and extension (`a_jpg`); if they
-    still clash, the path relative to the clashing photos' common folder
-    (`x/gray`, a sub-folder of the output), with the extension if needed; a
-    number as the last resort (e.g. a photo `a_jpg.png` beside `a.jpg`, `a.png`).
-    """
-    names = {p: os.path.splitext(os.path.basename(p))[0] for p in photos}
-    clash = _clashing(list(names.values()))
-    groups = collections.defaultdict(list)
-    for photo in photos:
-        if names[photo] in clash:
-            groups[names[photo].lower()].append(photo)
-    for group in groups.values():
-        candidates = {p: _with_extension(p, names[p]) for p in group}
-        if _clashing(list(candidates.values())):
-            root = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in group])
-            candidates = {p: os.path.splitext(os.path.relpath(os.path.abspath(p), root))[0]
-                          for p in group}
-            if _clashing(list(candidates.values())):
-                candidates = {p: _with_extension(p, c) for p, c in candidates.items()}
-        names.update(candidates)
-    used = set()
-    for photo in photos:  # last resort, in input order
-        name, k = names[photo], 1
-        while names[photo].lower() in used:
-            k += 1
-            names[photo] = f"{name}_{k}"
-        used.add(names[photo].lower())
-    return names
 
 
 def _suffixes(samples, figure, morph_extensions):
@@ -211,7 +158,7 @@ def run(args):
     if not photos:
         raise errors.UserError(f"No photos in {', '.join(args.inputs)}: the {left_out} "
                                "image(s) found are outputs of earlier runs.")
-    names = output_names(photos)
+    names = _photos.output_names(photos)
     videos = {p for p in photos if clip_io.looks_like_video(p)}
     _video.check_arguments(args, videos)
     morph_extensions = ((".webp", ".mp4") if mp4 else (".webp",)) if args.morph else ()
