@@ -32,6 +32,14 @@ def _conv3x3(dim, name):
                                name=name)
 
 
+def _build_convs(block, input_shape):
+    """Builds `block.conv1`, `block.conv2` for a reflect-padded (B, H, W, C) input."""
+    b, h, w, c = tuple(input_shape)
+    padded = (b, None if h is None else h + 2, None if w is None else w + 2, c)
+    block.conv1.build(padded)
+    block.conv2.build(padded[:-1] + (block.dim,))
+
+
 @keras.saving.register_keras_serializable(package="tf_deepexag")
 class ResnetBlock(keras.layers.Layer):
     """x + IN(conv(relu(IN(conv(x))))) with reflect padding.
@@ -53,11 +61,7 @@ class ResnetBlock(keras.layers.Layer):
         self.conv2 = _conv3x3(dim, "conv2")
 
     def build(self, input_shape):
-        input_shape = tuple(input_shape)
-        b, h, w, c = input_shape
-        padded = (b, None if h is None else h + 2, None if w is None else w + 2, c)
-        self.conv1.build(padded)
-        self.conv2.build(padded[:-1] + (self.dim,))
+        _build_convs(self, input_shape)
 
     def call(self, x):
         y = ops.relu(instance_norm(self.conv1(reflect_pad(x, 1))))
@@ -96,14 +100,9 @@ class ResnetAdaLINBlock(keras.layers.Layer):
         self.norm2 = AdaLIN(name="norm2")
 
     def build(self, x_shape, gamma_shape=None, beta_shape=None):
-        input_shape = x_shape
-        input_shape = tuple(input_shape)
-        b, h, w, c = input_shape
-        padded = (b, None if h is None else h + 2, None if w is None else w + 2, c)
-        self.conv1.build(padded)
-        self.conv2.build(padded[:-1] + (self.dim,))
-        self.norm1.build(input_shape[:-1] + (self.dim,))
-        self.norm2.build(input_shape[:-1] + (self.dim,))
+        _build_convs(self, x_shape)
+        self.norm1.build(tuple(x_shape)[:-1] + (self.dim,))
+        self.norm2.build(tuple(x_shape)[:-1] + (self.dim,))
 
     def call(self, x, gamma, beta):
         y = ops.relu(self.norm1(self.conv1(reflect_pad(x, 1)), gamma, beta))
