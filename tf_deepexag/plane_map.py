@@ -71,7 +71,11 @@ PROBE_ANGLES = 8
 # steps on the displacement's factor (2^-12).
 MIN_DETERMINANT = 0.1
 GUARD_GRID = 128
-_GUARD_STEPS = 12
+GUARD_STEPS = 12
+# A map this little below the threshold passes the guard's first check: the
+# guarded targets of the SavedModel (`export.fold_guard`), rounded to float32,
+# come back through `unfolded` unchanged.
+ROUND_OFF = 1e-4
 # Controls closer than this in the photo (face sizes: 2.4 px on a 120-px
 # face) move together when their map folds (`merge_close_controls`).
 MERGE_DISTANCE = 0.02
@@ -130,8 +134,8 @@ def pinned_points(landmarks, xp=np):
     angles = 2 * np.pi * (np.arange(PINS_PER_RING) + 0.5) / PINS_PER_RING
     rings = np.concatenate([r * np.stack([np.cos(angles), np.sin(angles)], axis=1)
                             for r in PIN_RADII])                        # (P, 2) constants
-    if xp is not np:
-        rings = rings.astype(np.float32)
+    if xp is not np:  # the landmarks' precision (float32 in the exported graphs)
+        rings = rings.astype(np.dtype(getattr(landmarks.dtype, "as_numpy_dtype", np.float32)))
     # centre + size * (a u + b v) for each ring point (a, b).
     offsets = (rings[:, 0, None] * axes[..., None, 0, :]
                + rings[:, 1, None] * axes[..., None, 1, :])              # (..., P, 2)
@@ -417,15 +421,19 @@ def unfolded(source, target, pinned=None, threshold=MIN_DETERMINANT):
     The fold guard every map built from a geometry's controls goes through
     (`PlaneMapping.plane_maps`, the pipeline, the video). A map whose
     `min_jacobian_determinant(num=GUARD_GRID)` (over the head, and at the
-    probes around its controls) is at least `threshold` is
+    probes around its controls) is at least `threshold` (less `ROUND_OFF`) is
     `PlaneMap(source, target, pinned)` itself (`shrink` 1.0, `merged` 0).
     Otherwise, logged:
     1. controls closer than `MERGE_DISTANCE` face sizes in the photo move
        together (`merge_close_controls`; `merged` counts those changed);
     2. if the map still folds, the displacement is multiplied by the largest
-       factor in [0, 1) found by bisection (`_GUARD_STEPS` steps; factor 0 is
+       factor in [0, 1) found by bisection (`GUARD_STEPS` steps; factor 0 is
        the identity, determinant 1) whose map stays at or above `threshold`
-       (`shrink`).
+       (`shrink`). Bisection, not a closed form: the backward map's centres
+       are its targets, which move with the factor, so its determinant is no
+       polynomial in the factor (it is not even monotone).
+
+    The SavedModel applies the same guard in its graph (`export.fold_guard`).
 
     Args:
         source: `(N, 2)` (x, y) control points in the photo.
@@ -440,7 +448,7 @@ def unfolded(source, target, pinned=None, threshold=MIN_DETERMINANT):
         raise ValueError(f"`threshold` must be in [0, 1), got {threshold}.")
     plane = PlaneMap(source, target, pinned)
     least = plane.min_jacobian_determinant(num=GUARD_GRID)
-    if least >= threshold:
+    if least >= threshold - ROUND_OFF:
         return plane
     source, pinned = plane.control_source, plane.source[plane.num_controls:]
     _, size, _ = face_frame(source)
@@ -450,7 +458,7 @@ def unfolded(source, target, pinned=None, threshold=MIN_DETERMINANT):
     lo = 1.0
     if best.min_jacobian_determinant(num=GUARD_GRID) < threshold:
         lo, hi, merged_plane, best = 0.0, 1.0, best, best.scaled(0.0)
-        for _ in range(_GUARD_STEPS):
+        for _ in range(GUARD_STEPS):
             mid = 0.5 * (lo + hi)
             candidate = merged_plane.scaled(mid)
             if candidate.min_jacobian_determinant(num=GUARD_GRID) >= threshold:

@@ -35,6 +35,14 @@ def main(version_dir, inputs_path, out_path):
                                strength=tf.constant(1.5))
     out["caricature"] = result["caricature"].numpy()
     out["caricature_points"] = result["caricature_points"].numpy()
+    zeros = tf.zeros([1, x["uniforms3"].shape[1], 2])
+    for strength in (1.0, 2.0):  # the deterministic controls, guarded by the graph
+        controls = sig["controls"](
+            photo_points=points[:1], eps_z=tf.zeros([1, x["eps_z3"].shape[1]]),
+            uniforms=zeros, normals=zeros, temperature=tf.constant(0.0),
+            strength=tf.constant(strength))
+        out[f"control_points{strength:g}"] = controls["control_points"].numpy()
+        out[f"control_targets{strength:g}"] = controls["control_targets"].numpy()
     np.savez(out_path, **out)
 
 

@@ -11,9 +11,9 @@ import tensorflow as tf
 
 from tests.exported_models import (fixed_noise, face_size, keras_reference,
                                    photo_points, psnr)
+from tf_deepexag import plane_map
 from tf_deepexag.export import export_saved_model, next_version
 from tf_deepexag.geometry import draw_noise
-from tf_deepexag.plane_map import PlaneMap
 from tf_deepexag.style.processing import to_model_input, to_uint8
 from tf_deepexag.warp import warp_face
 
@@ -81,16 +81,33 @@ def test_fresh_process_signatures_match_keras(saved_model_version, tiny_artifact
     want_images = to_uint8(generator(to_model_input(images, 32))[0], (40, 48)).numpy()
     assert out["stylize"].shape == images.shape and out["stylize"].dtype == np.uint8
     assert np.max(np.abs(out["stylize"].astype(int) - want_images)) <= 1
-    # caricature: photo + 1.5 (deterministic - photo), warped, stylized.
-    want_points = points[:1] + 1.5 * (deterministic[:1] - points[:1])
-    assert np.max(np.abs(out["caricature_points"] - want_points)) < 1.5 * tol
+    # caricature: photo + 1.5 (deterministic - photo) through the fold guard
+    # (`plane_map.unfolded`, NumPy: an independent implementation), warped,
+    # stylized.
+    raw = points[0] + 1.5 * (deterministic[0] - points[0])
+    plane = plane_map.unfolded(points[0], raw)
+    assert np.max(np.abs(out["caricature_points"][0] - plane.control_target)) < 1e-3
     # The warp is the map of the plane: the controls and the face frame's pins.
-    plane = PlaneMap(points[0], want_points[0])
     warped = warp_face(image[0], plane.source, plane.target, border_points_per_edge=0)
     want_image = to_uint8(generator(to_model_input(warped[None], 32))[0],
                           (300, 280)).numpy()
     assert out["caricature"].shape == image.shape
     assert psnr(out["caricature"], want_image) > 40
+    # controls: the guarded targets, NumPy's within 1e-3 px, where the raw
+    # map folds too (the tiny random model at strength 2).
+    for strength in (1.0, 2.0):
+        raw = points[0] + strength * (deterministic[0] - points[0])
+        plane = plane_map.unfolded(points[0], raw)
+        got = out[f"control_targets{strength:g}"][0]
+        assert np.max(np.abs(got[:68] - plane.control_target)) < 1e-3, strength
+        np.testing.assert_allclose(out[f"control_points{strength:g}"][0, 68:],
+                                   plane_map.pinned_points(points[0]), atol=1e-3)
+        np.testing.assert_allclose(got[68:], plane_map.pinned_points(points[0]), atol=1e-3)
+    raw_fold = plane_map.PlaneMap(points[0], points[0] + 2.0 * (deterministic[0] - points[0]))
+    assert raw_fold.min_jacobian_determinant(num=plane_map.GUARD_GRID) < 0  # it did fold
+    assert plane.shrink < 1.0 or plane.merged > 0
+    assert plane_map.PlaneMap(points[0], got[:68]).min_jacobian_determinant(
+        num=plane_map.GUARD_GRID) >= plane_map.MIN_DETERMINANT - plane_map.ROUND_OFF
 
 
 def test_rest_request_matches_signatures(saved_model_version):

@@ -8,7 +8,9 @@ no `While`/TensorList op reaches TFLite), the images go through
 `style.processing`, the warp is `warp.warp_face` by the map of the plane
 (`map_controls`: the controls plus the pins of `plane_map.pinned_points`,
 traced through `tf.experimental.numpy`, so runtimes and TF Serving users get
-the map's points): the exported signatures add nothing of their own. The sampling noise is an input everywhere (drawn
+the map's points), its targets through the fold guard (`fold_guard`, as
+`plane_map.unfolded`: the map TF Serving applies is the library's): the
+exported signatures add nothing of their own. The sampling noise is an input everywhere (drawn
 by the caller with `geometry.draw_noise`, as `Exaggerator` draws it); the
 deterministic paths feed zeros, which temperature 0 reads in no result. The
 SavedModel signatures (`signatures.ServingModule`) and the TFLite files
@@ -19,6 +21,7 @@ import tensorflow as tf
 
 from tf_deepexag import plane_map
 from tf_deepexag.geometry import GeometryGraph
+from tf_deepexag.export import fold_guard
 from tf_deepexag.pipeline import DEFAULT_STYLE_MAX_SIDE, DEFAULT_STYLE_WEIGHT
 from tf_deepexag.style import processing
 from tf_deepexag.warp import warp_face
@@ -110,7 +113,8 @@ class ExportGraphs(tf.Module):
         return target[:, :self.geometry.scheme.num_points]
 
     def deterministic_controls(self, photo_points, strength):
-        """The deterministic controls (temperature 0): `(source, target)` `(B, T, 2)`."""
+        """The deterministic controls (temperature 0): `(source, target)` `(B, T, 2)`,
+        unguarded."""
         b = tf.shape(photo_points)[0]
         steps = tf.stack([b, self.geometry.num_steps, 2])
         return self.controls_with_noise(
@@ -124,10 +128,12 @@ class ExportGraphs(tf.Module):
 
     def controls(self, photo_points, eps_z, uniforms, normals, temperature, strength):
         """`map_controls` of every control (`GeometryGraph.controls`: landmarks,
-        then head points): `(control_points, control_targets)` float32
-        `(B, T + P, 2)`."""
-        return map_controls(*self.controls_with_noise(
-            photo_points, eps_z, uniforms, normals, temperature, strength))
+        then head points), the targets through the fold guard
+        (`fold_guard.guarded_targets`): `(control_points, control_targets)`
+        float32 `(B, T + P, 2)`."""
+        source, target = self.controls_with_noise(
+            photo_points, eps_z, uniforms, normals, temperature, strength)
+        return map_controls(source, fold_guard.guarded_targets(source, target)[0])
 
     def generate_image(self, x):
         """`(B, h, w, 3)` float in [-1, 1] through the generator, same range."""
@@ -149,7 +155,8 @@ class ExportGraphs(tf.Module):
                                 self.style_weight, **self.style_fit)
 
     def caricature(self, image, photo_points, strength):
-        """Deterministic geometry, warp (and style, `stylize`): `(caricature, points)`.
+        """Deterministic geometry, fold guard, warp (and style, `stylize`):
+        `(caricature, points)`.
 
         Given the pipeline's face crop (`CaricatureResult.photo`) and its
         points, this is the pipeline's caricature of it.
@@ -159,9 +166,10 @@ class ExportGraphs(tf.Module):
             photo_points: float32 `(1, N, 2)` landmarks of the image.
             strength: float32 scalar, 0 = photo shape, 1 = generated shape.
         """
-        controls = self.deterministic_controls(photo_points, strength)  # (1, T, 2) twice
-        source, target = map_controls(*controls)  # (1, T + P, 2)
-        points = controls[1][:, :self.geometry.scheme.num_points]  # (1, N, 2)
+        control_points, targets = self.deterministic_controls(photo_points, strength)  # (1, T, 2)
+        targets, _ = fold_guard.guarded_targets(control_points, targets)  # as `unfolded`
+        source, target = map_controls(control_points, targets)  # (1, T + P, 2)
+        points = targets[:, :self.geometry.scheme.num_points]  # (1, N, 2)
         warped = warp_face(image, source[0], target[0],
                            border_points_per_edge=0)  # (1, H, W, 3) uint8, the map
         if self.generator is not None:

@@ -160,8 +160,9 @@ class SavedModelExaggerator(PlaneMapping):
 
     def controls(self, photo_points, num_samples=1, temperature=None, seed=None,
                  strength=1.0, image=None):
-        """Every control point and where it lands, as `Exaggerator.controls`
-        (the SavedModel's `controls` signature, its pins dropped).
+        """Every control point and where it lands (the SavedModel's `controls`
+        signature, its pins dropped): `Exaggerator.controls` through the fold
+        guard (`plane_map.unfolded(...).control_target`, applied in the graph).
 
         Returns:
             `(source (T, 2), targets (S, T, 2))` float32 for one face,
