@@ -180,11 +180,13 @@ class _Spline:
 
     def value_and_jacobian(self, points):
         """Values `(Q, 2)` and Jacobians `(Q, 2, 2)` (`d value_i / d point_j`)."""
-        diff = points[:, None] - self.centres[None]               # (Q, M, 2)
-        u, grad = _kernel(np.einsum("qmj,qmj->qm", diff, diff))   # (Q, M)
+        dx = points[:, 0, None] - self.centres[None, :, 0]         # (Q, M)
+        dy = points[:, 1, None] - self.centres[None, :, 1]
+        u, grad = _kernel(dx * dx + dy * dy)                       # (Q, M)
         values = u @ self.w + points @ self.affine[:2] + self.affine[2]
-        jacobian = np.matmul(np.swapaxes(grad[..., None] * diff, 1, 2), self.w)  # (Q, 2, 2)^T
-        return values, np.swapaxes(jacobian, 1, 2) + self.affine[:2].T[None]
+        # Column j of the Jacobian: sum_m grad_m (p - c_m)_j w_m, two GEMMs.
+        jacobian = np.stack([(grad * dx) @ self.w, (grad * dy) @ self.w], axis=2)
+        return values, jacobian + self.affine[:2].T[None]
 
 
 def _squared_distances(a, b):
@@ -252,7 +254,15 @@ class PlaneMap:
         self._unit = max(float(np.max(np.ptp(both, axis=0))), 1e-12)
         s, d = self._to_unit(self.source), self._to_unit(self.target)
         self._backward = _Spline(d, s - d)
-        self._forward = _Spline(s, d - s)
+        self._forward_spline = None  # solved when `forward` first needs it
+
+    @property
+    def _forward(self):
+        """The forward spline through the sources (Newton's start), solved once."""
+        if self._forward_spline is None:
+            s, d = self._to_unit(self.source), self._to_unit(self.target)
+            self._forward_spline = _Spline(s, d - s)
+        return self._forward_spline
 
     def _to_unit(self, points):
         return (points - self._origin) / self._unit
