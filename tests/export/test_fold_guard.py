@@ -32,7 +32,7 @@ def _faces():
 
 def test_graph_guard_is_numpys():
     sources, targets = _faces()
-    got, shrink = tf.function(fold_guard.guarded_targets)(sources, targets)
+    got, shrink = tf.function(fold_guard.guarded_targets, jit_compile=True)(sources, targets)
     planes = [plane_map.unfolded(s, t) for s, t in zip(sources, targets)]
     # What each case exercises, by NumPy's guard.
     assert 0.0 < planes[0].shrink < 1.0 and planes[0].merged == 0

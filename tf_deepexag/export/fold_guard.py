@@ -24,8 +24,9 @@ s (only the forward spline, centred on the fixed sources, has
 
 Fixed shapes throughout (the grid is a constant, probes outside the disc are
 masked, repeated controls are neutralised rather than removed), so the ops
-compile with XLA. Not for TFLite: it has no float64 and no builtin linear
-solve (runtimes apply `plane_map.unfolded`, see docs/deployment.md).
+compile with XLA. Not for TFLite: it has no builtin linear solve (a Flex
+op), and float32 kernels would not decide as NumPy's float64 does (runtimes
+apply `plane_map.unfolded`, see docs/deployment.md).
 """
 
 import numpy as np

@@ -11,7 +11,10 @@ Files (`export_tflite`), each in float32, float16 and dynamic-range int8
                            -> caricature_points [1,68,2], control_points and
                            control_targets [1,T+P,2] (the map of the plane's
                            points: the T controls, then the P pins of
-                           `graphs.map_controls`)
+                           `graphs.map_controls`; the model's raw targets:
+                           the fold guard needs a linear solve (no builtin
+                           op) in float64, so runtimes apply it, as
+                           `LiteExaggerator` does: docs/deployment.md)
     stylize_<q>.tflite     with a style generator. U-GAT-IT: images f32
                            [1,S,S,3] in [-1,1] -> images, same. CartoonGAN:
                            images u8 [1,H,W,3] -> images u8 [1,H,W,3] at any
