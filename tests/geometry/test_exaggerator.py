@@ -116,6 +116,11 @@ class ExaggeratorTest(tf.test.TestCase):
             ex.exaggerate(np.random.rand(68, 2) * 100, num_samples=0)
         with self.assertRaisesRegex(ValueError, "align"):
             Exaggerator(model, stats, align="affine")
+        # A face whose points coincide has no frame to align in (the traced
+        # steps would return NaN): refused up front, eagerly and compiled.
+        for exaggerator in (ex, Exaggerator(model, stats, compile=True)):
+            with self.assertRaisesRegex(ValueError, "photo_points.*coincide"):
+                exaggerator.exaggerate(np.full((68, 2), 5.0))
         with self.assertRaises(FileNotFoundError):
             load_exaggerator(os.path.join(self.get_temp_dir(), "missing"))
 

@@ -82,9 +82,10 @@ class SamplingTest(tf.test.TestCase):
         self.assertGreater(float(tf.reduce_max(tf.abs(warm - det))), 0.5)
 
     def test_eager_traced_steps_match_the_plain_graph(self):
-        # Eagerly the encoder and each decoder step run as traced functions
-        # (built once per model); inside a caller's tf.function the same code
-        # is plain ops (what export and TFLite trace). Both must agree.
+        # Eagerly the encoder and the decoder's loop over the steps run as
+        # traced functions (built once per model); inside a caller's
+        # tf.function the same code is plain ops, the steps a Python loop
+        # (what export and TFLite trace). Both must agree.
         rng = np.random.default_rng(2)
         model = DeepExaggerationVAE(TINY)
         graph = tf.function(lambda *args: sample_sequence(model, *args), autograph=False)
@@ -97,6 +98,6 @@ class SamplingTest(tf.test.TestCase):
         # temperatures.
         functions = sampling._TRACED[model]  # pylint: disable=protected-access
         self.assertEqual(sorted(map(str, functions)),
-                         ["('encode', 68)", "('step', False, True)"])
+                         ["('decode', False, True, False)", "('encode', 68)"])
         for function in functions.values():
             self.assertIsInstance(function, tf.types.experimental.ConcreteFunction)

@@ -7,7 +7,7 @@ points, 0 for a landmark-only model), Z = `z_size`.
 import numpy as np
 import tensorflow as tf
 
-from tf_deepexag import landmarks
+from tf_deepexag import errors, landmarks
 from tf_deepexag.geometry import artifacts
 from tf_deepexag.geometry.inference import ALIGN_METHODS, GeometryGraph
 from tf_deepexag.geometry.sampling_inputs import (check_num_samples, controls_per_face,
@@ -62,6 +62,11 @@ class Exaggerator(PlaneMapping):
         if points.ndim not in (2, 3):
             raise ValueError(f"`{name}` must be (68, 2) or (B, 68, 2), got "
                              f"{points.shape}.")
+        # The graph's alignments would divide by zero (its traced steps do
+        # not check, `GeometryGraph.controls`).
+        spread = np.sum((points - points.mean(axis=-2, keepdims=True)) ** 2, axis=(-2, -1))
+        if np.any(spread < 1e-12):
+            raise errors.UserError(f"`{name}`: all points of a face coincide: cannot align.")
         return points.reshape(-1, self.scheme.num_points, 2), single
 
     def _noise(self, seed, batch):

@@ -36,10 +36,14 @@ import tensorflow as tf
 
 from tf_deepexag import landmarks
 from tf_deepexag.geometry.artifacts import inference_copy
-from tf_deepexag.geometry.sampling import sample_sequence
+from tf_deepexag.geometry.sampling import sample_sequence, traced_once
 from tf_deepexag.geometry.sampling_inputs import apply_strength
 
 ALIGN_METHODS = landmarks.ALIGN_METHODS
+
+
+def _spec(*shape):
+    return tf.TensorSpec(shape, tf.float32)
 
 
 class GeometryGraph(tf.Module):
@@ -133,11 +137,33 @@ class GeometryGraph(tf.Module):
 
         Arguments as `exaggerate`.
         """
+        inputs, targets = self._inputs, self._targets
+        if tf.executing_eagerly():  # each traced once (not the checks of eager ops)
+            t, n = self.num_steps, self.scheme.num_points
+            inputs = traced_once(self, "inputs", GeometryGraph._inputs, [_spec(None, n, 2)])
+            targets = traced_once(self, "targets", GeometryGraph._targets, [
+                _spec(None, t, 2), _spec(None, t, 5), _spec(None, 2), _spec(None, 2, 3),
+                _spec()])
+            photo_points, strength = (tf.convert_to_tensor(v, tf.float32)
+                                      for v in (photo_points, strength))
+        photo, strokes, anchor, back = inputs(photo_points)
+        out = sample_sequence(self.vae, strokes, eps_z, uniforms, normals,
+                              temperature)  # (B, T, 5)
+        return photo, targets(photo, out, anchor, back, strength)
+
+    def _inputs(self, photo_points):
+        """Steps 0-2: `(photo (B, T, 2), strokes, anchor, back)`: `model_points`
+        and their `photo_strokes`."""
         photo = self.model_points(photo_points)
-        generated = self.generate(photo, eps_z, uniforms, normals, temperature)
-        aligned = landmarks.align(generated, photo, self.align, self.model_scheme)
+        return (photo,) + self.photo_strokes(photo)
+
+    def _targets(self, photo, strokes, anchor, back, strength):
+        """Steps 4-6: where the `(B, T, 2)` photo points land, from the
+        sampled normalised `strokes` (`_inputs`' anchor and way back)."""
+        aligned = landmarks.align(self._points(strokes, anchor, back), photo, self.align,
+                                  self.model_scheme)
         scale = tf.cast(strength, tf.float32) * float(self.stats.strength_scale)
-        return photo, apply_strength(photo, aligned, scale)
+        return apply_strength(photo, aligned, scale)
 
     def exaggerate(self, photo_points, eps_z, uniforms, normals, temperature,
                    strength=1.0):

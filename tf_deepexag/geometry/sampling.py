@@ -19,7 +19,6 @@ converter's dynamic-range quantizer leaves weights inside `IF` branches in
 float32).
 """
 
-import functools
 import threading
 import weakref
 
@@ -125,7 +124,7 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
         if tf.executing_eagerly():
             # T fixed: an unrolled encoder (`inference_copy`) needs it.
             t = photo.shape[1]
-            z = _cached_function(model, ("encode", t), _encode, [
+            z = traced_once(model, ("encode", t), _encode, [
                 _spec(None, t, 5), _spec(None, None), _spec()])(photo, eps_z, temperature)
         else:
             z = _encode(model, photo, eps_z, temperature)
@@ -144,24 +143,27 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
     prev_photo, prev_car = start, start
     current_photo = getattr(getattr(model, "config", None), "decoder_photo",
                             "previous") == "current"
-    step_fn = functools.partial(_decode_step, model, correlated, pen_from_photo)
     if tf.executing_eagerly() and state[0].dtype == tf.float32:
-        step_fn = _cached_function(
-            model, ("step", correlated, pen_from_photo),
-            lambda m, *args: _decode_step(m, correlated, pen_from_photo, *args),
-            _STEP_SIGNATURE)
-        if not correlated:  # the traced step's input, read by no step
+        # All steps in one traced call: a `While` loop over `_decode_step`.
+        if not correlated:  # the traced loop's input, read by no step
             basis_noise = tf.zeros(tf.stack([tf.shape(photo)[0], 0]))
-    elif not correlated:
+        decode = traced_once(
+            model, ("decode", correlated, pen_from_photo, current_photo),
+            lambda m, *args: _decode_loop(m, correlated, pen_from_photo, current_photo,
+                                          *args), _DECODE_SIGNATURE)
+        return decode(photo, z, state[0], state[1], uniforms, normals, step_temperature,
+                      basis_noise)
+    if not correlated:
         basis_noise = None
     photo_points = photo[..., :2]  # (B, T, 2)
     steps = []
     for t in range(photo.shape[1]):
         photo_in = photo[:, t] if current_photo else prev_photo
         index = tf.fill(tf.shape(photo)[:1], t)  # (B,) step index
-        step, h, c = step_fn(photo_in, prev_car, photo[:, t], photo_points, index, z,
-                             state[0], state[1], uniforms[:, t], normals[:, t],
-                             step_temperature, basis_noise)
+        step, h, c = _decode_step(model, correlated, pen_from_photo, photo_in, prev_car,
+                                  photo[:, t], photo_points, index, z, state[0], state[1],
+                                  uniforms[:, t], normals[:, t], step_temperature,
+                                  basis_noise)
         state = [h, c]
         steps.append(step)
         prev_photo, prev_car = photo[:, t], step
@@ -184,48 +186,77 @@ def _decode_step(model, correlated, pen_from_photo, photo_in, prev_car, photo_t,
     return tf.concat([offset, pen], axis=-1), h, c  # (B, 5)
 
 
+def _decode_loop(model, correlated, pen_from_photo, current_photo, photo, z, h, c,
+                 uniforms, normals, temperature, basis_noise):
+    """`sample_sequence`'s steps as one `tf.while_loop`: `(B, T, 5)` strokes.
+
+    The same `_decode_step` ops in the same order as the Python loop (what
+    export and TFLite trace), run by TensorFlow's executor: one call a face
+    instead of T (eagerly ~1.5 ms a call of Python and dispatch).
+    """
+    num_steps = tf.shape(photo)[1]
+    batch = tf.shape(photo)[:1]
+    start = tf.broadcast_to(tf.constant(START_TOKEN, tf.float32), tf.shape(photo[:, 0]))
+    photo_points = photo[..., :2]  # (B, T, 2)
+    steps = tf.TensorArray(tf.float32, size=num_steps, element_shape=photo[:, 0].shape)
+
+    def body(t, prev_photo, prev_car, h, c, steps):
+        photo_t = tf.gather(photo, t, axis=1)  # (B, 5)
+        photo_in = photo_t if current_photo else prev_photo
+        step, h, c = _decode_step(model, correlated, pen_from_photo, photo_in, prev_car,
+                                  photo_t, photo_points, tf.fill(batch, t), z, h, c,
+                                  tf.gather(uniforms, t, axis=1),
+                                  tf.gather(normals, t, axis=1), temperature, basis_noise)
+        return t + 1, photo_t, step, h, c, steps.write(t, step)
+
+    loop = tf.while_loop(lambda t, *_: t < num_steps, body,
+                         (tf.constant(0), start, start, h, c, steps))
+    return tf.transpose(loop[-1].stack(), [1, 0, 2])  # (B, T, 5)
+
+
 def _encode(model, photo, eps_z, temperature):
     """z `(B, Z)` of normalised photo strokes: mu when deterministic."""
     z, mu, _ = model.encoder(photo, eps=eps_z)
     return tf.where(temperature > 0.0, z, mu)  # (B, Z)
 
 
-# Eagerly, `sample_sequence` runs the encoder and each decoder step as traced
-# graphs: per model (and mode), `_encode` and `_decode_step` are traced once
-# (fixed signatures, any batch; no autograph: they have no Python control
-# flow on tensors) and the step is called T times. Run op by op from Python
-# the same computations cost ~1.3 s a face for the built-in model, and
+# Eagerly, `sample_sequence` runs the encoder and the decoder as traced
+# graphs: per model (and mode), `_encode` and `_decode_loop` (every step in
+# one `While` loop) are traced once (fixed signatures, any batch; no
+# autograph: they have no Python control flow on tensors). Run op by op from
+# Python the same computations cost ~1.3 s a face for the built-in model, and
 # tracing the whole unrolled sampler ~17 s; the two small traces cost ~0.5 s
-# once, then a face takes ~0.1 s (bench/cold_start.py; loaded 2-core
-# machine). Inside a caller's `tf.function` (export, TFLite) they stay plain ops.
+# once, then a face takes ~25 ms of CPU (a traced call per step took ~140 ms;
+# 2-core machine). Inside a caller's `tf.function` (export, TFLite) they
+# stay plain ops, the steps a Python loop (no `While` op).
 _TRACED = weakref.WeakKeyDictionary()
 _TRACED_LOCK = threading.Lock()
 
 
-def _cached_function(model, key, fn, input_signature):
-    """`fn` with `model` as its first argument, traced once per key.
+def traced_once(owner, key, fn, input_signature):
+    """`fn` with `owner` (a model, a `GeometryGraph`) as its first argument,
+    traced once per owner and key.
 
     A concrete function: a call skips `tf.function`'s argument matching
-    (~20 % of a warm face's geometry). It holds the model weakly, so the
-    cache does not keep it alive.
+    (~20 % of a warm face's geometry when each step was a call). It holds
+    the owner weakly, so the cache does not keep it alive.
     """
     with _TRACED_LOCK:  # one trace when threads race
-        per_model = _TRACED.setdefault(model, {})
-        if key not in per_model:
-            ref = weakref.ref(model)
-            per_model[key] = tf.function(
+        per_owner = _TRACED.setdefault(owner, {})
+        if key not in per_owner:
+            ref = weakref.ref(owner)
+            per_owner[key] = tf.function(
                 lambda *args: fn(ref(), *args), input_signature=input_signature,
                 autograph=False).get_concrete_function()
-        return per_model[key]
+        return per_owner[key]
 
 
 def _spec(*shape):
     return tf.TensorSpec(shape, tf.float32)
 
 
-# `_decode_step`'s inputs after the model and the mode.
-_STEP_SIGNATURE = [
-    _spec(None, 5), _spec(None, 5), _spec(None, 5), _spec(None, None, 2),   # photo_in .. points
-    tf.TensorSpec([None], tf.int32), _spec(None, None),                     # index, z
-    _spec(None, None), _spec(None, None), _spec(None, 2), _spec(None, 2),   # h, c, noise
+# `_decode_loop`'s inputs after the model and the mode.
+_DECODE_SIGNATURE = [
+    _spec(None, None, 5), _spec(None, None), _spec(None, None),             # photo, z, h
+    _spec(None, None), _spec(None, None, 2), _spec(None, None, 2),          # c, noise
     _spec(), _spec(None, None)]                                             # temperature, basis
