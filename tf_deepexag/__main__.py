@@ -16,7 +16,14 @@ import importlib
 import os
 import sys
 
-from tf_deepexag import errors
+# NumPy's OpenBLAS runs one thread unless the user says otherwise: the
+# pipeline's NumPy work is small (the plane map's ~210 x 210 spline systems,
+# (1024, 208) products), where a second BLAS thread spinning beside
+# TensorFlow's own cost ~120 ms of CPU a photo on a 2-core machine (and the
+# solves ~150x their single-thread time under load). Set before NumPy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from tf_deepexag import errors  # pylint: disable=wrong-import-position
 
 # Commands in the order `--help` lists them.
 _COMMANDS = ("caricature", "annotate", "data", "demo", "app", "info")

@@ -89,11 +89,16 @@ class SamplingTest(tf.test.TestCase):
         rng = np.random.default_rng(2)
         model = DeepExaggerationVAE(TINY)
         graph = tf.function(lambda *args: sample_sequence(model, *args), autograph=False)
+        # The same steps as one `While` loop inside a caller's tf.function.
+        loop = tf.function(lambda *args: sample_sequence(model, *args, while_loop=True),
+                           autograph=False)
         for batch, temperature in ((2, 0.0), (3, 1.0)):
             photo, noise = random_strokes(rng, batch), _noise(rng, batch)
             eager = sample_sequence(model, photo, *noise, temperature=temperature)
             traced = graph(photo, *noise, tf.constant(temperature))
             self.assertAllClose(eager, traced, atol=1e-5)
+            self.assertAllClose(loop(photo, *noise, tf.constant(temperature)), traced,
+                                atol=1e-5)
         # One trace each (concrete functions) served both batch sizes and
         # temperatures.
         functions = sampling._TRACED[model]  # pylint: disable=protected-access

@@ -42,10 +42,6 @@ from tf_deepexag.geometry.sampling_inputs import apply_strength
 ALIGN_METHODS = landmarks.ALIGN_METHODS
 
 
-def _spec(*shape):
-    return tf.TensorSpec(shape, tf.float32)
-
-
 class GeometryGraph(tf.Module):
     """The geometry inference computations over one model and its statistics.
 
@@ -122,12 +118,14 @@ class GeometryGraph(tf.Module):
                         tf.float32)
         return landmarks.with_head_points(photo) if self.head else photo
 
-    def generate(self, photo_points, eps_z, uniforms, normals, temperature):
+    def generate(self, photo_points, eps_z, uniforms, normals, temperature,
+                 while_loop=False):
         """Generated caricature points `(B, T, 2)` in the photo's frame, not
-        aligned (`photo_points`: `(B, T, 2)`, see `model_points`)."""
+        aligned (`photo_points`: `(B, T, 2)`, see `model_points`;
+        `while_loop`: see `sample_sequence`)."""
         strokes, anchor, back = self.photo_strokes(photo_points)
         out = sample_sequence(self.vae, strokes, eps_z, uniforms, normals,
-                              temperature)  # (B, T, 5)
+                              temperature, while_loop=while_loop)  # (B, T, 5)
         return self._points(out, anchor, back)
 
     def controls(self, photo_points, eps_z, uniforms, normals, temperature,
@@ -137,33 +135,27 @@ class GeometryGraph(tf.Module):
 
         Arguments as `exaggerate`.
         """
-        inputs, targets = self._inputs, self._targets
-        if tf.executing_eagerly():  # each traced once (not the checks of eager ops)
-            t, n = self.num_steps, self.scheme.num_points
-            inputs = traced_once(self, "inputs", GeometryGraph._inputs, [_spec(None, n, 2)])
-            targets = traced_once(self, "targets", GeometryGraph._targets, [
-                _spec(None, t, 2), _spec(None, t, 5), _spec(None, 2), _spec(None, 2, 3),
-                _spec()])
-            photo_points, strength = (tf.convert_to_tensor(v, tf.float32)
-                                      for v in (photo_points, strength))
-        photo, strokes, anchor, back = inputs(photo_points)
-        out = sample_sequence(self.vae, strokes, eps_z, uniforms, normals,
-                              temperature)  # (B, T, 5)
-        return photo, targets(photo, out, anchor, back, strength)
+        if tf.executing_eagerly():
+            # One traced call (steps 0-6, the VAE's steps a `While` loop) per
+            # graph: run op by op, the point arithmetic around the sampler
+            # cost more than the sampler (bench/cold_start.py). The eager ops'
+            # checks (degenerate alignments) are the front ends' to make.
+            controls = traced_once(
+                self, "controls", lambda graph, *args: graph._controls(*args, while_loop=True),
+                self.signature())
+            return controls(*(tf.convert_to_tensor(v, tf.float32) for v in (
+                photo_points, eps_z, uniforms, normals, temperature, strength)))
+        return self._controls(photo_points, eps_z, uniforms, normals, temperature, strength)
 
-    def _inputs(self, photo_points):
-        """Steps 0-2: `(photo (B, T, 2), strokes, anchor, back)`: `model_points`
-        and their `photo_strokes`."""
+    def _controls(self, photo_points, eps_z, uniforms, normals, temperature, strength,
+                  while_loop=False):
+        """`controls` in the current mode (`while_loop`: see `sample_sequence`)."""
         photo = self.model_points(photo_points)
-        return (photo,) + self.photo_strokes(photo)
-
-    def _targets(self, photo, strokes, anchor, back, strength):
-        """Steps 4-6: where the `(B, T, 2)` photo points land, from the
-        sampled normalised `strokes` (`_inputs`' anchor and way back)."""
-        aligned = landmarks.align(self._points(strokes, anchor, back), photo, self.align,
-                                  self.model_scheme)
+        generated = self.generate(photo, eps_z, uniforms, normals, temperature,
+                                  while_loop=while_loop)
+        aligned = landmarks.align(generated, photo, self.align, self.model_scheme)
         scale = tf.cast(strength, tf.float32) * float(self.stats.strength_scale)
-        return apply_strength(photo, aligned, scale)
+        return photo, apply_strength(photo, aligned, scale)
 
     def exaggerate(self, photo_points, eps_z, uniforms, normals, temperature,
                    strength=1.0):

@@ -19,6 +19,7 @@ converter's dynamic-range quantizer leaves weights inside `IF` branches in
 float32).
 """
 
+import functools
 import threading
 import weakref
 
@@ -86,7 +87,7 @@ def sample_step(params, uniforms, normals, temperature=1.0):
 
 
 def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=1.0,
-                    pen_from_photo=True, z=None, noise=None):
+                    pen_from_photo=True, z=None, noise=None, while_loop=False):
     """Generates caricature strokes for photo strokes, feeding back own samples.
 
     Args:
@@ -106,6 +107,10 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
             model's setting when None. With "correlated", each step takes the
             likeliest component's mean plus `sqrt(temperature)` times the
             head's correlated shift weighted by `eps_z[:, :J]`.
+        while_loop: bool, inside a `tf.function`, run the steps as one
+            `tf.while_loop` (a graph T times smaller to trace and optimise)
+            instead of a Python loop (what TFLite's builtin ops need).
+            Eagerly the steps always run as one traced `While` loop.
 
     Returns:
         float32 `(B, T, 5)` normalised caricature strokes.
@@ -143,14 +148,17 @@ def sample_sequence(model, photo_strokes, eps_z, uniforms, normals, temperature=
     prev_photo, prev_car = start, start
     current_photo = getattr(getattr(model, "config", None), "decoder_photo",
                             "previous") == "current"
-    if tf.executing_eagerly() and state[0].dtype == tf.float32:
-        # All steps in one traced call: a `While` loop over `_decode_step`.
-        if not correlated:  # the traced loop's input, read by no step
+    eager = tf.executing_eagerly() and state[0].dtype == tf.float32
+    if eager or while_loop:  # all steps in one `While` loop over `_decode_step`
+        if not correlated:  # the loop's input, read by no step
             basis_noise = tf.zeros(tf.stack([tf.shape(photo)[0], 0]))
-        decode = traced_once(
-            model, ("decode", correlated, pen_from_photo, current_photo),
-            lambda m, *args: _decode_loop(m, correlated, pen_from_photo, current_photo,
-                                          *args), _DECODE_SIGNATURE)
+        decode = functools.partial(_decode_loop, model, correlated, pen_from_photo,
+                                   current_photo)
+        if eager:  # one traced call
+            decode = traced_once(
+                model, ("decode", correlated, pen_from_photo, current_photo),
+                lambda m, *args: _decode_loop(m, correlated, pen_from_photo, current_photo,
+                                              *args), _DECODE_SIGNATURE)
         return decode(photo, z, state[0], state[1], uniforms, normals, step_temperature,
                       basis_noise)
     if not correlated:
