@@ -8,14 +8,15 @@ holds `TINY`, the TFLite files `LITE`; each runtime is compared with
 `Exaggerator` on its own model, so all three agree through it.
 
 The noise is the same bits everywhere (one `draw_noise`); what differs is
-float32 rounding, which the 68 steps' cumulative sum carries into the points.
-The SavedModel matches `Exaggerator(compile=True)`, the same graph traced,
-within the issue's 1e-4 px. The eager `Exaggerator` differs from its own
-compiled mode by up to 3e-4 px on these perturbed tiny models (2026-12-04),
-and LiteRT's float32 kernels from TensorFlow's by as much (1.2e-3 px at a
-point 875 px out: 1.3e-6 relative), so those are held to 1e-3 px plus 5e-6
-relative (the built-in model's deterministic TFLite points measured 9e-5 px
-from Keras: docs/deployment.md).
+float32 rounding. The landmark steps run in float64 in TensorFlow
+(`geometry.inference`), so the SavedModel matches both the compiled and the
+eager `Exaggerator` within the issue's 1e-4 px (in float32 the eager mode
+differed by up to 3e-4 px on these perturbed tiny models, 2026-12-04).
+LiteRT has no float64 kernels and its float32 tanh, sigmoid and exp differ
+from TensorFlow's by a few ulps, which the 68 steps carry into the points
+(1.2e-3 px at a point 875 px out: 1.3e-6 relative), so it is held to 1e-3 px
+plus 5e-6 relative; the shipped model is held to its own measured bounds in
+test_shipped_parity.py (docs/deployment.md).
 """
 
 import numpy as np
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.slow
 
 # The points are ~100-900 px. {runtime: (against the compiled, against eager)},
 # each `(atol px, rtol)`.
-_TOL = {"saved_model": ((1e-4, 0.0), (1e-3, 5e-6)), "litert": ((1e-3, 5e-6), (1e-3, 5e-6))}
+_TOL = {"saved_model": ((1e-4, 0.0), (1e-4, 0.0)), "litert": ((1e-3, 5e-6), (1e-3, 5e-6))}
 
 
 def _faces():

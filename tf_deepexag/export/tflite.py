@@ -61,7 +61,7 @@ def tflite_functions(graphs):
         {"images"}` when `graphs` has a generator (float32 at S x S for
         U-GAT-IT, uint8 at any size for CartoonGAN: see the module docstring).
     """
-    geometry = graphs.geometry
+    geometry = graphs.geometry.as_dtype(tf.float32)  # TFLite has no float64 kernels
 
     @tf.function(input_signature=geometry.signature(batch=1))
     def exaggerate(photo_points, eps_z, uniforms, normals, temperature, strength):

@@ -137,7 +137,7 @@ class Exaggerator(PlaneMapping):
         out = self.graph.generate(self.graph.model_points(np.repeat(points, s, axis=0)),
                                   *self._noise(seed, b * s),
                                   resolve_temperature(temperature, s))
-        return np.asarray(out).reshape(b, s, self.graph.num_steps, 2)
+        return np.asarray(out, np.float32).reshape(b, s, self.graph.num_steps, 2)
 
     def encode(self, photo_points):
         """Latent means `(B, Z)` of `(B, 68, 2)` photo points."""

@@ -30,7 +30,18 @@ from it (`tf_deepexag.export`). The steps, each a function of
    for models without calibration).
 
 No step branches on a tensor, so one trace serves every temperature.
+
+Precision: the landmark steps (0-2 and 4-6) run in float64 and only the VAE
+in float32 (`dtype`). In float32 they are where TensorFlow's runtimes part:
+a traced graph rewrites `x / c` as `x * (1 / c)` and sums in another order
+than eager ops, one ulp at a few hundred pixels is 3e-5 px, and the sums over
+T points feed the similarities; the shipped model's eager and SavedModel
+points differed by up to 1.3e-3 px on real faces, and by 1e-5 px in float64
+(docs/deployment.md). TFLite has no float64 kernels: its file is traced with
+`as_dtype(tf.float32)`.
 """
+
+import copy
 
 import tensorflow as tf
 
@@ -56,6 +67,9 @@ class GeometryGraph(tf.Module):
             to None.
         unroll: bool, run an unrolled copy of the model (no `While` loops or
             TensorLists: what TFLite's builtin ops need). Defaults to False.
+        dtype: the float type of the landmark steps (see the module
+            docstring); inputs and outputs stay float32. Defaults to
+            `tf.float64`.
 
     Example:
         >>> graph = GeometryGraph(model, stats)
@@ -64,8 +78,9 @@ class GeometryGraph(tf.Module):
         >>> traced = tf.function(graph.exaggerate, input_signature=graph.signature())
     """
 
-    def __init__(self, model, stats, align=None, unroll=False):
+    def __init__(self, model, stats, align=None, unroll=False, dtype=tf.float64):
         super().__init__(name="geometry")
+        self.dtype = tf.as_dtype(dtype)
         if align is None:
             align = "procrustes" if stats.scheme == landmarks.IBUG68_HEAD.name else "jaw"
         if align not in ALIGN_METHODS:
@@ -87,6 +102,12 @@ class GeometryGraph(tf.Module):
                              f"scheme {stats.scheme!r} {self.model_scheme.num_points} "
                              "points.")
 
+    def as_dtype(self, dtype):
+        """This graph (the same model and variables) with the landmark steps in `dtype`."""
+        graph = copy.copy(self)
+        graph.dtype = tf.as_dtype(dtype)
+        return graph
+
     def signature(self, batch=None):
         """Named `TensorSpec`s of `exaggerate`'s inputs (`batch` None = any)."""
         t, z, n = self.num_steps, self.z_size, self.scheme.num_points
@@ -107,25 +128,26 @@ class GeometryGraph(tf.Module):
         return strokes, anchor, landmarks.invert_similarity(matrix)
 
     def _points(self, strokes, anchor, back):
-        """Absolute `(B, N, 2)` photo-frame points of normalised strokes."""
-        generated = landmarks.from_stroke5(strokes, anchor, self.stats.caricature_scale)
+        """Absolute `(B, N, 2)` photo-frame points of normalised float32 strokes."""
+        generated = landmarks.from_stroke5(tf.cast(strokes, self.dtype), anchor,
+                                           self.stats.caricature_scale)
         return landmarks.apply_similarity(generated, back)
 
     def model_points(self, photo_points):
         """`(B, T, 2)` the points the model reads: the landmarks, then their
-        head points for a head model."""
+        head points for a head model (in `dtype`)."""
         photo = tf.cast(landmarks.points_tensor(photo_points, self.scheme, "photo_points"),
-                        tf.float32)
+                        self.dtype)
         return landmarks.with_head_points(photo) if self.head else photo
 
     def generate(self, photo_points, eps_z, uniforms, normals, temperature,
                  while_loop=False):
         """Generated caricature points `(B, T, 2)` in the photo's frame, not
-        aligned (`photo_points`: `(B, T, 2)`, see `model_points`;
-        `while_loop`: see `sample_sequence`)."""
-        strokes, anchor, back = self.photo_strokes(photo_points)
-        out = sample_sequence(self.vae, strokes, eps_z, uniforms, normals,
-                              temperature, while_loop=while_loop)  # (B, T, 5)
+        aligned (`photo_points`: `(B, T, 2)`, see `model_points`; `while_loop`:
+        see `sample_sequence`), in `dtype`."""
+        strokes, anchor, back = self.photo_strokes(tf.cast(photo_points, self.dtype))
+        out = sample_sequence(self.vae, tf.cast(strokes, tf.float32), eps_z, uniforms,
+                              normals, temperature, while_loop=while_loop)  # (B, T, 5)
         return self._points(out, anchor, back)
 
     def controls(self, photo_points, eps_z, uniforms, normals, temperature,
@@ -154,8 +176,9 @@ class GeometryGraph(tf.Module):
         generated = self.generate(photo, eps_z, uniforms, normals, temperature,
                                   while_loop=while_loop)
         aligned = landmarks.align(generated, photo, self.align, self.model_scheme)
-        scale = tf.cast(strength, tf.float32) * float(self.stats.strength_scale)
-        return photo, apply_strength(photo, aligned, scale)
+        scale = tf.cast(strength, self.dtype) * float(self.stats.strength_scale)
+        return (tf.cast(photo, tf.float32),
+                tf.cast(apply_strength(photo, aligned, scale), tf.float32))
 
     def exaggerate(self, photo_points, eps_z, uniforms, normals, temperature,
                    strength=1.0):
@@ -177,7 +200,7 @@ class GeometryGraph(tf.Module):
     def encode(self, photo_points):
         """Latent means `(B, Z)` of `(B, N, 2)` photo points."""
         strokes, _, _ = self.photo_strokes(self.model_points(photo_points))
-        _, mu, _ = self.vae.encoder(strokes)
+        _, mu, _ = self.vae.encoder(tf.cast(strokes, tf.float32))
         return mu
 
     def decode(self, z, frames, uniforms, normals, temperature):
@@ -191,9 +214,10 @@ class GeometryGraph(tf.Module):
         """
         frames = self.model_points(frames)
         strokes, anchor, back = self.photo_strokes(frames)
-        out = sample_sequence(self.vae, strokes, None, uniforms, normals, temperature,
-                              z=z)
+        out = sample_sequence(self.vae, tf.cast(strokes, tf.float32), None, uniforms,
+                              normals, temperature, z=z)
         aligned = landmarks.align(self._points(out, anchor, back), frames, self.align,
                                   self.model_scheme)
         scale = float(self.stats.strength_scale)
-        return apply_strength(frames, aligned, scale)[:, :self.scheme.num_points]
+        return tf.cast(apply_strength(frames, aligned, scale)[:, :self.scheme.num_points],
+                       tf.float32)

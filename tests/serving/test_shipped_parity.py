@@ -1,0 +1,69 @@
+"""The shipped model gives the same samples for a seed in Python, the SavedModel
+and LiteRT, on real faces (the astronaut and AutoToon test photos).
+
+`Exaggerator` (eager) and the SavedModel run the same TensorFlow kernels;
+their landmark steps run in float64 (`geometry.inference`), so they agree
+within the issue's 1e-4 px (one float32 ulp at 512-1023 px is 6.1e-5 px;
+in float32 they differed by up to 1.3e-3 px). LiteRT has no float64 kernels
+and its float32 tanh, sigmoid and exp differ from TensorFlow's by a few ulps,
+which the 88 decoder steps carry into the points; run on faces moved to the
+origin (`LiteExaggerator.run`) it measured 4.6e-4 px at strength 1 and
+9.2e-4 px at strength 2 on the 12 faces (2.2e-3 px unmoved;
+docs/deployment.md, 2026-12-05), so it is held to 1.5e-3 px.
+
+Exporting the 88-step model costs ~2 min on a loaded 2-core CPU.
+"""
+
+import numpy as np
+import pytest
+
+from tests.exported_models import photo_points
+from tf_deepexag import data
+from tf_deepexag.export import export_saved_model, export_tflite
+from tf_deepexag.geometry import artifacts, load_exaggerator
+from tf_deepexag.serving import LiteExaggerator, SavedModelExaggerator
+
+pytestmark = pytest.mark.slow
+
+_SAVED_MODEL_PX = 1e-4  # the issue's bound
+_LITERT_PX = 1.5e-3     # measured 9.2e-4 (see the module docstring)
+_CALLS = [dict(num_samples=1),                                       # deterministic
+          dict(num_samples=3, temperature=1.0, seed=7, strength=2.0)]
+
+
+@pytest.fixture(scope="module")
+def runtimes(tmp_path_factory):
+    """`{name: exaggerator}` of the shipped model: eager Python, SavedModel, LiteRT."""
+    model_dir = artifacts.resolve_model_dir(None)
+    root = tmp_path_factory.mktemp("shipped")
+    version = export_saved_model(model_dir, str(root / "saved_model"))
+    export_tflite(model_dir, str(root / "tflite"), quantizations=("fp32",))
+    return {"python": load_exaggerator(), "saved_model": SavedModelExaggerator(version),
+            "litert": LiteExaggerator(str(root / "tflite"), "fp32")}
+
+
+@pytest.fixture(scope="module")
+def faces():
+    """The astronaut and two AutoToon test photos' landmarks, `(3, 68, 2)`."""
+    _, test = data.autotoon_split()
+    return np.concatenate([photo_points(), test.photo[:2, :68]]).astype(np.float32)
+
+
+@pytest.mark.parametrize("name, atol", [("saved_model", _SAVED_MODEL_PX),
+                                        ("litert", _LITERT_PX)])
+def test_same_seed_same_points(runtimes, faces, name, atol):
+    python, runtime = runtimes["python"], runtimes[name]
+    for kwargs in _CALLS:
+        want = python.exaggerate(faces, **kwargs)
+        got = runtime.exaggerate(faces, **kwargs)
+        assert got.shape == want.shape == (3, kwargs["num_samples"], 68, 2)
+        np.testing.assert_allclose(got, want, rtol=0, atol=atol, err_msg=str(kwargs))
+        source, targets = runtime.controls(faces, **kwargs)
+        want_source, want_targets = python.controls(faces, **kwargs)
+        assert targets.shape == want_targets.shape == (3, kwargs["num_samples"], 88, 2)
+        np.testing.assert_allclose(source, want_source, rtol=0, atol=atol)
+        np.testing.assert_allclose(targets, want_targets, rtol=0, atol=atol,
+                                   err_msg=str(kwargs))
+    # The samples are samples: the parity is not that of a constant.
+    draws = want_targets[0]
+    assert np.abs(draws[0] - draws[1]).max() > 0.5
