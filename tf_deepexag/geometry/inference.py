@@ -36,7 +36,7 @@ in float32 (`dtype`). In float32 they are where TensorFlow's runtimes part:
 a traced graph rewrites `x / c` as `x * (1 / c)` and sums in another order
 than eager ops, one ulp at a few hundred pixels is 3e-5 px, and the sums over
 T points feed the similarities; the shipped model's eager and SavedModel
-points differed by up to 1.3e-3 px on real faces, and by 1e-5 px in float64
+points differed by up to 1.3e-3 px on real faces, and by 6.1e-5 px in float64
 (docs/deployment.md). TFLite has no float64 kernels: its file is traced with
 `as_dtype(tf.float32)`.
 """
