@@ -381,11 +381,23 @@ class PlaneMap:
         `PROBE_RADII` face sizes (`size`, pixels; None: the face frame's)."""
         if size is None:
             _, size, _ = face_frame(self.control_source)
-        angles = 2 * np.pi * np.arange(PROBE_ANGLES) / PROBE_ANGLES
-        ring = np.stack([np.cos(angles), np.sin(angles)], axis=1)             # (A, 2)
-        offsets = np.concatenate([np.zeros((1, 2))] + [
-            r * size * ring for r in PROBE_RADII])                            # (1 + R A, 2)
+        offsets = probe_offsets() * size                                      # (1 + R A, 2)
         return (self.target[:self.num_controls, None] + offsets[None]).reshape(-1, 2)
+
+
+def probe_offsets():
+    """`(1 + R A, 2)` offsets of `PlaneMap.probe_points` in face sizes: the
+    target itself and `PROBE_ANGLES` points on each ring of `PROBE_RADII`."""
+    angles = 2 * np.pi * np.arange(PROBE_ANGLES) / PROBE_ANGLES
+    ring = np.stack([np.cos(angles), np.sin(angles)], axis=1)                 # (A, 2)
+    return np.concatenate([np.zeros((1, 2))] + [r * ring for r in PROBE_RADII])
+
+
+def unit_disc_grid(num):
+    """`(G, 2)` nodes of a `num` x `num` grid over [-1, 1]^2 inside the unit disc."""
+    t = np.linspace(-1.0, 1.0, int(num))
+    grid = np.stack(np.meshgrid(t, t, indexing="xy"), axis=-1).reshape(-1, 2)
+    return grid[np.sum(grid ** 2, axis=1) <= 1.0]
 
 
 def min_jacobian_determinant(plane_map, centre, radius, num=64):
@@ -407,9 +419,7 @@ def min_jacobian_determinant(plane_map, centre, radius, num=64):
     """
     if int(num) < 2 or not float(radius) > 0:
         raise ValueError(f"`num` must be >= 2 and `radius` > 0, got {num}, {radius}.")
-    t = np.linspace(-1.0, 1.0, int(num))
-    grid = np.stack(np.meshgrid(t, t, indexing="xy"), axis=-1).reshape(-1, 2)
-    grid = grid[np.sum(grid ** 2, axis=1) <= 1.0] * float(radius) + np.asarray(centre, np.float64)
+    grid = unit_disc_grid(num) * float(radius) + np.asarray(centre, np.float64)
     return float(np.min(plane_map.jacobian_determinant(grid)))
 
 

@@ -64,10 +64,11 @@ def test_min_determinant_is_numpys_on_the_guards_points():
     src, tgt = tf.constant(sources, tf.float64), tf.constant(targets, tf.float64)
     centre, size, _ = plane_map.face_frame(src, xp=tf.experimental.numpy)
     radius = plane_map.PIN_RADII[0] * size
-    grid = tf.constant(fold_guard._grid())[None] * radius[:, None, None] + centre[:, None]  # pylint: disable=protected-access
+    disc = tf.constant(plane_map.unit_disc_grid(plane_map.GUARD_GRID))
+    grid = disc[None] * radius[:, None, None] + centre[:, None]
     got = fold_guard.min_determinant(
         src, tgt, plane_map.pinned_points(src, xp=tf.experimental.numpy), grid,
-        tf.constant(fold_guard._probe_offsets()), centre, radius, size)  # pylint: disable=protected-access
+        tf.constant(plane_map.probe_offsets()), centre, radius, size)
     want = [plane_map.PlaneMap(s, t).min_jacobian_determinant(num=plane_map.GUARD_GRID)
             for s, t in zip(sources, targets)]
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-7, atol=1e-7)

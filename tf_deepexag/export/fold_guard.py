@@ -37,20 +37,6 @@ from tf_deepexag import plane_map
 _F64 = tf.float64
 
 
-def _grid():
-    """`(G, 2)` nodes of `min_jacobian_determinant`'s grid inside the unit disc."""
-    t = np.linspace(-1.0, 1.0, plane_map.GUARD_GRID)
-    grid = np.stack(np.meshgrid(t, t, indexing="xy"), axis=-1).reshape(-1, 2)
-    return grid[np.sum(grid ** 2, axis=1) <= 1.0]
-
-
-def _probe_offsets():
-    """`(O, 2)` offsets of `PlaneMap.probe_points` in face sizes."""
-    angles = 2 * np.pi * np.arange(plane_map.PROBE_ANGLES) / plane_map.PROBE_ANGLES
-    ring = np.stack([np.cos(angles), np.sin(angles)], axis=1)
-    return np.concatenate([np.zeros((1, 2))] + [r * ring for r in plane_map.PROBE_RADII])
-
-
 def _kernel(r):
     """`U(r) = 0.5 r log r` of squared distances and `log r + 1` (as NumPy's)."""
     log = tf.math.log(tf.maximum(r, 1e-30))
@@ -161,8 +147,9 @@ def guarded_targets(source, target, threshold=plane_map.MIN_DETERMINANT):
     centre, size, _ = plane_map.face_frame(src, xp=xp)                 # (B, 2), (B,)
     pins = plane_map.pinned_points(src, xp=xp)                          # (B, P, 2)
     radius = plane_map.PIN_RADII[0] * size
-    grid = tf.constant(_grid(), _F64)[None] * radius[:, None, None] + centre[:, None]
-    offsets = tf.constant(_probe_offsets(), _F64)
+    disc = tf.constant(plane_map.unit_disc_grid(plane_map.GUARD_GRID), _F64)   # (G, 2)
+    grid = disc[None] * radius[:, None, None] + centre[:, None]
+    offsets = tf.constant(plane_map.probe_offsets(), _F64)
 
     def least(moved):
         return min_determinant(src, moved, pins, grid, offsets, centre, radius, size)
