@@ -21,6 +21,8 @@ Mathematical details (Ha & Eck 2017, magenta `rnn.py`):
 import keras
 from keras import ops
 
+from tf_deepexag.geometry.affine import AffineDense, affine
+
 @keras.saving.register_keras_serializable(package="tf_deepexag")
 class SketchLSTMCell(keras.layers.Layer):
     """One LSTM step on a pre-projected input, with sketch-rnn's dropout.
@@ -116,7 +118,7 @@ class SketchLSTM(keras.layers.Layer):
         self.go_backwards = bool(go_backwards)
         self.unroll = bool(unroll)
         self.seed = seed
-        self.projection = keras.layers.Dense(4 * self.units, name="input_projection")
+        self.projection = AffineDense(4 * self.units, name="input_projection")
         self.cell = SketchLSTMCell(self.units, recurrent_dropout=recurrent_dropout,
                                    seed=seed, name="cell")
         self.rnn = keras.layers.RNN(self.cell, return_sequences=True,
@@ -147,7 +149,7 @@ class SketchLSTM(keras.layers.Layer):
         # split, not slices: the gradient is one concat, not two full-size
         # StridedSliceGrad buffers.
         per_step_kernel, once_kernel = ops.split(self.projection.kernel, [width], axis=0)
-        once = ops.matmul(constants, once_kernel) + self.projection.bias  # (B, 4n)
+        once = affine(constants, once_kernel, self.projection.bias)  # (B, 4n)
         shape = ops.shape(inputs)
         per_step = ops.matmul(ops.reshape(inputs, (-1, width)), per_step_kernel)  # (B T, 4n)
         per_step = ops.reshape(per_step, (shape[0], shape[1], -1))

@@ -48,6 +48,7 @@ import numpy as np
 from keras import ops
 
 from tf_deepexag.geometry import mixture
+from tf_deepexag.geometry.affine import AffineDense, affine
 
 
 @keras.saving.register_keras_serializable(package="tf_deepexag")
@@ -116,8 +117,8 @@ class MixtureHead(keras.layers.Layer):
         self.latent_size = None if latent_size is None else int(latent_size)
         self.photo_skip = bool(photo_skip)
         self.per_step = None if per_step is None else int(per_step)
-        self.dense = keras.layers.Dense(mixture.num_params(self.num_mixture),
-                                        name="params")
+        self.dense = AffineDense(mixture.num_params(self.num_mixture),
+                                name="params")
 
     def build(self, outputs_shape, photo_offsets_shape=None, steps_shape=None,
               z_shape=None, photo_sequence_shape=None):
@@ -191,8 +192,9 @@ class MixtureHead(keras.layers.Layer):
         seq = ops.cast(photo_sequence, self.baseline_kernel.dtype)
         b = ops.shape(seq)[0]
         flat = ops.reshape(seq, (b, 2 * self.per_step))  # (B, 2T)
-        full = ops.reshape(ops.matmul(flat, self.baseline_kernel),
-                           (b, self.per_step, 2)) + self.baseline_bias  # (B, T, 2)
+        bias = ops.reshape(self.baseline_bias, (2 * self.per_step,))
+        full = ops.reshape(affine(flat, self.baseline_kernel, bias),
+                           (b, self.per_step, 2))  # (B, T, 2)
         if len(steps.shape) == 2:
             return ops.take_along_axis(full, ops.expand_dims(steps, -1), axis=1)
         return ops.take_along_axis(full, ops.reshape(steps, (-1, 1, 1)), axis=1)[:, 0]

@@ -11,6 +11,7 @@ to `cell.state_size`, initialised N(0, 0.001^2)).
 
 import keras
 
+from tf_deepexag.geometry.affine import AffineDense
 from tf_deepexag.geometry.lstm_cell import SketchLSTM
 
 
@@ -42,7 +43,7 @@ class SequenceDecoder(keras.layers.Layer):
         self.recurrent_dropout = float(recurrent_dropout)
         self.unroll = bool(unroll)
         self.seed = seed
-        self.state_dense = keras.layers.Dense(
+        self.state_dense = AffineDense(
             2 * self.dec_rnn_size, activation="tanh",
             kernel_initializer=keras.initializers.RandomNormal(stddev=0.001, seed=seed),
             name="initial_state")

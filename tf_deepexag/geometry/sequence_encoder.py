@@ -10,6 +10,7 @@ Mathematical details (Kingma & Welling 2014; Ha & Eck 2017 sec. 3.1):
 import keras
 from keras import ops
 
+from tf_deepexag.geometry.affine import AffineDense
 from tf_deepexag.geometry.lstm_cell import SketchLSTM
 
 
@@ -51,10 +52,8 @@ class SequenceEncoder(keras.layers.Layer):
                                    name="backward", **common)
         # The original initialises both heads with N(0, 0.001^2).
         init = keras.initializers.RandomNormal(stddev=0.001, seed=seed)
-        self.mu_dense = keras.layers.Dense(self.z_size, kernel_initializer=init,
-                                           name="mu")
-        self.log_var_dense = keras.layers.Dense(self.z_size, kernel_initializer=init,
-                                                name="log_var")
+        self.mu_dense = AffineDense(self.z_size, kernel_initializer=init, name="mu")
+        self.log_var_dense = AffineDense(self.z_size, kernel_initializer=init, name="log_var")
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def build(self, input_shape):
