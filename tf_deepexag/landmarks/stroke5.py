@@ -21,6 +21,12 @@ import tensorflow as tf
 from tf_deepexag.landmarks.scheme import IBUG68, points_tensor
 
 
+def _scale(value, dtype):
+    """`value` as a scalar of `dtype`: a Python float exactly (`tf.cast` of a
+    float would round it to float32 first, 1.5e-8 off in float64 steps)."""
+    return tf.cast(value, dtype) if tf.is_tensor(value) else tf.constant(value, dtype)
+
+
 def to_stroke5(points, scheme=IBUG68, offset_scale=1.0):
     """Encodes absolute points as a stroke-5 sequence.
 
@@ -41,7 +47,7 @@ def to_stroke5(points, scheme=IBUG68, offset_scale=1.0):
     points = points_tensor(points, scheme)
     offsets = points[..., 1:, :] - points[..., :-1, :]  # (..., T-1, 2)
     offsets = tf.concat([tf.zeros_like(points[..., :1, :]), offsets], axis=-2)
-    offsets = offsets / tf.cast(offset_scale, points.dtype)  # (..., T, 2)
+    offsets = offsets / _scale(offset_scale, points.dtype)  # (..., T, 2)
     pen = tf.broadcast_to(tf.constant(scheme.pen_states(), points.dtype),
                           tf.concat([tf.shape(points)[:-1], [3]], axis=0))
     return tf.concat([offsets, pen], axis=-1), points[..., 0, :]
@@ -62,6 +68,6 @@ def from_stroke5(strokes, anchor, offset_scale=1.0):
     strokes = tf.convert_to_tensor(strokes)
     if not strokes.dtype.is_floating:
         strokes = tf.cast(strokes, tf.float32)
-    offsets = strokes[..., :2] * tf.cast(offset_scale, strokes.dtype)
+    offsets = strokes[..., :2] * _scale(offset_scale, strokes.dtype)
     anchor = tf.cast(anchor, strokes.dtype)
     return tf.math.cumsum(offsets, axis=-2) + anchor[..., None, :]
