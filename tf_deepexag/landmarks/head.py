@@ -73,6 +73,8 @@ def _head_mirror():
 HEAD_MIRROR = _head_mirror()
 _EYES = (tuple(range(36, 42)), tuple(range(42, 48)))  # iBUG 300-W right, left eye
 _JAW = tuple(range(0, 17))
+# The face frame's points as the landmarks they are the mean of (`frame_points`).
+FRAME_GROUPS = _EYES + tuple((j,) for j in _JAW)
 
 
 def frame_points(points68):
@@ -136,5 +138,5 @@ def with_head_points(points68):
     return tf.concat([points, head_points(points)], axis=-2)
 
 
-__all__ = ["FRAME_TEMPLATE", "HEAD_GROUPS", "HEAD_MIRROR", "HEAD_TEMPLATE",
+__all__ = ["FRAME_GROUPS", "FRAME_TEMPLATE", "HEAD_GROUPS", "HEAD_MIRROR", "HEAD_TEMPLATE",
            "NUM_HEAD_POINTS", "face_frame", "head_points", "with_head_points"]
