@@ -4,7 +4,9 @@ Rows (one per graph and artifact): `keras_eager` (`Exaggerator`: the
 geometry graph run eagerly; the generator called eagerly), `tf_function` (the
 same graph traced, as `Exaggerator(compile=True)` and the export use it),
 `saved_model` (the loaded `exaggerate` / `stylize` signatures), `tflite_fp32`,
-`tflite_fp16`, `tflite_int8` (`tf_deepexag.serving.LiteModel`, one thread).
+`tflite_fp16`, `tflite_int8` (`tf_deepexag.serving.LiteModel`, one thread),
+`litert_runner_<q>` (`LiteExaggerator.run`: the decode file between the
+landmark steps in float64 NumPy, one thread).
 Exaggerate runs at two temperatures through the same graphs and files:
 `exaggerate_sampled` (0.6) and `exaggerate_deterministic` (0); one face
 (1, 68, 2) per call. One S x S image per stylize call (the TFLite graph takes
@@ -96,7 +98,7 @@ def main():
                                     export_tflite, load_geometry, load_style)
     from tf_deepexag.geometry import Exaggerator
     from tf_deepexag.landmarks import read_pts
-    from tf_deepexag.serving.litert import LiteModel
+    from tf_deepexag.serving.litert import LiteExaggerator, LiteModel
 
     workdir = tempfile.mkdtemp(prefix="bench_export_")
     model_dir, style, notes = _models(args, workdir)
@@ -106,10 +108,10 @@ def main():
     points = read_pts(os.path.join(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__))), "tf_deepexag", "assets", "astronaut_68.pts"))[None].astype(np.float32)
     rng = np.random.default_rng(0)
-    z = model.config.z_size
+    z, t = model.config.z_size, model.config.max_seq_len
     noise = (rng.standard_normal((1, z)).astype(np.float32),
-             rng.uniform(size=(1, 68, 2)).astype(np.float32),
-             rng.standard_normal((1, 68, 2)).astype(np.float32))
+             rng.uniform(size=(1, t, 2)).astype(np.float32),
+             rng.standard_normal((1, t, 2)).astype(np.float32))
     x = rng.uniform(-1, 1, (1, size, size, 3)).astype(np.float32)
     image_u8 = rng.integers(0, 256, (1, size, size, 3), dtype=np.uint8)
 
@@ -146,6 +148,12 @@ def main():
             lite = LiteModel(os.path.join(tflite_dir, name), num_threads=1)
             rows.append({"graph": graph, "artifact": f"tflite_{q}", "ms": _median_ms(
                 lambda: lite(**inputs), args.repeats), "bytes": sizes[name]})
+            # What `LiteExaggerator` runs: the decode file between the
+            # landmark steps in float64 NumPy (Python's points within 1e-4 px).
+            runner = LiteExaggerator(tflite_dir, q, num_threads=1)
+            rows.append({"graph": graph, "artifact": f"litert_runner_{q}", "ms": _median_ms(
+                lambda: runner.run(points, *noise, temperature), args.repeats),
+                "bytes": sizes[f"decode_{q}.tflite"]})
     rows.append({"graph": "stylize", "artifact": "keras_eager",
                  "ms": _median_ms(lambda: generator(x), args.repeats), "bytes": None})
     gen_fn = tf.function(graphs.generate_image)

@@ -37,15 +37,19 @@ def _tensor_elements(path):
 
 def test_files_written_with_builtin_ops_only(tflite_files):
     out, sizes = tflite_files
-    names = ["exaggerate", "stylize"]
-    assert sorted(sizes) == sorted(f"{n}_{q}.tflite" for n in names for q in QUANTIZATIONS)
+    names = ["decode", "exaggerate", "stylize"]
+    assert sorted(sizes) == sorted([f"{n}_{q}.tflite" for n in names for q in QUANTIZATIONS]
+                                   + ["geometry.json"])
     for name, size in sizes.items():
         path = os.path.join(out, name)
         assert os.path.getsize(path) == size > 0
+        if not name.endswith(".tflite"):
+            continue
         ops = op_names(path)
         assert not [op for op in ops if op.startswith("CUSTOM") or op in FORBIDDEN], ops
     assert "CONV_2D" in op_names(_path(tflite_files, "stylize", "fp32"))
     assert "FULLY_CONNECTED" in op_names(_path(tflite_files, "exaggerate", "fp32"))
+    assert "FULLY_CONNECTED" in op_names(_path(tflite_files, "decode", "fp32"))
     assert [n for n in os.listdir(out) if n.endswith(".tmp")] == []
 
 
@@ -110,14 +114,18 @@ def test_lite_exaggerator_runs_the_file_on_given_noise(tflite_files, lite_artifa
     batch = np.concatenate([points, points + 3.0])
     got = ex.run(batch, *noise, 0.5)  # face by face, each with its noise row
     assert np.max(np.abs(got - keras_reference(model, batch, *noise, 0.5))) < tol
-    # The file's extra outputs are the map's points: the controls, then the
-    # face frame's pins; `map_points` is the Python map (one shared NumPy map).
-    out = ex.model(photo_points=points, eps_z=noise[0][:1], uniforms=noise[1][:1],
-                   normals=noise[2][:1], temperature=np.float32(0.0),
-                   strength=np.float32(1.0))
+    # The outputs are the exaggerate file's (the whole graph in float32): the
+    # map's points, the controls and then the face frame's pins; `map_points`
+    # is the Python map (one shared NumPy map).
+    whole = LiteModel(_path(tflite_files, "exaggerate", "fp32"))(
+        photo_points=points, eps_z=noise[0][:1], uniforms=noise[1][:1],
+        normals=noise[2][:1], temperature=np.float32(0.0), strength=np.float32(1.0))
+    out = ex.run(points, noise[0][:1], noise[1][:1], noise[2][:1], 0.0, output=None)
+    assert sorted(out) == sorted(whole)
     pins = plane_map.pinned_points(points[0])
-    np.testing.assert_allclose(out["control_points"][0, 68:], pins, atol=1e-3)
-    np.testing.assert_allclose(out["control_targets"][0, 68:], pins, atol=1e-3)
+    for name in ("control_points", "control_targets"):
+        np.testing.assert_allclose(out[name][0, 68:], pins, atol=1e-3)
+        np.testing.assert_allclose(out[name], whole[name], atol=tol)
     np.testing.assert_allclose(out["control_targets"][0, :68], deterministic[0], atol=tol)
     python = Exaggerator(model, STATS)
     queries = np.concatenate([points[0, ::9], points[0].mean(0) + [[0.0, -60.0],
@@ -168,7 +176,7 @@ def test_lite_model_rejects_bad_input_naming_it(tflite_files, tmp_path):
     ex = LiteExaggerator(tflite_files[0])
     with pytest.raises(ValueError, match=r"`photo_points` must have shape \[68, 2\]"):
         ex.exaggerate(np.zeros((68, 3)))
-    with pytest.raises(FileNotFoundError, match="exaggerate_int8"):
+    with pytest.raises(FileNotFoundError, match="decode_int8"):
         LiteExaggerator(tmp_path, "int8").exaggerate(photo_points()[0])
     with pytest.raises(ValueError, match="`quantization` must be one of"):
         LiteExaggerator(tflite_files[0], "int4")

@@ -5,7 +5,19 @@ Shapes: T = 68 steps (88 for a model with head points), P pins, Z =
 
 Files (`export_tflite`), each in float32, float16 and dynamic-range int8
 (`_fp32`, `_fp16`, `_int8` suffixes), written atomically:
-    exaggerate_<q>.tflite  photo_points f32 [1,68,2], eps_z [1,Z] N(0,1),
+    decode_<q>.tflite      strokes f32 [1,T,5] (normalised stroke-5 of the
+                           photo in the model's frame), eps_z, uniforms,
+                           normals, temperature -> strokes [1,T,5]: the VAE
+                           alone (step 3 of `geometry.inference`); with
+    geometry.json          the numbers of the landmark steps around it
+                           (`host_spec`), which a runtime computes in float64
+                           (`geometry.host_steps`, what `LiteExaggerator`
+                           runs): the same points as `Exaggerator` within
+                           1e-4 px (docs/deployment.md)
+    exaggerate_<q>.tflite  the whole geometry graph in one call, its
+                           landmark steps in float32 (TFLite has no float64
+                           kernels: ~5e-4 px from the Python points):
+                           photo_points f32 [1,68,2], eps_z [1,Z] N(0,1),
                            uniforms [1,T,2] U(0,1), normals [1,T,2] N(0,1),
                            temperature [] (<= 0 deterministic), strength []
                            -> caricature_points [1,68,2], control_points and
@@ -41,6 +53,7 @@ names. (Without the variables tracked it keeps VAR_HANDLE ops; without a
 trackable object it freezes but drops the signature.)
 """
 
+import json
 import os
 
 import tensorflow as tf
@@ -48,6 +61,9 @@ import tensorflow as tf
 from tf_deepexag import fileio
 from tf_deepexag.export.graphs import ExportGraphs, map_controls
 from tf_deepexag.export.loading import load_geometry, load_style
+from tf_deepexag.geometry.host_steps import SPEC_FILE
+from tf_deepexag.geometry.sampling import sample_sequence
+from tf_deepexag.landmarks import head
 
 QUANTIZATIONS = ("fp32", "fp16", "int8")
 
@@ -56,8 +72,10 @@ def tflite_functions(graphs):
     """The batch-1 concrete functions to convert, by file stem.
 
     Returns:
-        `{"exaggerate": f(photo_points, eps_z, uniforms, normals, temperature,
-        strength) -> {"caricature_points", "control_points", "control_targets"}}`, plus `"stylize": f(images) ->
+        `{"decode": f(strokes, eps_z, uniforms, normals, temperature) ->
+        {"strokes"}, "exaggerate": f(photo_points, eps_z, uniforms, normals,
+        temperature, strength) -> {"caricature_points", "control_points",
+        "control_targets"}}`, plus `"stylize": f(images) ->
         {"images"}` when `graphs` has a generator (float32 at S x S for
         U-GAT-IT, uint8 at any size for CartoonGAN: see the module docstring).
     """
@@ -71,7 +89,18 @@ def tflite_functions(graphs):
         return {"caricature_points": controls[1][:, :geometry.scheme.num_points],
                 "control_points": source, "control_targets": target}
 
-    functions = {"exaggerate": exaggerate.get_concrete_function()}
+    t, z = geometry.num_steps, geometry.z_size
+    spec = lambda shape, name: tf.TensorSpec(shape, tf.float32, name=name)
+
+    @tf.function(input_signature=[spec([1, t, 5], "strokes"), spec([1, z], "eps_z"),
+                                  spec([1, t, 2], "uniforms"), spec([1, t, 2], "normals"),
+                                  spec([], "temperature")])
+    def decode(strokes, eps_z, uniforms, normals, temperature):
+        return {"strokes": sample_sequence(geometry.vae, strokes, eps_z, uniforms, normals,
+                                           temperature)}
+
+    functions = {"decode": decode.get_concrete_function(),
+                 "exaggerate": exaggerate.get_concrete_function()}
     if graphs.generator is not None and graphs.style_size is None:  # CartoonGAN
         @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.uint8,
                                                     name="images")])
@@ -89,6 +118,27 @@ def tflite_functions(graphs):
 
         functions["stylize"] = stylize.get_concrete_function()
     return functions
+
+
+def host_spec(geometry):
+    """The `geometry.json` dict of a `GeometryGraph`: the numbers of its
+    landmark steps, which `geometry.host_steps.HostSteps` runs in float64
+    around the `decode` file (the format is described there)."""
+    stats = geometry.stats
+    return {
+        "num_landmarks": geometry.scheme.num_points,
+        "align": geometry.align,
+        "alignment_pair": list(geometry.model_scheme.alignment_pair),
+        "pen_states": geometry.model_scheme.pen_states().tolist(),
+        "photo_scale": float(stats.photo_scale),
+        "caricature_scale": float(stats.caricature_scale),
+        "strength_scale": float(stats.strength_scale),
+        "mean_shape": None if stats.mean_shape is None else [list(p) for p in stats.mean_shape],
+        "head": None if not geometry.head else {
+            "frame_groups": [list(g) for g in head.FRAME_GROUPS],
+            "frame_template": head.FRAME_TEMPLATE.tolist(),
+            "head_template": head.HEAD_TEMPLATE.tolist()},
+    }
 
 
 def convert(function, graphs, quantization):
@@ -118,7 +168,8 @@ def convert(function, graphs, quantization):
 
 
 def export_tflite(model_dir, out, style=None, quantizations=QUANTIZATIONS):
-    """Converts and writes the graphs; returns `{file name: size in bytes}`.
+    """Converts and writes the graphs and `geometry.json`; returns `{file name:
+    size in bytes}`.
 
     Args:
         model_dir: geometry export directory (`vae.keras`, `stats.json`).
@@ -129,13 +180,14 @@ def export_tflite(model_dir, out, style=None, quantizations=QUANTIZATIONS):
 
     Raises:
         FileNotFoundError / ValueError: bad model paths; `out` holding other
-            files than `.tflite` ones (the folder is replaced as a whole).
+            files than an export's (the folder is replaced as a whole).
     """
     out = os.path.abspath(os.fspath(out))
     if os.path.isdir(out):
-        others = sorted(f for f in os.listdir(out) if not f.endswith(".tflite"))
+        others = sorted(f for f in os.listdir(out)
+                        if not f.endswith(".tflite") and f != SPEC_FILE)
         if others:
-            raise ValueError(f"`out` {out!r} holds other files than .tflite ones "
+            raise ValueError(f"`out` {out!r} holds other files than an export's "
                              f"({', '.join(others[:3])}): the export replaces the folder "
                              "as a whole, give it a folder of its own.")
     model, stats = load_geometry(model_dir)
@@ -153,4 +205,9 @@ def export_tflite(model_dir, out, style=None, quantizations=QUANTIZATIONS):
                     f.write(data)
                 os.chmod(os.path.join(tmp, file_name), fileio.file_mode())
                 sizes[file_name] = len(data)
+        text = json.dumps(host_spec(graphs.geometry), indent=1).encode()
+        with open(os.path.join(tmp, SPEC_FILE), "wb") as f:
+            f.write(text)
+        os.chmod(os.path.join(tmp, SPEC_FILE), fileio.file_mode())
+        sizes[SPEC_FILE] = len(text)
     return sizes

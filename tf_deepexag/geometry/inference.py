@@ -37,8 +37,9 @@ a traced graph rewrites `x / c` as `x * (1 / c)` and sums in another order
 than eager ops, one ulp at a few hundred pixels is 3e-5 px, and the sums over
 T points feed the similarities; the shipped model's eager and SavedModel
 points differed by up to 1.3e-3 px on real faces, and by 6.1e-5 px in float64
-(docs/deployment.md). TFLite has no float64 kernels: its file is traced with
-`as_dtype(tf.float32)`.
+(docs/deployment.md). TFLite has no float64 kernels: its whole-graph file is
+traced with `as_dtype(tf.float32)`, and the LiteRT runner runs a file of the
+VAE alone between these steps in float64 NumPy (`geometry.host_steps`).
 """
 
 import copy

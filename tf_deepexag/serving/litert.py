@@ -6,17 +6,22 @@ This module imports only NumPy and LiteRT, so phones, Raspberry Pis and slim
 containers can run the files `python -m export.tflite` writes with a few
 megabytes of runtime instead of TensorFlow:
 
+    decode_<q>.tflite      strokes, eps_z, uniforms, normals, temperature
+                           -> strokes (the VAE), with geometry.json (the
+                           landmark steps around it, run here in float64)
     exaggerate_<q>.tflite  photo_points, eps_z, uniforms, normals,
-                           temperature, strength -> caricature_points
+                           temperature, strength -> caricature_points (all
+                           of the geometry in the file, in float32)
     stylize_<q>.tflite     images -> images (CartoonGAN: uint8 at any size,
                            `LiteStylizer`; U-GAT-IT: float32 [-1, 1] at S)
 
-`LiteExaggerator` offers `geometry.Exaggerator`'s interface over the
-exaggerate file (the noise drawn from a seed by `geometry.sampling_inputs`,
-as every runtime draws it); the file itself treats temperature <= 0 as
-deterministic (the geometry graph's rule); its `map_points` applies the map
-of the plane (`plane_map.PlaneMapping`, NumPy only). `LiteModel` runs one
-file's signature with checked inputs.
+`LiteExaggerator` offers `geometry.Exaggerator`'s interface over the decode
+file and `geometry.host_steps` (the landmark steps in float64, as the
+Python graph runs them: the same points within 1e-4 px; the noise drawn
+from a seed by `geometry.sampling_inputs`, as every runtime draws it); the
+file treats temperature <= 0 as deterministic (the geometry graph's rule);
+its `map_points` applies the map of the plane (`plane_map.PlaneMapping`,
+NumPy only). `LiteModel` runs one file's signature with checked inputs.
 
 Example:
     >>> from tf_deepexag.serving.litert import LiteExaggerator, LiteModel
@@ -32,8 +37,9 @@ import os
 import numpy as np
 from ai_edge_litert import interpreter as litert
 
+from tf_deepexag import plane_map  # NumPy only
 from tf_deepexag.geometry import sampling_inputs  # NumPy only
-from tf_deepexag.plane_map import PlaneMapping  # NumPy only
+from tf_deepexag.geometry.host_steps import HostSteps  # NumPy only
 
 QUANTIZATIONS = ("fp32", "fp16", "int8")  # as export.tflite writes them
 
@@ -139,14 +145,15 @@ class LiteModel:
         return dict(self._runner(**self._check(inputs)))
 
 
-class LiteExaggerator(PlaneMapping):
-    """`geometry.Exaggerator`'s interface over the exported `exaggerate_<q>.tflite` file.
+class LiteExaggerator(plane_map.PlaneMapping):
+    """`geometry.Exaggerator`'s interface over the exported `decode_<q>.tflite`
+    file and its `geometry.json`.
 
     The seed, the default temperature and the strength's range are resolved
     by `geometry.sampling_inputs` (NumPy only), as `Exaggerator` and
     `SavedModelExaggerator` resolve them, so the same seed gives the same
-    samples in all three (up to the file's precision). The file is loaded on
-    first use; it runs one face at a time (batch 1).
+    samples in all three (fp32: within 1e-4 px of `Exaggerator`). The file
+    is loaded on first use; it runs one face at a time (batch 1).
 
     Args:
         directory: str, the `python -m export.tflite` output directory.
@@ -174,11 +181,12 @@ class LiteExaggerator(PlaneMapping):
         self.quantization = quantization
         self.num_threads = num_threads
         self._model = None
+        self._steps = None
 
     @property
     def path(self):
-        """The exaggerate file of this quantization."""
-        return os.path.join(self.directory, f"exaggerate_{self.quantization}.tflite")
+        """The decode file of this quantization."""
+        return os.path.join(self.directory, f"decode_{self.quantization}.tflite")
 
     @property
     def model(self):
@@ -187,41 +195,45 @@ class LiteExaggerator(PlaneMapping):
             self._model = LiteModel(self.path, num_threads=self.num_threads)
         return self._model
 
+    @property
+    def steps(self):
+        """The landmark steps (`HostSteps` of `geometry.json`), loaded once."""
+        if self._steps is None:
+            self._steps = HostSteps.load(self.directory)
+        return self._steps
+
     def run(self, photo_points, eps_z, uniforms, normals, temperature, strength=1.0,
             output="caricature_points"):
-        """The file on `(B, N, 2)` points with the given noise rows: its `output`
-        (`(B, N, 2)` caricature points, or `(B, T + P, 2)` `control_points` or
-        `control_targets`), or every output by name for `output=None`.
+        """The geometry on `(B, N, 2)` points with the given noise rows: its
+        `output` (`(B, N, 2)` caricature points, or `(B, T + P, 2)`
+        `control_points` or `control_targets`, the exaggerate file's outputs),
+        or every output by name for `output=None`.
 
-        Temperature <= 0 is deterministic inside the file (the noise is then
-        read by no result); nothing is checked beyond `LiteModel`'s checks.
-
-        The file computes in float32 (TFLite has no float64 kernels), where a
-        point's rounding grows with its distance from the origin: each face
-        runs moved by the integer nearest its mean (its outputs are points,
-        the graph commutes with translations) and is moved back in float64.
-        That halves the file's gap to TensorFlow's float64 landmark steps
-        (shipped model: 1.1e-3 -> 4.6e-4 px, docs/deployment.md).
+        The landmark steps run here in float64 (`geometry.host_steps`), the
+        VAE in the file, face by face: it reads the float32 strokes the
+        Python graph's VAE reads. Temperature <= 0 is deterministic inside
+        the file (the noise is then read by no result); nothing is checked
+        beyond `LiteModel`'s checks.
         """
-        model = self.model
-        photo_points = np.asarray(photo_points)
-        shift = np.round(photo_points.mean(axis=1, keepdims=True, dtype=np.float64))  # (B, 1, 2)
-        rows = [model(photo_points=(photo_points[i:i + 1] - shift[i]).astype(photo_points.dtype),
-                      eps_z=eps_z[i:i + 1], uniforms=uniforms[i:i + 1],
-                      normals=normals[i:i + 1], temperature=np.float32(temperature),
-                      strength=np.float32(strength))
-                for i in range(len(photo_points))]
-        back = lambda name: np.concatenate([row[name] + shift[i]
-                                            for i, row in enumerate(rows)]).astype(np.float32)
-        if output is not None:
-            return back(output)
-        return {name: back(name) for name in rows[0]}
+        steps, model = self.steps, self.model
+        photo = steps.model_points(np.asarray(photo_points, np.float32))   # (B, T, 2)
+        strokes, anchor, back = steps.photo_strokes(photo)
+        decoded = np.concatenate([
+            model(strokes=strokes[i:i + 1], eps_z=eps_z[i:i + 1], uniforms=uniforms[i:i + 1],
+                  normals=normals[i:i + 1], temperature=np.float32(temperature))["strokes"]
+            for i in range(len(photo))])
+        targets = steps.targets(decoded, anchor, back, photo, strength)
+        pins = plane_map.pinned_points(photo)                             # (B, P, 2)
+        outputs = {"caricature_points": targets[:, :steps.num_landmarks],
+                   "control_points": np.concatenate([photo, pins], axis=1),
+                   "control_targets": np.concatenate([targets, pins], axis=1)}
+        outputs = {name: value.astype(np.float32) for name, value in outputs.items()}
+        return outputs if output is None else outputs[output]
 
     def _prepare(self, photo_points, num_samples, temperature, seed, strength):
         """`(single, T, photo, noise, temperature, strength)`: the file's rows."""
         specs = self.model.input_specs
-        batch, single = sampling_inputs.points_batch(photo_points,
-                                                     specs["photo_points"][0][1])
+        batch, single = sampling_inputs.points_batch(photo_points, self.steps.num_landmarks)
         num_steps = specs["uniforms"][0][1]
         return (single, num_steps) + sampling_inputs.prepare(
             batch, num_samples, temperature, seed, strength,
