@@ -199,3 +199,9 @@ def test_export_refuses_a_folder_with_other_files(tmp_path):
     with pytest.raises(ValueError, match="notes.txt"):
         export_tflite("no/such/model", str(tmp_path))
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_lite_exaggerator_asks_an_old_export_to_be_redone(tmp_path):
+    (tmp_path / "exaggerate_fp32.tflite").write_bytes(b"from an older export")
+    with pytest.raises(FileNotFoundError, match="decode_fp32.tflite .*export it again"):
+        LiteExaggerator(tmp_path).exaggerate(photo_points()[0])

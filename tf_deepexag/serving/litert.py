@@ -192,6 +192,11 @@ class LiteExaggerator(plane_map.PlaneMapping):
     def model(self):
         """The `LiteModel` of the file, loaded once."""
         if self._model is None:
+            if not os.path.isfile(self.path) and os.path.isfile(os.path.join(
+                    self.directory, f"exaggerate_{self.quantization}.tflite")):
+                raise FileNotFoundError(f"No such TFLite model: {self.path} (an export from "
+                                        "before the decode file: export it again with "
+                                        "`python -m export.tflite`).")
             self._model = LiteModel(self.path, num_threads=self.num_threads)
         return self._model
 
