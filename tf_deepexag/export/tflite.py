@@ -89,12 +89,12 @@ def tflite_functions(graphs):
         return {"caricature_points": controls[1][:, :geometry.scheme.num_points],
                 "control_points": source, "control_targets": target}
 
-    t, z = geometry.num_steps, geometry.z_size
-    spec = lambda shape, name: tf.TensorSpec(shape, tf.float32, name=name)
+    # The exaggerate file's noise and temperature inputs, the photo's strokes
+    # in place of its points.
+    noise_specs = geometry.signature(batch=1)[1:5]
+    strokes_spec = tf.TensorSpec([1, geometry.num_steps, 5], tf.float32, name="strokes")
 
-    @tf.function(input_signature=[spec([1, t, 5], "strokes"), spec([1, z], "eps_z"),
-                                  spec([1, t, 2], "uniforms"), spec([1, t, 2], "normals"),
-                                  spec([], "temperature")])
+    @tf.function(input_signature=[strokes_spec] + noise_specs)
     def decode(strokes, eps_z, uniforms, normals, temperature):
         return {"strokes": sample_sequence(geometry.vae, strokes, eps_z, uniforms, normals,
                                            temperature)}

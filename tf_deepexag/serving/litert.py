@@ -228,6 +228,8 @@ class LiteExaggerator(plane_map.PlaneMapping):
                   normals=normals[i:i + 1], temperature=np.float32(temperature))["strokes"]
             for i in range(len(photo))])
         targets = steps.targets(decoded, anchor, back, photo, strength)
+        if output == "caricature_points":  # `exaggerate`: no map points needed
+            return targets[:, :steps.num_landmarks].astype(np.float32)
         pins = plane_map.pinned_points(photo)                             # (B, P, 2)
         outputs = {"caricature_points": targets[:, :steps.num_landmarks],
                    "control_points": np.concatenate([photo, pins], axis=1),
