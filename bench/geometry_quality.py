@@ -8,6 +8,9 @@ artist), per-draw error and spread between draws; then per region
 eye-centre distances, and the least Jacobian determinant of the map over
 each head (every sample, strengths 1 and 2). A model directory holding
 `cv.json` (from `python -m train.vae --mode=cv`) also gets its 5-fold CV table.
+Last, the artists' own pose change per split (`evaluation.pose_change`): the
+part of their head movement that aligned measures remove and no method here
+predicts.
 
     python bench/geometry_quality.py                       # both built-in models
     python bench/geometry_quality.py --models=runs/vae_autotoon/export
@@ -74,16 +77,56 @@ def main(argv):
         _figures(load_exaggerator(_MODELS.value[0]), test_pairs)
     if _HEAD_FIGURE.value:
         _head_figure(load_exaggerator(_MODELS.value[0]), test_pairs)
+    pose = {split: _artists_pose(pairs) for split, pairs in
+            (("train", train_pairs), ("test", test_pairs))}
+    print(_pose_table(pose))
     rows = [{"method": name, **{k: v for k, v in scores.items()
                                 if isinstance(v, float)}}
             for name, scores in results.items()]
+    rows += [{"method": f"artists_pose_{split}", **values} for split, values in pose.items()]
     report("geometry_quality", rows, notes=(
         "Region measures: landmarks_* and head_* (unaligned = image frame; aligned = "
         "least squares onto the photo), eye-centre distances; min_jacobian_s1/s2 over "
         "every sample of every test face's head, after the fold guard (guarded_s*: "
         "share of maps it shrank, shrink_min_s*: the least factor).",
         "AutoToon test split (the authors' 11 pairs); baselines fitted on the 90 train "
-        "pairs; error in inter-ocular distances after similarity alignment.",))
+        "pairs; error in inter-ocular distances after similarity alignment.",
+        "artists_pose_* rows, pose_*: the least-squares similarity of each photo onto its "
+        "caricature (88 points), per split: its share of the head's squared displacement "
+        "(median, mean), cosine with the head's displacement, rotation, scale - 1 and shift "
+        "(eye-centre distances, y down; *_se: standard error of the mean).",))
+
+
+def _artists_pose(pairs):
+    """`{measure: float}`: the artists' pose change over a split's pairs."""
+    import numpy as np  # pylint: disable=g-import-not-at-top
+    from tf_deepexag.geometry import evaluation  # pylint: disable=g-import-not-at-top
+
+    pose = evaluation.pose_change(pairs.caricature, pairs.photo, "head")
+    out = {"pairs": float(len(pairs.photo)),
+           "pose_share_median": float(np.median(pose["share"]))}
+    for key in ("share", "cosine", "rotation_deg", "scale", "shift_x", "shift_y"):
+        out[f"pose_{key}"] = float(np.mean(pose[key]))
+        out[f"pose_{key}_se"] = float(np.std(pose[key], ddof=1) / np.sqrt(len(pose[key])))
+    return out
+
+
+def _pose_table(pose):
+    keys = ("share_median", "share", "cosine", "rotation_deg", "scale", "shift_x", "shift_y")
+    lines = ["The artists' pose change (photo onto caricature, 88 points; its share of the "
+             "head's squared displacement and cosine with it; shifts in eye-centre "
+             "distances, y down; mean ±SE)",
+             f"{'split':<8}{'pairs':>6}" + "".join(f"{k:>20}" for k in keys)]
+    for split, values in pose.items():
+        cells = [_cell(values, f"pose_{k}") for k in keys]
+        lines.append(f"{split:<8}{int(values['pairs']):>6}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def _cell(values, key):
+    if key + "_se" in values:
+        return f"{values[key]:>12.4f} ±{values[key + '_se']:.4f}"
+    return f"{values[key]:>20.4f}"
 
 
 def _head_figure(exaggerator, test_pairs):

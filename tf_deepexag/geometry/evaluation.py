@@ -200,3 +200,40 @@ def region_scores(predicted, target, photo, frame="unaligned", samples=None):
                 scores["spread_ratio"] = float(spread / artist.mean())
         out[region] = scores
     return out
+
+
+def pose_change(points, photo, region="head"):
+    """The pose part of faces' displacements from their photos (image frame).
+
+    The pose change is the least-squares similarity moving each photo onto
+    its face over all N points; its part of the displacement is where that
+    similarity alone takes the photo's points. Aligned measures remove it;
+    unaligned ones count it.
+
+    Args:
+        points: `(B, N, 2)` faces (e.g. the artists' caricatures).
+        photo: `(B, N, 2)` their photos.
+        region: a `REGIONS` key, where `share` and `cosine` are measured.
+
+    Returns:
+        `{name: (B,) float64}`: `rotation_deg` (counter-clockwise in the
+        image's axes), `scale` (the similarity's factor minus 1), `shift_x`
+        and `shift_y` (the photo centroid's move, eye-centre distances;
+        y down), `share` (the pose part's share of the region's squared
+        displacement) and `cosine` (between the pose part and the whole
+        displacement over the region).
+    """
+    points = np.asarray(points, np.float64)
+    photo = np.broadcast_to(np.asarray(photo, np.float64), points.shape)
+    matrix = np.asarray(landmarks.estimate_similarity(photo, points, "procrustes"))
+    posed = np.asarray(landmarks.apply_similarity(photo, matrix), np.float64)
+    unit = eye_centre_distance(photo)[:, None, None]
+    index = REGIONS[region]
+    pose, whole = ((posed - photo) / unit)[:, index], ((points - photo) / unit)[:, index]
+    shift = (posed - photo).mean(axis=1) / unit[:, 0]
+    energy = np.sum(whole ** 2, axis=(1, 2))
+    return {"rotation_deg": np.degrees(np.arctan2(matrix[:, 1, 0], matrix[:, 0, 0])),
+            "scale": np.hypot(matrix[:, 0, 0], matrix[:, 1, 0]) - 1.0,
+            "shift_x": shift[:, 0], "shift_y": shift[:, 1],
+            "share": np.sum(pose ** 2, axis=(1, 2)) / np.maximum(energy, 1e-24),
+            "cosine": _cosine(pose, whole)}
