@@ -216,8 +216,8 @@ def pose_change(points, photo, region="head"):
         region: a `REGIONS` key, where `share` and `cosine` are measured.
 
     Returns:
-        `{name: (B,) float64}`: `rotation_deg` (counter-clockwise in the
-        image's axes), `scale` (the similarity's factor minus 1), `shift_x`
+        `{name: (B,) float64}`: `rotation_deg` (from +x towards +y: clockwise
+        on screen, where y points down), `scale` (the similarity's factor minus 1), `shift_x`
         and `shift_y` (the photo centroid's move, eye-centre distances;
         y down), `share` (the pose part's share of the region's squared
         displacement) and `cosine` (between the pose part and the whole
